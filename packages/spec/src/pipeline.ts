@@ -1,0 +1,75 @@
+import type { Principal } from './auth.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from './chat.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Facts about one request that the pipeline and surfaces fill in as they go; the server turns
+ * them into the request's telemetry record and metrics when the response ends.
+ */
+export interface RequestAnnotations {
+  projectName?: string;
+  requestedModel?: string;
+  backend?: string;
+  model?: string;
+  usage?: Usage;
+  llmLatencyMs?: number;
+  timeToFirstTokenMs?: number;
+  cacheHit?: boolean;
+  retries?: number;
+  fallback?: boolean;
+  errorType?: string;
+}
+
+/** Per-request context a surface hands the pipeline. */
+export interface RequestContext {
+  requestId: string;
+  /** Surface name, e.g. `openai`, `dgen-ping`. */
+  surface: string;
+  /** Logical endpoint, e.g. `chat.completions`, `generate`. */
+  endpoint: string;
+  principal: Principal;
+  /** Fires when the client goes away; the pipeline aborts the upstream call. */
+  signal: AbortSignal;
+  log: Logger;
+  annotations: RequestAnnotations;
+}
+
+/** Where a call went and how it went; surfaces expose parts of it (headers, `usage.from_cache`). */
+export interface CallMeta {
+  /** The model name the client asked for (after defaults). */
+  requestedModel: string;
+  /** The backend instance that answered. */
+  backend: string;
+  /** The model id the upstream received. */
+  model: string;
+  cached: boolean;
+  retries: number;
+  /** True when a target other than the first in the chain answered. */
+  fallback: boolean;
+}
+
+export interface ChatOutcome {
+  result: ChatResult;
+  meta: CallMeta;
+}
+
+export interface StreamOutcome {
+  meta: CallMeta;
+  /** Resolved only once the upstream has answered, so errors before the first byte reach the client as statuses. */
+  parts: AsyncIterable<ChatStreamPart>;
+}
+
+export interface ModelInfo {
+  id: string;
+  backend: string;
+  created: number;
+}
+
+/** The one request pipeline every surface calls. Implemented by core. */
+export interface Pipeline {
+  /** The model used when a request names none (profile `routing.defaultModel`). */
+  readonly defaultModel: string | undefined;
+  chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome>;
+  stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome>;
+  models(): Promise<ModelInfo[]>;
+}

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Logger } from './logger.js';
+
+export type PluginKind = 'backend' | 'auth' | 'sink' | 'queue' | 'surface';
+
+/** What every plugin instance receives from the server that builds it. */
+export interface PluginHost {
+  /** The instance's name in the profile (e.g. `openai`, `keys`), not the package name. */
+  instanceName: string;
+  log: Logger;
+}
+
+/** Returned by `create` when the config leaves the instance switched off (e.g. no API key). */
+export interface Disabled {
+  disabled: true;
+  reason: string;
+}
+
+export function disabled(reason: string): Disabled {
+  return { disabled: true, reason };
+}
+
+export function isDisabled(value: unknown): value is Disabled {
+  return typeof value === 'object' && value !== null && (value as Disabled).disabled === true;
+}
+
+/**
+ * A plugin package's default export. The server validates the profile's `config` block with
+ * `configSchema`, then calls `create` once per configured instance.
+ */
+export interface PluginDefinition<K extends PluginKind, Config, Instance, Host extends PluginHost = PluginHost> {
+  specificationVersion: 'v1';
+  kind: K;
+  /** The package's short name, e.g. `backend-openai`. */
+  name: string;
+  description?: string;
+  configSchema: z.ZodType<Config>;
+  create(config: Config, host: Host): Promise<Instance | Disabled>;
+}
+
+export const SPECIFICATION_VERSION = 'v1' as const;

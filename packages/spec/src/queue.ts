@@ -1,0 +1,62 @@
+import type { ChatRequest, Usage } from './chat.js';
+import type { Principal } from './auth.js';
+import type { PluginDefinition, PluginHost } from './plugin.js';
+
+export type TaskStatus = 'queued' | 'processing' | 'completed' | 'failed';
+
+export interface TaskInput {
+  request: ChatRequest;
+  principal: Principal;
+  surface: string;
+}
+
+export interface TaskMetrics {
+  queue_wait_time: number;
+  processing_time: number;
+  total_time: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  tokens_per_second: number;
+}
+
+export interface TaskState {
+  id: string;
+  status: TaskStatus;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Text generated so far (while processing) or in full (when completed). */
+  text?: string;
+  usage?: Usage;
+  metrics?: TaskMetrics;
+  error?: { message: string; type: string };
+  principalId: string;
+}
+
+export type TaskEvent =
+  | { type: 'status'; status: TaskStatus }
+  | { type: 'delta'; text: string }
+  | { type: 'completed'; state: TaskState }
+  | { type: 'failed'; state: TaskState };
+
+export interface TaskProgress {
+  delta(text: string): Promise<void>;
+  signal: AbortSignal;
+}
+
+export type TaskHandler = (input: TaskInput, progress: TaskProgress) => Promise<{ text: string; usage: Usage }>;
+
+export interface TaskWorker {
+  close(): Promise<void>;
+}
+
+export interface TaskQueue {
+  readonly name: string;
+  submit(input: TaskInput): Promise<string>;
+  get(id: string): Promise<TaskState | undefined>;
+  events(id: string, signal?: AbortSignal): AsyncIterable<TaskEvent>;
+  work(handler: TaskHandler, concurrency: number): TaskWorker;
+  close(): Promise<void>;
+}
+
+export type QueuePlugin<Config = unknown> = PluginDefinition<'queue', Config, TaskQueue, PluginHost>;

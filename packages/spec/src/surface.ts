@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import type { AuthInput, AuthScheme, Principal } from './auth.js';
+import type { Pipeline } from './pipeline.js';
+import type { PluginDefinition, PluginHost } from './plugin.js';
+import type { TaskQueue } from './queue.js';
+import type { TelemetryRecord } from './telemetry.js';
+
+/** Authenticates with the surface's configured schemes, in order; throws GatewayError on failure. */
+export type Authenticator = (input: Omit<AuthInput, 'allowQueryCredentials'>) => Promise<Principal>;
+
+export interface SurfaceHost extends PluginHost {
+  pipeline: Pipeline;
+  /** The schemes this surface was given in the profile, composed in order. */
+  authenticate: Authenticator;
+  /** The same schemes, for surfaces that need their extra operations (issue tokens, reload). */
+  authSchemes: readonly AuthScheme[];
+  /** Present when the profile configures async mode. */
+  queue?: TaskQueue;
+  /** Sends a custom telemetry record to the sinks (dgen-ping's POST /telemetry). */
+  emitTelemetry(record: TelemetryRecord): void;
+  /** Service facts for info endpoints. */
+  service: { name: string; version: string };
+}
+
+/**
+ * A surface translates one wire format to and from the pipeline. `register` runs inside its own
+ * encapsulated Fastify context, so its error handler and hooks touch only its own routes.
+ */
+export interface Surface {
+  readonly name: string;
+  register(app: FastifyInstance): Promise<void>;
+}
+
+export type SurfacePlugin<Config = unknown> = PluginDefinition<'surface', Config, Surface, SurfaceHost>;
+
+export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
