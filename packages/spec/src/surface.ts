@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthInput, AuthScheme, Principal } from './auth.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline, RequestContext } from './pipeline.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 import type { TaskQueue } from './queue.js';
 import type { TelemetryRecord } from './telemetry.js';
@@ -18,6 +18,12 @@ export interface SurfaceHost extends PluginHost {
   queue?: TaskQueue;
   /** Sends a custom telemetry record to the sinks (dgen-ping's POST /telemetry). */
   emitTelemetry(record: TelemetryRecord): void;
+  /**
+   * Builds the pipeline context of a request: its id, a signal that fires when the client
+   * disconnects, the request's logger and the annotations that become its telemetry record.
+   * Calling it twice for one request returns the same context (principal/endpoint updated).
+   */
+  createContext(request: FastifyRequest, options: { endpoint: string; principal: Principal }): RequestContext;
   /** Service facts for info endpoints. */
   service: { name: string; version: string };
 }
