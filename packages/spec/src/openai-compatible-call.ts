@@ -1,0 +1,45 @@
+/** One upstream call's abort signal: the caller's signal, the call's deadline, and our own early exit. */
+import type { CallContext } from './backend.js';
+
+export interface CallGuard {
+  readonly signal: AbortSignal;
+  /** True when the call's deadline (not the caller) aborted it. */
+  readonly timedOut: boolean;
+  /** True when the caller's signal aborted it. */
+  readonly cancelled: boolean;
+  /** Aborts the upstream request (the consumer stopped reading). */
+  abort(): void;
+  dispose(): void;
+}
+
+export function guardCall(call: Pick<CallContext, 'signal' | 'deadline'>, now = Date.now()): CallGuard {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort(call.signal.reason);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (call.signal.aborted) controller.abort(call.signal.reason);
+  else call.signal.addEventListener('abort', onAbort, { once: true });
+  if (call.deadline !== undefined && !controller.signal.aborted) {
+    const fire = () => {
+      timedOut = true;
+      controller.abort(new DOMException('The call deadline passed', 'TimeoutError'));
+    };
+    const remaining = call.deadline - now;
+    if (remaining <= 0) fire();
+    else timer = setTimeout(fire, remaining);
+  }
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    get cancelled() {
+      return call.signal.aborted;
+    },
+    abort: () => controller.abort(),
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      call.signal.removeEventListener('abort', onAbort);
+    },
+  };
+}

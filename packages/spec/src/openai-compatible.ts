@@ -1,0 +1,142 @@
+/** A Backend over any OpenAI-compatible SDK client (openai, groq-sdk): `@llm-gateway/spec/openai-compatible`. */
+import type { Backend, CallContext } from './backend.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, Usage } from './chat.js';
+import { GatewayError, isGatewayError, upstreamTimeoutError } from './errors.js';
+import { type CallGuard, guardCall } from './openai-compatible-call.js';
+import { cancelledError, mapOpenAICompatibleError } from './openai-compatible-errors.js';
+import {
+  fromOpenAICompatibleCompletion,
+  mapOpenAICompatibleFinishReason,
+  mapOpenAICompatibleUsage,
+  type OpenAICompatibleBody,
+  type OpenAICompatibleChunk,
+  type OpenAICompatibleCompletion,
+  toOpenAICompatibleBody,
+} from './openai-compatible-wire.js';
+
+export * from './openai-compatible-call.js';
+export * from './openai-compatible-config.js';
+export * from './openai-compatible-errors.js';
+export * from './openai-compatible-wire.js';
+
+/**
+ * The part of a Stainless-generated SDK client the backend uses. `body` is typed `never` because each
+ * SDK declares its own body type; the backend sends an `OpenAICompatibleBody` and checks the answer's shape.
+ */
+export interface OpenAICompatibleClient {
+  chat: {
+    completions: {
+      create(body: never, options: { signal: AbortSignal }): PromiseLike<unknown>;
+    };
+  };
+}
+
+function send(
+  client: OpenAICompatibleClient,
+  body: OpenAICompatibleBody,
+  signal: AbortSignal,
+): PromiseLike<unknown> {
+  return client.chat.completions.create(body as never, { signal });
+}
+
+export interface OpenAICompatibleBackendOptions {
+  /** Instance name, used in errors and logs. */
+  name: string;
+  client: OpenAICompatibleClient;
+  models: readonly string[];
+  /** Provider-specific error mapping; return undefined to fall back to the shared mapping. */
+  mapError?: (error: unknown) => GatewayError | undefined;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<OpenAICompatibleChunk> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOptions): Backend {
+  const { name, client } = options;
+  const models = [...options.models];
+
+  const toError = (error: unknown, guard: CallGuard): GatewayError => {
+    if (isGatewayError(error)) return error;
+    if (guard.cancelled) {
+      const reason: unknown = guard.signal.reason;
+      return isGatewayError(reason) ? reason : cancelledError(name, error);
+    }
+    if (guard.timedOut) return upstreamTimeoutError(name, error);
+    return options.mapError?.(error) ?? mapOpenAICompatibleError(name, error);
+  };
+
+  return {
+    name,
+    async models() {
+      return [...models];
+    },
+
+    async chat(request: ChatRequest, call: CallContext): Promise<ChatResult> {
+      const guard = guardCall(call);
+      try {
+        if (guard.signal.aborted) throw guard.signal.reason;
+        const body = toOpenAICompatibleBody(request, false);
+        const completion = await send(client, body, guard.signal);
+        if (isAsyncIterable(completion) || typeof completion !== 'object' || completion === null) {
+          throw new GatewayError('upstream_error', `${name} upstream sent a malformed response`, {
+            backend: name,
+            code: 'upstream_bad_response',
+          });
+        }
+        return fromOpenAICompatibleCompletion(completion as OpenAICompatibleCompletion, request.model);
+      } catch (error) {
+        throw toError(error, guard);
+      } finally {
+        guard.dispose();
+      }
+    },
+
+    async *stream(request: ChatRequest, call: CallContext): AsyncGenerator<ChatStreamPart> {
+      const guard = guardCall(call);
+      let finishReason: FinishReason | undefined;
+      let usage: Usage | undefined;
+      try {
+        if (guard.signal.aborted) throw guard.signal.reason;
+        const body = toOpenAICompatibleBody(request, true);
+        const chunks = await send(client, body, guard.signal);
+        if (!isAsyncIterable(chunks)) {
+          throw new GatewayError('upstream_error', `${name} upstream did not stream`, {
+            backend: name,
+            code: 'upstream_bad_response',
+          });
+        }
+        for await (const chunk of chunks) {
+          if (chunk.x_groq?.error) {
+            throw new GatewayError('upstream_error', `${name} upstream error: ${chunk.x_groq.error}`, {
+              backend: name,
+              code: 'upstream_stream_error',
+              isRetryable: true,
+            });
+          }
+          usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? usage;
+          const choice = chunk.choices?.[0];
+          const text = choice?.delta?.content;
+          if (text) yield { type: 'text-delta', text };
+          if (choice?.finish_reason) finishReason = mapOpenAICompatibleFinishReason(choice.finish_reason);
+        }
+        // The SDK ends the iteration quietly when its signal fires, so check it here.
+        if (guard.signal.aborted) throw guard.signal.reason;
+        if (finishReason === undefined) {
+          throw new GatewayError('upstream_error', `${name} upstream ended the stream before finishing`, {
+            backend: name,
+            code: 'upstream_stream_truncated',
+            isRetryable: true,
+          });
+        }
+      } catch (error) {
+        throw toError(error, guard);
+      } finally {
+        // Stops the upstream request when the consumer leaves early.
+        guard.abort();
+        guard.dispose();
+      }
+      yield usage === undefined ? { type: 'finish', finishReason } : { type: 'finish', finishReason, usage };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { type BackendPlugin, disabled } from '@llm-gateway/spec';
+import {
+  createOpenAICompatibleBackend,
+  type OpenAICompatibleConfig,
+  openAICompatibleConfigSchema,
+} from '@llm-gateway/spec/openai-compatible';
+import OpenAI from 'openai';
+import { mapDeepSeekError } from './errors.js';
+
+export const DEEPSEEK_BASE_URL = 'https://api.deepseek.com';
+
+export const configSchema = openAICompatibleConfigSchema(['deepseek-chat', 'deepseek-reasoner']);
+
+const plugin: BackendPlugin<OpenAICompatibleConfig> = {
+  specificationVersion: 'v1',
+  kind: 'backend',
+  name: 'backend-deepseek',
+  description: 'DeepSeek chat completions through the openai SDK pointed at DeepSeek.',
+  configSchema,
+  async create(config, host) {
+    if (!config.apiKey) return disabled('no API key (set DEEPSEEK_API_KEY)');
+    const name = host.instanceName;
+    // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
+    const client = new OpenAI({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL ?? DEEPSEEK_BASE_URL,
+      maxRetries: 0,
+      timeout: config.timeoutMs,
+    });
+    return createOpenAICompatibleBackend({
+      name,
+      client,
+      models: config.models,
+      mapError: (error) => mapDeepSeekError(name, error),
+    });
+  },
+};
+
+export default plugin;

@@ -1,0 +1,32 @@
+import { type BackendPlugin, disabled } from '@llm-gateway/spec';
+import {
+  createOpenAICompatibleBackend,
+  type OpenAICompatibleConfig,
+  openAICompatibleConfigSchema,
+} from '@llm-gateway/spec/openai-compatible';
+import Groq from 'groq-sdk';
+
+export const GROQ_BASE_URL = 'https://api.groq.com';
+
+export const configSchema = openAICompatibleConfigSchema(['llama-3.1-8b-instant', 'llama-3.3-70b-versatile']);
+
+const plugin: BackendPlugin<OpenAICompatibleConfig> = {
+  specificationVersion: 'v1',
+  kind: 'backend',
+  name: 'backend-groq',
+  description: 'Groq chat completions through the official groq-sdk.',
+  configSchema,
+  async create(config, host) {
+    if (!config.apiKey) return disabled('no API key (set GROQ_API_KEY)');
+    // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
+    const client = new Groq({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL ?? GROQ_BASE_URL,
+      maxRetries: 0,
+      timeout: config.timeoutMs,
+    });
+    return createOpenAICompatibleBackend({ name: host.instanceName, client, models: config.models });
+  },
+};
+
+export default plugin;

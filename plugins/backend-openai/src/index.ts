@@ -1,0 +1,30 @@
+import { type BackendPlugin, disabled } from '@llm-gateway/spec';
+import {
+  createOpenAICompatibleBackend,
+  type OpenAICompatibleConfig,
+  openAICompatibleConfigSchema,
+} from '@llm-gateway/spec/openai-compatible';
+import OpenAI from 'openai';
+
+export const configSchema = openAICompatibleConfigSchema(['gpt-4o-mini', 'gpt-4o']);
+
+const plugin: BackendPlugin<OpenAICompatibleConfig> = {
+  specificationVersion: 'v1',
+  kind: 'backend',
+  name: 'backend-openai',
+  description: 'OpenAI chat completions through the official openai SDK.',
+  configSchema,
+  async create(config, host) {
+    if (!config.apiKey) return disabled('no API key (set OPENAI_API_KEY)');
+    // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
+    const client = new OpenAI({
+      apiKey: config.apiKey,
+      baseURL: config.baseURL,
+      maxRetries: 0,
+      timeout: config.timeoutMs,
+    });
+    return createOpenAICompatibleBackend({ name: host.instanceName, client, models: config.models });
+  },
+};
+
+export default plugin;
