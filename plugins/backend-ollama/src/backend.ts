@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Backend,
+  CallContext,
+  ChatRequest,
+  ChatResult,
+  ChatStreamPart,
+  FinishReason,
+  Usage,
+} from '@llm-gateway/spec';
+import { GatewayError, isGatewayError, upstreamTimeoutError } from '@llm-gateway/spec';
+import { type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
+import { Ollama } from 'ollama';
+import { mapOllamaError } from './errors.js';
+import {
+  fromOllamaAnswer,
+  mapOllamaDoneReason,
+  mapOllamaUsage,
+  type OllamaChatAnswer,
+  toOllamaRequest,
+} from './wire.js';
+
+export interface OllamaBackendOptions {
+  name: string;
+  host: string;
+  models: readonly string[];
+  /** Longest wait for the response headers (a cold model load counts). */
+  timeoutMs?: number;
+}
+
+/** One call's client and what its fetch saw: the library's own API takes no per-call signal. */
+interface OllamaCall {
+  client: Ollama;
+  guard: CallGuard;
+  /** True when `timeoutMs` passed before the response headers arrived. */
+  headersTimedOut(): boolean;
+  retryAfter(): string | undefined;
+}
+
+function startCall(options: OllamaBackendOptions, call: CallContext): OllamaCall {
+  const guard = guardCall(call);
+  let headersTimedOut = false;
+  let retryAfter: string | undefined;
+  // A dedicated instance per call, so aborting this call's fetch never touches concurrent ones.
+  const callFetch: typeof fetch = async (input, init) => {
+    const headerTimeout = new AbortController();
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            headersTimedOut = true;
+            headerTimeout.abort(new DOMException('No response headers in time', 'TimeoutError'));
+          }, options.timeoutMs);
+    const signals = [guard.signal, headerTimeout.signal];
+    if (init?.signal) signals.push(init.signal);
+    try {
+      const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      retryAfter = response.headers.get('retry-after') ?? undefined;
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    client: new Ollama({ host: options.host, fetch: callFetch }),
+    guard,
+    headersTimedOut: () => headersTimedOut,
+    retryAfter: () => retryAfter,
+  };
+}
+
+function toError(name: string, error: unknown, call: OllamaCall): GatewayError {
+  if (isGatewayError(error)) return error;
+  if (call.guard.cancelled) {
+    const reason: unknown = call.guard.signal.reason;
+    return isGatewayError(reason)
+      ? reason
+      : new GatewayError('cancelled', `${name} call was cancelled`, { backend: name, cause: error });
+  }
+  if (call.guard.timedOut || call.headersTimedOut()) return upstreamTimeoutError(name, error);
+  return mapOllamaError(name, error, call.retryAfter());
+}
+
+export function createOllamaBackend(options: OllamaBackendOptions): Backend {
+  const { name } = options;
+  const models = [...options.models];
+  return {
+    name,
+    async models() {
+      return [...models];
+    },
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      const call = startCall(options, context);
+      try {
+        if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        const answer: OllamaChatAnswer = await call.client.chat({
+          ...toOllamaRequest(request),
+          stream: false,
+        });
+        return fromOllamaAnswer(answer, request.model, `chatcmpl-${randomUUID()}`);
+      } catch (error) {
+        throw toError(name, error, call);
+      } finally {
+        call.guard.dispose();
+      }
+    },
+
+    async *stream(request: ChatRequest, context: CallContext): AsyncGenerator<ChatStreamPart> {
+      const call = startCall(options, context);
+      let finishReason: FinishReason | undefined;
+      let usage: Usage | undefined;
+      try {
+        if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        const messages = await call.client.chat({ ...toOllamaRequest(request), stream: true });
+        for await (const message of messages) {
+          const text = message.message?.content;
+          if (text) yield { type: 'text-delta', text };
+          if (message.done) {
+            finishReason = mapOllamaDoneReason(message.done_reason);
+            usage = mapOllamaUsage(message);
+          }
+        }
+        if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        if (finishReason === undefined) {
+          throw new GatewayError('upstream_error', `${name} upstream ended the stream before finishing`, {
+            backend: name,
+            code: 'upstream_stream_truncated',
+            isRetryable: true,
+          });
+        }
+      } catch (error) {
+        throw toError(name, error, call);
+      } finally {
+        // Stops the upstream request when the consumer leaves early.
+        call.guard.abort();
+        call.guard.dispose();
+      }
+      yield usage === undefined ? { type: 'finish', finishReason } : { type: 'finish', finishReason, usage };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** Maps what the ollama library throws to typed gateway errors. */
+import {
+  GatewayError,
+  isGatewayError,
+  parseRetryAfter,
+  upstreamHttpError,
+  upstreamNetworkError,
+  upstreamTimeoutError,
+} from '@llm-gateway/spec';
+
+function isNetworkFailure(error: Error): boolean {
+  if (error.name === 'TypeError' && /fetch failed|terminated|network|socket/i.test(error.message))
+    return true;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
+}
+
+/**
+ * `retryAfter` is the Retry-After header of the failed response, when one was seen (the library
+ * drops headers from its ResponseError).
+ */
+export function mapOllamaError(backend: string, error: unknown, retryAfter?: string): GatewayError {
+  if (isGatewayError(error)) return error;
+  if (!(error instanceof Error)) {
+    return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause: error });
+  }
+  // The library's ResponseError is not exported, so match its shape.
+  const status = (error as { status_code?: unknown }).status_code;
+  if (error.name === 'ResponseError' && typeof status === 'number') {
+    const message = (error as { error?: unknown }).error;
+    return upstreamHttpError(
+      backend,
+      status,
+      typeof message === 'string' ? message : error.message,
+      parseRetryAfter(retryAfter),
+    );
+  }
+  if (error.name === 'AbortError') {
+    return new GatewayError('cancelled', `${backend} call was cancelled`, { backend, cause: error });
+  }
+  if (error.name === 'TimeoutError') return upstreamTimeoutError(backend, error);
+  if (isNetworkFailure(error)) return upstreamNetworkError(backend, error);
+  if (error instanceof SyntaxError) {
+    return new GatewayError('upstream_error', `${backend} upstream sent a malformed response`, {
+      backend,
+      code: 'upstream_bad_response',
+      isRetryable: true,
+      cause: error,
+    });
+  }
+  if (/did not receive done/i.test(error.message)) {
+    return new GatewayError('upstream_error', `${backend} upstream ended the stream before finishing`, {
+      backend,
+      code: 'upstream_stream_truncated',
+      isRetryable: true,
+      cause: error,
+    });
+  }
+  // An `{"error": ...}` line inside a stream: the library rethrows its text as a plain Error.
+  return new GatewayError('upstream_error', `${backend} upstream error: ${error.message}`, {
+    backend,
+    code: 'upstream_stream_error',
+    isRetryable: true,
+    cause: error,
+  });
+}
