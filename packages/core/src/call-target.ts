@@ -1,0 +1,145 @@
+import type {
+  Backend,
+  CallContext,
+  ChatRequest,
+  ChatResult,
+  ChatStreamPart,
+  RequestContext,
+} from '@llm-gateway/spec';
+import type { GatewayMetrics } from './metrics.js';
+import type { ResolvedTarget } from './router.js';
+import { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
+
+/** One attempt at one target: what every stage around the backend call sees. */
+export interface Attempt {
+  target: ResolvedTarget;
+  backend: Backend;
+  /** The request as the backend receives it (`model` is the target's model id). */
+  request: ChatRequest;
+  context: RequestContext;
+}
+
+/** A stream whose first part has arrived: failures before the first byte are thrown by `openStream`. */
+export interface OpenedStream {
+  /** First part and the rest, in order; errors are GatewayErrors. Stopping early aborts the upstream. */
+  parts: AsyncIterable<ChatStreamPart>;
+  /** Milliseconds from the call's start to its first part. */
+  timeToFirstPartMs: number;
+}
+
+/**
+ * The seam around a single backend call. Later stages are wrappers with the same shape, composed
+ * outside in: rate limit -> cache -> fallback over targets -> concurrency -> circuit breaker
+ * (per backend) -> retry -> this call. Each attempt gets its own timeout.
+ */
+export type CallTarget = (attempt: Attempt) => Promise<ChatResult>;
+export type OpenTarget = (attempt: Attempt) => Promise<OpenedStream>;
+
+export interface CallTargetOptions {
+  /** Chat: limit on the whole call. Stream: limit on the wait for the first part and between parts. */
+  timeoutMs: number;
+  metrics?: GatewayMetrics;
+}
+
+function callContext(attempt: Attempt, signal: AbortSignal, deadline?: number): CallContext {
+  return {
+    signal,
+    requestId: attempt.context.requestId,
+    log: attempt.context.log.child({ backend: attempt.target.backend }),
+    ...(deadline === undefined ? {} : { deadline }),
+  };
+}
+
+function recordUpstream(
+  options: CallTargetOptions,
+  backend: string,
+  outcome: string,
+  startedAt: number,
+): void {
+  if (!options.metrics) return;
+  options.metrics.upstreamRequests.inc({ backend, outcome });
+  options.metrics.upstreamDuration.observe({ backend }, (performance.now() - startedAt) / 1000);
+}
+
+/** Calls `backend.chat` under the client's signal and a per-call timeout. */
+export function createCallTarget(options: CallTargetOptions): CallTarget {
+  return async (attempt) => {
+    const name = attempt.target.backend;
+    const clientSignal = attempt.context.signal;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const signal = AbortSignal.any([clientSignal, timeout]);
+    const startedAt = performance.now();
+    try {
+      const call = callContext(attempt, signal, Date.now() + options.timeoutMs);
+      const result = await raceSignal(attempt.backend.chat(attempt.request, call), signal);
+      recordUpstream(options, name, 'success', startedAt);
+      return result;
+    } catch (error) {
+      const failure = classifyCallError(error, name, clientSignal, timeout);
+      recordUpstream(options, name, failure.type, startedAt);
+      throw failure;
+    }
+  };
+}
+
+/** Opens `backend.stream` and resolves once its first part is in (or the stream ended empty). */
+export function createOpenTarget(options: CallTargetOptions): OpenTarget {
+  return async (attempt) => {
+    const name = attempt.target.backend;
+    const clientSignal = attempt.context.signal;
+    const idle = new IdleTimeout(options.timeoutMs);
+    // Fires when the consumer stops reading: the client is gone or the surface gave up.
+    const consumer = new AbortController();
+    const signal = AbortSignal.any([clientSignal, idle.signal, consumer.signal]);
+    const startedAt = performance.now();
+    const fail = (error: unknown) => {
+      idle.clear();
+      const failure = classifyCallError(error, name, clientSignal, idle.signal);
+      recordUpstream(options, name, failure.type, startedAt);
+      return failure;
+    };
+
+    let iterator: AsyncIterator<ChatStreamPart>;
+    let first: IteratorResult<ChatStreamPart>;
+    try {
+      iterator = attempt.backend
+        .stream(attempt.request, callContext(attempt, signal))
+        [Symbol.asyncIterator]();
+      first = await raceSignal(iterator.next(), signal);
+    } catch (error) {
+      throw fail(error);
+    }
+    const timeToFirstPartMs = performance.now() - startedAt;
+
+    async function* relay(): AsyncGenerator<ChatStreamPart> {
+      let ended = false;
+      try {
+        let next = first;
+        while (!next.done) {
+          yield next.value;
+          idle.reset();
+          try {
+            next = await raceSignal(iterator.next(), signal);
+          } catch (error) {
+            ended = true;
+            throw fail(error);
+          }
+        }
+        ended = true;
+        idle.clear();
+        recordUpstream(options, name, 'success', startedAt);
+      } finally {
+        if (!ended) {
+          // The consumer stopped early: free the upstream connection.
+          idle.clear();
+          consumer.abort(new DOMException('The consumer stopped reading', 'AbortError'));
+          recordUpstream(options, name, 'cancelled', startedAt);
+          iterator.return?.().catch(() => {});
+        }
+      }
+    }
+
+    if (first.done) idle.clear();
+    return { parts: relay(), timeToFirstPartMs };
+  };
+}

@@ -1,0 +1,12 @@
+export type { Attempt, CallTarget, CallTargetOptions, OpenedStream, OpenTarget } from './call-target.js';
+export { createCallTarget, createOpenTarget } from './call-target.js';
+export type { Executed, ExecuteStages } from './execute.js';
+export { executeChat, executeStream } from './execute.js';
+export type { GatewayMetrics, MetricsOptions } from './metrics.js';
+export { createMetrics } from './metrics.js';
+export type { GatewayPipeline, PipelineOptions } from './pipeline.js';
+export { createPipeline } from './pipeline.js';
+export type { ResolvedTarget, Route, RouterOptions, RouteTarget, RoutingConfig } from './router.js';
+export { normalizeRouteEntry, Router } from './router.js';
+export { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
+export { countPromptTokens, countTokens, isEmptyUsage, resolveUsage } from './usage.js';

@@ -1,0 +1,115 @@
+import { type Backend, GatewayError } from '@llm-gateway/spec';
+import { describe, expect, it } from 'vitest';
+import { ScriptedBackend } from './__fixtures__/scripted-backend.js';
+import { Router, type RoutingConfig } from './router.js';
+
+function router(routing: RoutingConfig, disabled: Record<string, string> = {}) {
+  const backends = new Map<string, Backend>([
+    ['openai', new ScriptedBackend({ name: 'openai', models: ['gpt-4o-mini', 'gpt-4o'] })],
+    ['groq', new ScriptedBackend({ name: 'groq', models: ['llama-3.1-8b-instant'] })],
+    ['openrouter', new ScriptedBackend({ name: 'openrouter', models: [] })],
+  ]);
+  return new Router({ backends, routing, disabledBackends: new Map(Object.entries(disabled)) });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GatewayError);
+  return error as GatewayError;
+}
+
+describe('Router', () => {
+  it('sends an exact routing key to its backend with the key as upstream model id, slashes included', async () => {
+    const r = router({ models: { 'deepseek/deepseek-v3.2': 'openrouter', 'gpt-4o-mini': 'openai' } });
+    expect(await r.resolve('deepseek/deepseek-v3.2')).toEqual({
+      requestedModel: 'deepseek/deepseek-v3.2',
+      targets: [{ backend: 'openrouter', model: 'deepseek/deepseek-v3.2' }],
+    });
+    expect((await r.resolve('gpt-4o-mini')).targets).toEqual([{ backend: 'openai', model: 'gpt-4o-mini' }]);
+  });
+
+  it('maps an alias to a target with its own model id', async () => {
+    const r = router({ models: { fast: { backend: 'groq', model: 'llama-3.1-8b-instant' } } });
+    expect((await r.resolve('fast')).targets).toEqual([{ backend: 'groq', model: 'llama-3.1-8b-instant' }]);
+  });
+
+  it('addresses a backend instance directly with <backend>/<model>', async () => {
+    const r = router({ models: {} });
+    expect(await r.resolve('groq/llama-3.1-8b-instant')).toEqual({
+      requestedModel: 'groq/llama-3.1-8b-instant',
+      targets: [{ backend: 'groq', model: 'llama-3.1-8b-instant' }],
+    });
+    // Everything after the first slash is the model id, slashes included.
+    expect((await r.resolve('openrouter/meta/llama-3')).targets).toEqual([
+      { backend: 'openrouter', model: 'meta/llama-3' },
+    ]);
+  });
+
+  it('prefers an exact key over a backend prefix', async () => {
+    const r = router({ models: { 'groq/special': { backend: 'openai', model: 'gpt-4o' } } });
+    expect((await r.resolve('groq/special')).targets).toEqual([{ backend: 'openai', model: 'gpt-4o' }]);
+  });
+
+  it('finds a model a backend lists when no routing entry names it', async () => {
+    const r = router({ models: {} });
+    expect((await r.resolve('llama-3.1-8b-instant')).targets).toEqual([
+      { backend: 'groq', model: 'llama-3.1-8b-instant' },
+    ]);
+  });
+
+  it('answers model_not_found for an unknown model, and for an unknown backend prefix', async () => {
+    const r = router({ models: { 'gpt-4o-mini': 'openai' } });
+    for (const name of ['nope', 'mistral/nope']) {
+      const error = await rejection(r.resolve(name));
+      expect(error.type).toBe('not_found');
+      expect(error.status).toBe(404);
+      expect(error.code).toBe('model_not_found');
+      expect(error.param).toBe('model');
+      expect(error.message).toContain(name);
+    }
+  });
+
+  it('uses the default model when the request names none, and rejects when there is no default', async () => {
+    const r = router({ defaultModel: 'gpt-4o-mini', models: { 'gpt-4o-mini': 'openai' } });
+    expect((await r.resolve('')).requestedModel).toBe('gpt-4o-mini');
+    expect((await r.resolve(undefined)).targets[0]).toEqual({ backend: 'openai', model: 'gpt-4o-mini' });
+    const error = await rejection(router({ models: {} }).resolve(''));
+    expect(error.type).toBe('invalid_request');
+    expect(error.param).toBe('model');
+  });
+
+  it('answers backend_unavailable when every target is disabled or unknown', async () => {
+    const r = router(
+      { models: { m: 'ollama', n: [{ backend: 'ghost' }, { backend: 'ollama' }] } },
+      { ollama: 'no base URL' },
+    );
+    for (const name of ['m', 'n', 'ollama/llama3']) {
+      const error = await rejection(r.resolve(name));
+      expect(error.type).toBe('unavailable');
+      expect(error.status).toBe(503);
+      expect(error.code).toBe('backend_unavailable');
+    }
+  });
+
+  it('keeps a chain in order and skips the disabled targets', async () => {
+    const r = router(
+      {
+        models: {
+          chat: [
+            { backend: 'ollama', model: 'llama3' },
+            { backend: 'groq', model: 'llama-3.1-8b-instant' },
+            { backend: 'openai' },
+          ],
+        },
+      },
+      { ollama: 'disabled' },
+    );
+    expect((await r.resolve('chat')).targets).toEqual([
+      { backend: 'groq', model: 'llama-3.1-8b-instant' },
+      { backend: 'openai', model: 'chat' },
+    ]);
+  });
+});
