@@ -1,0 +1,14 @@
+export {
+  type ConcurrencyLimiter,
+  type ConcurrencyLimiterOptions,
+  capacityError,
+  createConcurrencyLimiter,
+} from './concurrency.js';
+export { type RateLimitState, rateLimitedError, rateLimitHeaders } from './rate-limit-headers.js';
+export {
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimitSnapshot,
+} from './rate-limiter.js';
