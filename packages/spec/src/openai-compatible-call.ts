@@ -1,5 +1,6 @@
 /** One upstream call's abort signal: the caller's signal, the call's deadline, and our own early exit. */
 import type { CallContext } from './backend.js';
+import { GatewayError, isGatewayError, upstreamTimeoutError } from './errors.js';
 
 export interface CallGuard {
   readonly signal: AbortSignal;
@@ -42,4 +43,23 @@ export function guardCall(call: Pick<CallContext, 'signal' | 'deadline'>, now = 
       call.signal.removeEventListener('abort', onAbort);
     },
   };
+}
+
+/**
+ * The error for a call its guard aborted, or undefined when it was not aborted: what the SDK threw
+ * then (often a generic abort) matters less than why the signal fired.
+ */
+export function abortedCallError(
+  backend: string,
+  guard: CallGuard,
+  error: unknown,
+): GatewayError | undefined {
+  if (guard.cancelled) {
+    const reason: unknown = guard.signal.reason;
+    if (isGatewayError(reason)) return reason;
+    if (reason instanceof Error && reason.name === 'TimeoutError')
+      return upstreamTimeoutError(backend, error);
+    return new GatewayError('cancelled', `${backend} call was cancelled`, { backend, cause: error });
+  }
+  return guard.timedOut ? upstreamTimeoutError(backend, error) : undefined;
 }

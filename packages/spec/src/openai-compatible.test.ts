@@ -359,6 +359,20 @@ describe('createOpenAICompatibleBackend', () => {
     expect((await rejection(next)).type).toBe('cancelled');
   });
 
+  it('reports a timeout when the caller aborts with a TimeoutError reason', async () => {
+    const caller = new AbortController();
+    const { client } = fakeClient(
+      (_body, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
+    );
+    const backend = createOpenAICompatibleBackend({ name: 'b', client, models: [] });
+    const pending = backend.chat(request, context({ signal: caller.signal }));
+    caller.abort(new DOMException('too slow', 'TimeoutError'));
+    expect((await rejection(pending)).type).toBe('upstream_timeout');
+  });
+
   it('aborts the upstream request when the consumer stops reading', async () => {
     let upstreamSignal: AbortSignal | undefined;
     const { client } = fakeClient(async (_body, signal) => {

@@ -1,9 +1,9 @@
 /** A Backend over any OpenAI-compatible SDK client (openai, groq-sdk): `@llm-gateway/spec/openai-compatible`. */
 import type { Backend, CallContext } from './backend.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, Usage } from './chat.js';
-import { GatewayError, isGatewayError, upstreamTimeoutError } from './errors.js';
-import { type CallGuard, guardCall } from './openai-compatible-call.js';
-import { cancelledError, mapOpenAICompatibleError } from './openai-compatible-errors.js';
+import { GatewayError, isGatewayError } from './errors.js';
+import { abortedCallError, type CallGuard, guardCall } from './openai-compatible-call.js';
+import { mapOpenAICompatibleError } from './openai-compatible-errors.js';
 import {
   fromOpenAICompatibleCompletion,
   mapOpenAICompatibleFinishReason,
@@ -58,12 +58,11 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
 
   const toError = (error: unknown, guard: CallGuard): GatewayError => {
     if (isGatewayError(error)) return error;
-    if (guard.cancelled) {
-      const reason: unknown = guard.signal.reason;
-      return isGatewayError(reason) ? reason : cancelledError(name, error);
-    }
-    if (guard.timedOut) return upstreamTimeoutError(name, error);
-    return options.mapError?.(error) ?? mapOpenAICompatibleError(name, error);
+    return (
+      abortedCallError(name, guard, error) ??
+      options.mapError?.(error) ??
+      mapOpenAICompatibleError(name, error)
+    );
   };
 
   return {

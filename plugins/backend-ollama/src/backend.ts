@@ -9,7 +9,7 @@ import type {
   Usage,
 } from '@llm-gateway/spec';
 import { GatewayError, isGatewayError, upstreamTimeoutError } from '@llm-gateway/spec';
-import { type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
+import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
 import { Ollama } from 'ollama';
 import { mapOllamaError } from './errors.js';
 import {
@@ -71,13 +71,9 @@ function startCall(options: OllamaBackendOptions, call: CallContext): OllamaCall
 
 function toError(name: string, error: unknown, call: OllamaCall): GatewayError {
   if (isGatewayError(error)) return error;
-  if (call.guard.cancelled) {
-    const reason: unknown = call.guard.signal.reason;
-    return isGatewayError(reason)
-      ? reason
-      : new GatewayError('cancelled', `${name} call was cancelled`, { backend: name, cause: error });
-  }
-  if (call.guard.timedOut || call.headersTimedOut()) return upstreamTimeoutError(name, error);
+  const aborted = abortedCallError(name, call.guard, error);
+  if (aborted) return aborted;
+  if (call.headersTimedOut()) return upstreamTimeoutError(name, error);
   return mapOllamaError(name, error, call.retryAfter());
 }
 
