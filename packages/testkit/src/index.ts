@@ -1,0 +1,24 @@
+export type { Fault } from './fault.js';
+export { freePort } from './free-port.js';
+export {
+  defaultOpenAIModels,
+  type OpenAIErrorBody,
+  openAIError,
+  openAIErrorForStatus,
+  startOpenAISimulator,
+} from './openai-simulator.js';
+export {
+  countTokens,
+  defaultReply,
+  lastUserText,
+  type SimFinishReason,
+  type SimulatedReply,
+  splitWords,
+} from './reply.js';
+export type {
+  RecordedRequest,
+  SimRequestBody,
+  Simulator,
+  SimulatorKind,
+  SimulatorOptions,
+} from './simulator.js';
