@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import { formatPath } from './interpolate.js';
+
+const secretKey = /key|secret|password|token|credential/i;
+
+function show(value: unknown, path: readonly PropertyKey[]): string {
+  if (path.some((key) => typeof key === 'string' && secretKey.test(key))) return 'a hidden value';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export interface ProfileIssue {
+  path: string;
+  message: string;
+}
+
+/** Turns zod issues into `key.path: problem` lines that never echo secrets. */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): ProfileIssue[] {
+  const out: ProfileIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'invalid_type':
+        out.push({
+          path: formatPath(path),
+          message:
+            input === undefined
+              ? `Required (expected ${issue.expected})`
+              : `Expected ${issue.expected}, received ${show(input, path)}`,
+        });
+        break;
+      case 'unrecognized_keys':
+        for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'Unknown key' });
+        break;
+      case 'invalid_value':
+        out.push({
+          path: formatPath(path),
+          message: `Expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, received ${show(input, path)}`,
+        });
+        break;
+      default:
+        out.push({ path: formatPath(path), message: issue.message });
+    }
+  }
+  return out;
+}
