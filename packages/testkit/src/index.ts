@@ -1,6 +1,13 @@
 export type { Fault } from './fault.js';
 export { freePort } from './free-port.js';
 export {
+  defaultOllamaModels,
+  normalizeOllamaModel,
+  ollamaError,
+  ollamaVersion,
+  startOllamaSimulator,
+} from './ollama-simulator.js';
+export {
   defaultOpenAIModels,
   type OpenAIErrorBody,
   openAIError,
