@@ -4,7 +4,7 @@ import {
   type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
-  RateLimiterRes,
+  type RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { type RateLimitState, rateLimitedError, rateLimitHeaders } from './rate-limit-headers.js';
 
@@ -50,28 +50,27 @@ export interface RateLimiter {
 
 interface Effective {
   rpm: number;
-  burst: number | undefined;
+  /** Points and window (seconds) of the burst counter, when one applies. */
+  burst: { points: number; window: number } | undefined;
   tpd: number | undefined;
 }
 
-interface LimiterSet {
-  minute?: RateLimiterAbstract;
-  burst?: RateLimiterAbstract;
-  day?: RateLimiterAbstract;
-}
-
 const DAY_SECONDS = 86_400;
+/** Counters never refuse by themselves: each one is shared by every limit setting, compared below. */
+const UNCAPPED = Number.MAX_SAFE_INTEGER;
 
 /**
  * Requests per minute with burst, modelled with two fixed-window counters that must both allow:
- * - a minute window of `rpm` points (the rate the seed promises, e.g. 100/min);
- * - when `burst` < `rpm`, a short window of `burst` points lasting `burst * 60 / rpm` seconds
- *   (rounded to whole seconds, at least 1), i.e. a token bucket of size `burst` refilled at rpm/60
- *   per second, approximated: it keeps the long-run rate at rpm while capping how fast a client
- *   may spend its minute. Without `burst` the whole minute's allowance may be used at once.
+ * - a minute window of `rpm` requests (the rate the seed promises, e.g. 100/min);
+ * - when `burst` < `rpm`, a short window of `burst` requests lasting `burst * 60 / rpm` seconds
+ *   (rounded to whole seconds, at least 1): a fixed-window stand-in for a token bucket of size
+ *   `burst` refilled at rpm/60 per second. It keeps the long-run rate at rpm while capping how fast
+ *   a client may spend its minute. Without `burst` the whole minute's allowance may be used at once.
  * Tokens per day is a 24 h window that starts at the key's first recorded usage.
- * With the redis store, each counter has an in-memory insurance limiter with the same limits,
- * used while Redis is unreachable, so requests keep being served (per instance) during an outage.
+ * Counters are per (kind, window) and shared by every limit setting, so a principal with its own
+ * limits keeps its count when they change, the same with either store. With the redis store each
+ * counter has an in-memory insurance counter used while Redis is unreachable, so requests keep
+ * being served (limited per instance) during an outage.
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const store = options.store ?? 'memory';
@@ -79,113 +78,110 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     throw new TypeError('The redis rate-limit store needs a redis client');
   const prefix = options.keyPrefix ?? 'llmgw:rl';
   const log = options.log ?? silentLogger;
-  const sets = new Map<string, LimiterSet>();
-  let loggedInsurance = false;
+  const counters = new Map<string, RateLimiterAbstract>();
+  let loggedStoreFailure = false;
 
-  const defaults: Effective = {
-    rpm: options.requestsPerMinute,
-    burst: options.burst,
-    tpd: options.tokensPerDay,
-  };
-
-  function make(kind: string, points: number, duration: number): RateLimiterAbstract {
-    const keyPrefix = `${prefix}:${kind}`;
-    if (store === 'memory') return new RateLimiterMemory({ points, duration, keyPrefix });
-    const insurance = new RateLimiterMemory({ points, duration, keyPrefix });
-    return new RateLimiterRedis({
-      storeClient: options.redis,
-      points,
-      duration,
-      keyPrefix,
-      // Go to the insurance at once while disconnected instead of waiting on a dead socket.
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: insurance,
-    });
+  function counter(kind: string, duration: number): RateLimiterAbstract {
+    const keyPrefix = `${prefix}:${kind}${duration}`;
+    const existing = counters.get(keyPrefix);
+    if (existing) return existing;
+    const memory = new RateLimiterMemory({ points: UNCAPPED, duration, keyPrefix });
+    const made =
+      store === 'memory'
+        ? memory
+        : new RateLimiterRedis({
+            storeClient: options.redis,
+            points: UNCAPPED,
+            duration,
+            keyPrefix,
+            // Go to the insurance at once while disconnected instead of waiting on a dead socket.
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: memory,
+          });
+    counters.set(keyPrefix, made);
+    return made;
   }
 
   function effective(limits?: PrincipalLimits): Effective {
+    const rpm = limits?.requestsPerMinute ?? options.requestsPerMinute;
+    // A principal that sets its own rate without a burst may use its whole minute at once.
+    const burst = limits?.burst ?? (limits?.requestsPerMinute === undefined ? options.burst : undefined);
     return {
-      rpm: limits?.requestsPerMinute ?? defaults.rpm,
-      burst: limits?.burst ?? (limits?.requestsPerMinute === undefined ? defaults.burst : undefined),
-      tpd: limits?.tokensPerDay ?? defaults.tpd,
+      rpm,
+      burst:
+        rpm > 0 && burst !== undefined && burst >= 1 && burst < rpm
+          ? { points: Math.floor(burst), window: Math.max(1, Math.round((burst * 60) / rpm)) }
+          : undefined,
+      tpd: limits?.tokensPerDay ?? options.tokensPerDay,
     };
   }
 
-  function limitersFor(e: Effective): LimiterSet {
-    const id = `${e.rpm}/${e.burst ?? ''}/${e.tpd ?? ''}`;
-    const existing = sets.get(id);
-    if (existing) return existing;
-    const set: LimiterSet = {};
-    if (e.rpm > 0) {
-      set.minute = make('rpm', e.rpm, 60);
-      if (e.burst !== undefined && e.burst > 0 && e.burst < e.rpm) {
-        const window = Math.max(1, Math.round((e.burst * 60) / e.rpm));
-        set.burst = make(`burst${window}`, Math.max(1, Math.floor(e.burst)), window);
-      }
-    }
-    if (e.tpd !== undefined && e.tpd > 0) set.day = make('tpd', e.tpd, DAY_SECONDS);
-    sets.set(id, set);
-    return set;
+  function storeFailed(error: unknown): void {
+    if (loggedStoreFailure) return;
+    loggedStoreFailure = true;
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Rate limiter store failed');
   }
 
-  /** Runs one counter operation; a rejection that is not a RateLimiterRes is a store failure. */
-  async function attempt(op: () => Promise<RateLimiterRes>): Promise<{ ok: boolean; res: RateLimiterRes }> {
+  /** Adds points to a counter; undefined only if the store and its insurance both failed (then allow). */
+  async function add(
+    c: RateLimiterAbstract,
+    key: string,
+    points: number,
+  ): Promise<RateLimiterRes | undefined> {
     try {
-      return { ok: true, res: await op() };
+      return await c.consume(key, points);
     } catch (error) {
-      if (error instanceof RateLimiterRes) return { ok: false, res: error };
-      // Only reachable if the insurance itself failed: serve the request rather than fail it.
-      if (!loggedInsurance) {
-        loggedInsurance = true;
-        log.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          'Rate limiter store failed',
-        );
-      }
-      return { ok: true, res: new RateLimiterRes(Number.MAX_SAFE_INTEGER, 0, 0, false) };
+      storeFailed(error);
+      return undefined;
+    }
+  }
+
+  async function read(c: RateLimiterAbstract, key: string): Promise<RateLimiterRes | null> {
+    try {
+      return await c.get(key);
+    } catch (error) {
+      storeFailed(error);
+      return null;
     }
   }
 
   return {
-    requestsPerMinute: defaults.rpm,
+    requestsPerMinute: options.requestsPerMinute,
 
     async consumeRequest(principalKey, limits) {
       const e = effective(limits);
-      const set = limitersFor(e);
-      if (!set.minute) return { limit: 0, remaining: 0, resetMs: 0, headers: {} };
-      const minute = await attempt(() => set.minute!.consume(principalKey, 1));
-      if (!minute.ok)
-        throw rateLimitedError({ limit: e.rpm, remaining: 0, resetMs: minute.res.msBeforeNext });
-      let remaining = minute.res.remainingPoints;
-      if (set.burst) {
-        const burst = await attempt(() => set.burst!.consume(principalKey, 1));
-        if (!burst.ok) {
-          // The request is refused, so it must not count against the minute either.
-          await set.minute.reward(principalKey, 1).catch(() => {});
-          throw rateLimitedError({
-            limit: e.rpm,
-            remaining: 0,
-            resetMs: burst.res.msBeforeNext,
-          });
-        }
-        remaining = Math.min(remaining, burst.res.remainingPoints);
+      if (!(e.rpm > 0)) return { limit: 0, remaining: 0, resetMs: 0, headers: {} };
+      const minuteCounter = counter('rpm', 60);
+      const minute = await add(minuteCounter, principalKey, 1);
+      if (!minute) return { limit: e.rpm, remaining: e.rpm, resetMs: 60_000, headers: {} };
+      if (minute.consumedPoints > e.rpm) {
+        throw rateLimitedError({ limit: e.rpm, remaining: 0, resetMs: minute.msBeforeNext });
       }
-      const state = { limit: e.rpm, remaining, resetMs: minute.res.msBeforeNext };
+      let remaining = e.rpm - minute.consumedPoints;
+      if (e.burst) {
+        const burst = await add(counter('burst', e.burst.window), principalKey, 1);
+        if (burst && burst.consumedPoints > e.burst.points) {
+          // The request is refused, so it must not count against the minute either.
+          await minuteCounter.reward(principalKey, 1).catch(() => {});
+          throw rateLimitedError({ limit: e.rpm, remaining: 0, resetMs: burst.msBeforeNext });
+        }
+        if (burst) remaining = Math.min(remaining, e.burst.points - burst.consumedPoints);
+      }
+      const state = { limit: e.rpm, remaining, resetMs: minute.msBeforeNext };
       return { ...state, headers: rateLimitHeaders(state) };
     },
 
     async checkTokens(principalKey, limits) {
-      const e = effective(limits);
-      const day = limitersFor(e).day;
-      if (!day || e.tpd === undefined) return undefined;
-      const current = await day.get(principalKey).catch(() => null);
+      const { tpd } = effective(limits);
+      if (tpd === undefined || !(tpd > 0)) return undefined;
+      const current = await read(counter('tpd', DAY_SECONDS), principalKey);
       const used = current?.consumedPoints ?? 0;
       const state = {
-        limit: e.tpd,
-        remaining: e.tpd - used,
+        limit: tpd,
+        remaining: tpd - used,
         resetMs: current?.msBeforeNext ?? DAY_SECONDS * 1000,
       };
-      if (used >= e.tpd) {
+      if (used >= tpd) {
         throw rateLimitedError(state, {
           message: 'Daily token limit exceeded',
           code: 'token_limit_exceeded',
@@ -196,21 +192,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     },
 
     async consumeTokens(principalKey, tokens, limits) {
-      const day = limitersFor(effective(limits)).day;
+      const { tpd } = effective(limits);
       const points = Math.ceil(tokens);
-      if (!day || !(points > 0)) return;
-      // penalty() adds points without refusing: the call already happened.
-      await day.penalty(principalKey, points).catch(() => {});
+      if (tpd === undefined || !(tpd > 0) || !(points > 0)) return;
+      // Counted even past the budget: the call already happened; the next check refuses.
+      await add(counter('tpd', DAY_SECONDS), principalKey, points);
     },
 
     async snapshot(principalKey = 'anonymous') {
-      const minute = limitersFor(defaults).minute;
-      if (!minute) return { rate: 0, tokens_available: null };
-      const current = await minute.get(principalKey).catch(() => null);
-      return {
-        rate: defaults.rpm,
-        tokens_available: Math.max(0, defaults.rpm - (current?.consumedPoints ?? 0)),
-      };
+      const rpm = options.requestsPerMinute;
+      if (!(rpm > 0)) return { rate: 0, tokens_available: null };
+      const current = await read(counter('rpm', 60), principalKey);
+      return { rate: rpm, tokens_available: Math.max(0, rpm - (current?.consumedPoints ?? 0)) };
     },
   };
 }

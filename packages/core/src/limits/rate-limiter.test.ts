@@ -1,0 +1,93 @@
+import { GatewayError } from '@llm-gateway/spec';
+import { describe, expect, it } from 'vitest';
+import { createRateLimiter } from './rate-limiter.js';
+
+async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(error)}`);
+  return error;
+}
+
+describe('rate limiter (memory)', () => {
+  it('allows requestsPerMinute per principal, then answers 429 with Retry-After and X-RateLimit-*', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 3 });
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const decision = await limiter.consumeRequest('alice');
+      remaining.push(decision.headers['X-RateLimit-Remaining']!);
+      expect(decision.headers['X-RateLimit-Limit']).toBe('3');
+      expect(Number(decision.headers['X-RateLimit-Reset'])).toBeGreaterThan(0);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+
+    const error = await rejection(limiter.consumeRequest('alice'));
+    expect(error).toMatchObject({ type: 'rate_limited', status: 429, code: 'rate_limit_exceeded' });
+    const retryAfter = Number(error.headers['Retry-After']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(error.retryAfterMs).toBe(retryAfter * 1000);
+    expect(error.headers['X-RateLimit-Limit']).toBe('3');
+    expect(error.headers['X-RateLimit-Remaining']).toBe('0');
+
+    // Another principal has its own bucket.
+    await expect(limiter.consumeRequest('bob')).resolves.toMatchObject({ remaining: 2 });
+  });
+
+  it('applies per-principal limits over the defaults', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 100 });
+    await limiter.consumeRequest('client-a', { requestsPerMinute: 1 });
+    await expect(limiter.consumeRequest('client-a', { requestsPerMinute: 1 })).rejects.toMatchObject({
+      status: 429,
+    });
+    const generous = await limiter.consumeRequest('client-b', { requestsPerMinute: 1000 });
+    expect(generous.headers['X-RateLimit-Limit']).toBe('1000');
+  });
+
+  it('caps bursts below the minute allowance and does not charge the refused request', async () => {
+    // 60/min with a burst of 2: at most 2 requests per 2-second window.
+    const limiter = createRateLimiter({ requestsPerMinute: 60, burst: 2 });
+    await limiter.consumeRequest('k');
+    const second = await limiter.consumeRequest('k');
+    expect(second.remaining).toBe(0);
+    const error = await rejection(limiter.consumeRequest('k'));
+    expect(Number(error.headers['Retry-After'])).toBeLessThanOrEqual(2);
+    expect(await limiter.snapshot('k')).toEqual({ rate: 60, tokens_available: 58 });
+  });
+
+  it('refuses calls once the day token budget is spent', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 100, tokensPerDay: 100 });
+    const before = await limiter.checkTokens('alice');
+    expect(before?.headers['X-RateLimit-Remaining-Tokens']).toBe('100');
+    await limiter.consumeTokens('alice', 60);
+    await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ remaining: 40 });
+    // The call that crosses the budget is already done; the next one is refused.
+    await limiter.consumeTokens('alice', 60);
+    const error = await rejection(limiter.checkTokens('alice'));
+    expect(error).toMatchObject({ status: 429, code: 'token_limit_exceeded' });
+    expect(Number(error.headers['Retry-After'])).toBeGreaterThan(86_000);
+    expect(error.headers['X-RateLimit-Limit-Tokens']).toBe('100');
+    // A principal's own budget overrides the default.
+    await expect(limiter.checkTokens('alice', { tokensPerDay: 1000 })).resolves.toMatchObject({
+      remaining: 880,
+    });
+  });
+
+  it('does not limit when no limit is configured', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 0 });
+    for (let i = 0; i < 50; i++) await limiter.consumeRequest('k');
+    await expect(limiter.checkTokens('k')).resolves.toBeUndefined();
+    await limiter.consumeTokens('k', 1_000_000);
+    expect(await limiter.snapshot()).toEqual({ rate: 0, tokens_available: null });
+  });
+
+  it('reports the anonymous bucket for /metrics', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 100 });
+    expect(await limiter.snapshot()).toEqual({ rate: 100, tokens_available: 100 });
+    await limiter.consumeRequest('anonymous');
+    await limiter.consumeRequest('anonymous');
+    expect(await limiter.snapshot()).toEqual({ rate: 100, tokens_available: 98 });
+  });
+});
