@@ -1,0 +1,86 @@
+import { startRedis } from '@llm-gateway/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisConnection } from '../cache/redis-client.js';
+import { createRateLimiter } from './rate-limiter.js';
+
+type RedisServer = Awaited<ReturnType<typeof startRedis>>;
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connect(url: string, clients: Redis[]): Promise<Redis> {
+  const client = createRedisConnection(url);
+  clients.push(client);
+  const deadline = Date.now() + 5000;
+  while (client.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error('redis did not connect');
+    await wait(10);
+  }
+  return client;
+}
+
+describe('rate limiter (redis)', () => {
+  let redis: RedisServer;
+  const clients: Redis[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await redis?.stop();
+  });
+
+  it('shares request counts between two gateway instances', async () => {
+    const options = { store: 'redis' as const, requestsPerMinute: 3, keyPrefix: 'test:shared' };
+    const a = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
+    const b = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
+    await a.consumeRequest('alice');
+    await a.consumeRequest('alice');
+    await expect(b.consumeRequest('alice')).resolves.toMatchObject({ remaining: 0 });
+    await expect(b.consumeRequest('alice')).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limit_exceeded',
+    });
+    await expect(a.consumeRequest('alice')).rejects.toMatchObject({ status: 429 });
+    expect(await a.snapshot('alice')).toEqual({ rate: 3, tokens_available: 0 });
+    await expect(a.consumeRequest('bob')).resolves.toMatchObject({ remaining: 2 });
+  });
+
+  it('shares the day token budget between instances', async () => {
+    const options = {
+      store: 'redis' as const,
+      requestsPerMinute: 100,
+      tokensPerDay: 500,
+      keyPrefix: 'test:tokens',
+    };
+    const a = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
+    const b = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
+    await a.consumeTokens('alice', 400);
+    await expect(b.checkTokens('alice')).resolves.toMatchObject({ remaining: 100 });
+    await b.consumeTokens('alice', 150);
+    await expect(a.checkTokens('alice')).rejects.toMatchObject({ status: 429, code: 'token_limit_exceeded' });
+  });
+
+  it('keeps answering from memory when Redis dies, still enforcing the limit', async () => {
+    const own = await startRedis();
+    const limiter = createRateLimiter({
+      store: 'redis',
+      redis: await connect(own.url, clients),
+      requestsPerMinute: 3,
+      tokensPerDay: 100,
+      keyPrefix: 'test:insured',
+    });
+    await limiter.consumeRequest('alice');
+    await own.kill();
+    await wait(100);
+
+    // The insurance counters start fresh: three requests pass, the fourth is refused.
+    for (let i = 0; i < 3; i++)
+      await expect(limiter.consumeRequest('alice')).resolves.toMatchObject({ limit: 3 });
+    await expect(limiter.consumeRequest('alice')).rejects.toMatchObject({ status: 429 });
+    await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ limit: 100 });
+    await expect(limiter.consumeTokens('alice', 10)).resolves.toBeUndefined();
+    await expect(limiter.snapshot()).resolves.toMatchObject({ rate: 3 });
+  });
+});
