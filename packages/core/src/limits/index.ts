@@ -6,6 +6,7 @@ export {
 } from './concurrency.js';
 export { type RateLimitState, rateLimitedError, rateLimitHeaders } from './rate-limit-headers.js';
 export {
+  burstWindow,
   createRateLimiter,
   type RateLimitDecision,
   type RateLimiter,

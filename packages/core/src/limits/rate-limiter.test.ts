@@ -1,6 +1,6 @@
 import { GatewayError } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './rate-limiter.js';
+import { burstWindow, createRateLimiter } from './rate-limiter.js';
 
 async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
   const error = await promise.then(
@@ -89,5 +89,22 @@ describe('rate limiter (memory)', () => {
     await limiter.consumeRequest('anonymous');
     await limiter.consumeRequest('anonymous');
     expect(await limiter.snapshot()).toEqual({ rate: 100, tokens_available: 98 });
+  });
+
+  it('sizes the burst window so it never slows the long-run rate below requestsPerMinute', () => {
+    expect(burstWindow(100, 10)).toEqual({ window: 6, points: 10 });
+    expect(burstWindow(60, 2)).toEqual({ window: 2, points: 2 });
+    for (const [rpm, burst] of [
+      [100, 7],
+      [100, 1],
+      [600, 5],
+      [1000, 3],
+      [90, 89],
+    ] as const) {
+      const { window, points } = burstWindow(rpm, burst);
+      expect(window).toBeGreaterThanOrEqual(1);
+      expect(points).toBeGreaterThanOrEqual(burst);
+      expect((points * 60) / window).toBeGreaterThanOrEqual(rpm);
+    }
   });
 });

@@ -60,12 +60,23 @@ const DAY_SECONDS = 86_400;
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
 
 /**
+ * The short counter standing in for a token bucket of size `burst` refilled at rpm/60 per second:
+ * `burst` requests per `burst * 60 / rpm` seconds. Store windows are whole seconds, so the window
+ * is rounded down (never slowing the long-run rate below rpm) and is at least 1 s, in which case
+ * the burst is raised to one second's worth of requests.
+ */
+export function burstWindow(rpm: number, burst: number): { points: number; window: number } {
+  const window = Math.max(1, Math.floor((burst * 60) / rpm));
+  return { window, points: Math.max(Math.floor(burst), Math.ceil((rpm * window) / 60)) };
+}
+
+/**
  * Requests per minute with burst, modelled with two fixed-window counters that must both allow:
  * - a minute window of `rpm` requests (the rate the seed promises, e.g. 100/min);
  * - when `burst` < `rpm`, a short window of `burst` requests lasting `burst * 60 / rpm` seconds
- *   (rounded to whole seconds, at least 1): a fixed-window stand-in for a token bucket of size
- *   `burst` refilled at rpm/60 per second. It keeps the long-run rate at rpm while capping how fast
- *   a client may spend its minute. Without `burst` the whole minute's allowance may be used at once.
+ *   ({@link burstWindow}): a fixed-window stand-in for a token bucket of size `burst` refilled at
+ *   rpm/60 per second. It keeps the long-run rate at rpm while capping how fast a client may spend
+ *   its minute. Without `burst` the whole minute's allowance may be used at once.
  * Tokens per day is a 24 h window that starts at the key's first recorded usage.
  * Counters are per (kind, window) and shared by every limit setting, so a principal with its own
  * limits keeps its count when they change, the same with either store. With the redis store each
@@ -109,9 +120,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return {
       rpm,
       burst:
-        rpm > 0 && burst !== undefined && burst >= 1 && burst < rpm
-          ? { points: Math.floor(burst), window: Math.max(1, Math.round((burst * 60) / rpm)) }
-          : undefined,
+        rpm > 0 && burst !== undefined && burst >= 1 && burst < rpm ? burstWindow(rpm, burst) : undefined,
       tpd: limits?.tokensPerDay ?? options.tokensPerDay,
     };
   }
