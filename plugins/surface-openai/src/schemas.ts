@@ -1,0 +1,217 @@
+/** JSON schemas of the routes: Fastify validates bodies and serializes responses with them, and /openapi.json shows them. */
+
+export const messageRoles = ['system', 'user', 'assistant', 'tool', 'developer'] as const;
+
+const samplingProperties = {
+  model: {
+    type: 'string',
+    description: "Model name; the profile's default model when left out.",
+  },
+  max_tokens: { type: ['integer', 'null'], minimum: 1, description: 'Maximum tokens to generate.' },
+  max_completion_tokens: {
+    type: ['integer', 'null'],
+    minimum: 1,
+    description: 'Maximum tokens to generate (wins over max_tokens).',
+  },
+  temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
+  top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+  stop: {
+    type: ['string', 'array', 'null'],
+    items: { type: 'string' },
+    maxItems: 4,
+    description: 'Up to 4 sequences where generation stops.',
+  },
+  seed: { type: ['integer', 'null'] },
+  presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+  frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+  user: { type: 'string', description: 'End-user id, forwarded upstream.' },
+  n: { type: ['integer', 'null'], minimum: 1, maximum: 128, description: 'Only 1 is supported.' },
+  stream: { type: ['boolean', 'null'], description: 'Answer with server-sent events.' },
+  stream_options: {
+    type: ['object', 'null'],
+    properties: {
+      include_usage: { type: ['boolean', 'null'], description: 'Send a last chunk with `usage`.' },
+    },
+  },
+} as const;
+
+export const chatCompletionBodySchema = {
+  type: 'object',
+  description: 'An OpenAI chat completion request.',
+  required: ['messages'],
+  properties: {
+    messages: {
+      type: 'array',
+      minItems: 1,
+      description: 'The conversation so far.',
+      items: {
+        type: 'object',
+        required: ['role'],
+        properties: {
+          role: { type: 'string', enum: messageRoles },
+          content: {
+            type: ['string', 'array', 'null'],
+            description: 'Text, or an array of `{ type: "text", text }` parts.',
+            items: {
+              type: 'object',
+              required: ['type'],
+              properties: { type: { type: 'string' }, text: { type: 'string' } },
+            },
+          },
+          name: { type: 'string' },
+        },
+      },
+    },
+    ...samplingProperties,
+  },
+} as const;
+
+export const completionBodySchema = {
+  type: 'object',
+  description: 'A legacy OpenAI text completion request.',
+  required: ['prompt'],
+  properties: {
+    prompt: {
+      type: ['string', 'array'],
+      items: { type: 'string' },
+      minItems: 1,
+      maxItems: 1,
+      description: 'One prompt (a string, or an array holding one string).',
+    },
+    ...samplingProperties,
+  },
+} as const;
+
+const usageSchema = {
+  type: 'object',
+  properties: {
+    prompt_tokens: { type: 'integer' },
+    completion_tokens: { type: 'integer' },
+    total_tokens: { type: 'integer' },
+    from_cache: { type: 'boolean', description: 'True when the gateway answered from its cache.' },
+  },
+} as const;
+
+export const errorResponseSchema = {
+  type: 'object',
+  description: "An error in OpenAI's shape.",
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        param: { type: ['string', 'null'] },
+        code: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
+const errorResponses = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
+
+export const chatCompletionResponseSchema = {
+  type: 'object',
+  description:
+    'A chat completion; with `stream: true`, a `text/event-stream` of `chat.completion.chunk` objects.',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['chat.completion'] },
+    created: { type: 'integer' },
+    model: { type: 'string' },
+    choices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          index: { type: 'integer' },
+          message: {
+            type: 'object',
+            properties: { role: { type: 'string' }, content: { type: 'string' } },
+          },
+          logprobs: { type: 'null' },
+          finish_reason: { type: 'string' },
+        },
+      },
+    },
+    usage: usageSchema,
+    system_fingerprint: { type: 'null' },
+  },
+} as const;
+
+export const completionResponseSchema = {
+  type: 'object',
+  description: 'A text completion; with `stream: true`, a `text/event-stream` of `text_completion` chunks.',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['text_completion'] },
+    created: { type: 'integer' },
+    model: { type: 'string' },
+    choices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          text: { type: 'string' },
+          index: { type: 'integer' },
+          logprobs: { type: 'null' },
+          finish_reason: { type: 'string' },
+        },
+      },
+    },
+    usage: usageSchema,
+  },
+} as const;
+
+const modelSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['model'] },
+    created: { type: 'integer' },
+    owned_by: { type: 'string', description: 'The backend instance serving the model.' },
+  },
+} as const;
+
+export const chatCompletionsRouteSchema = {
+  summary: 'Create a chat completion',
+  description:
+    'OpenAI-compatible chat completion. With `stream: true` the answer is `text/event-stream`: ' +
+    '`chat.completion.chunk` events, then `data: [DONE]`.',
+  tags: ['openai'],
+  body: chatCompletionBodySchema,
+  response: { 200: chatCompletionResponseSchema, ...errorResponses },
+};
+
+export const completionsRouteSchema = {
+  summary: 'Create a text completion (legacy)',
+  description:
+    'OpenAI-compatible legacy completion of one prompt; `stream: true` answers with server-sent events.',
+  tags: ['openai'],
+  body: completionBodySchema,
+  response: { 200: completionResponseSchema, ...errorResponses },
+};
+
+export const modelsRouteSchema = {
+  summary: 'List models',
+  description: 'The models this gateway routes, with the backend serving each.',
+  tags: ['openai'],
+  response: {
+    200: {
+      type: 'object',
+      description: 'The model list.',
+      properties: { object: { type: 'string', enum: ['list'] }, data: { type: 'array', items: modelSchema } },
+    },
+    ...errorResponses,
+  },
+};
+
+export const modelRouteSchema = {
+  summary: 'Retrieve a model',
+  tags: ['openai'],
+  params: {
+    type: 'object',
+    properties: { '*': { type: 'string', description: 'Model id (may contain `/`).' } },
+  },
+  response: { 200: { ...modelSchema, description: 'The model.' }, ...errorResponses },
+};

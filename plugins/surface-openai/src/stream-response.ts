@@ -1,0 +1,63 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { FastifyReply, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
+import { renderError } from './openai-errors.js';
+import { SseWriter } from './sse-writer.js';
+import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
+import type { WireFinishReason } from './wire.js';
+
+const sseHeaders = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * Sends an opened stream as OpenAI server-sent events. Never throws: once bytes are out, a failure
+ * becomes a `data: {"error":...}` event and the stream ends without `[DONE]`.
+ */
+export async function sendStream(
+  reply: FastifyReply,
+  outcome: StreamOutcome,
+  format: ChunkFormat,
+  options: { includeUsage: boolean; context: RequestContext },
+): Promise<void> {
+  const { context } = options;
+  // Headers already set on the reply (request id, gateway headers, CORS) go out with the stream.
+  reply.hijack();
+  const raw = reply.raw;
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders()))
+    if (value !== undefined) headers[name] = value;
+  raw.writeHead(200, { ...headers, ...sseHeaders });
+  const sse = new SseWriter(raw);
+  let finishReason: WireFinishReason = 'stop';
+  let usage: Usage | undefined;
+  try {
+    const opening = format.opening();
+    if (opening !== undefined && !(await sse.data(opening))) return;
+    for await (const part of outcome.parts) {
+      if (part.type === 'text-delta') {
+        // Leaving the loop returns the iterator, which closes the upstream stream.
+        if (part.text && !(await sse.data(format.delta(part.text)))) return;
+        if (context.signal.aborted) return;
+      } else {
+        finishReason = wireFinishReason(part.finishReason);
+        usage = part.usage;
+      }
+    }
+    if (!(await sse.data(format.finish(finishReason)))) return;
+    if (options.includeUsage) {
+      const counted = usage ?? context.annotations.usage;
+      if (!(await sse.data(format.usage(wireUsage(counted, outcome.meta.cached))))) return;
+    }
+    await sse.data('[DONE]');
+  } catch (error) {
+    const rendered = renderError(error);
+    context.annotations.errorType ??= rendered.gatewayType;
+    if (rendered.status >= 500) context.log.warn({ err: error }, 'stream failed after it started');
+    await sse.data(JSON.stringify(rendered.body));
+  } finally {
+    sse.end();
+  }
+}

@@ -1,0 +1,157 @@
+import {
+  anonymousPrincipal,
+  type CallMeta,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  GatewayError,
+  type Principal,
+  type RequestContext,
+  type Surface,
+  type SurfaceHost,
+} from '@llm-gateway/spec';
+import type { OpenAISurfaceConfig } from './config.js';
+import { renderError } from './openai-errors.js';
+import {
+  chatCompletionsRouteSchema,
+  completionsRouteSchema,
+  modelRouteSchema,
+  modelsRouteSchema,
+} from './schemas.js';
+import { sendStream } from './stream-response.js';
+import {
+  chatRequestFromChat,
+  chatRequestFromCompletion,
+  wantsStream,
+  wantsUsage,
+} from './translate-request.js';
+import {
+  chatChunkFormat,
+  chatCompletionBody,
+  completionBody,
+  completionChunkFormat,
+  modelBody,
+} from './translate-response.js';
+import type { WireChatBody, WireCompletionBody } from './wire.js';
+
+interface Authenticated {
+  principal: Principal;
+  context: RequestContext;
+}
+
+export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHost): Surface {
+  const requests = new WeakMap<FastifyRequest, Authenticated>();
+
+  /** Route hook: builds the context (so even a rejected request is recorded), then authenticates. */
+  function authenticateFor(endpoint: string) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const early = host.createContext(request, { endpoint, principal: anonymousPrincipal });
+      reply.header('x-request-id', early.requestId);
+      requests.set(request, { principal: anonymousPrincipal, context: early });
+      const principal = await host.authenticate({
+        headers: request.headers,
+        query: (request.query ?? {}) as Record<string, unknown>,
+      });
+      const allowed = principal.allowedEndpoints;
+      if (allowed && !allowed.includes(endpoint) && !allowed.includes(request.routeOptions.url ?? '')) {
+        throw new GatewayError('permission', `This credential may not use ${endpoint}.`, {
+          code: 'endpoint_not_allowed',
+        });
+      }
+      requests.set(request, { principal, context: host.createContext(request, { endpoint, principal }) });
+    };
+  }
+
+  function authenticated(request: FastifyRequest): Authenticated {
+    const found = requests.get(request);
+    if (!found) throw new GatewayError('internal', 'request reached a handler without authentication');
+    return found;
+  }
+
+  function gatewayHeaders(reply: FastifyReply, meta: CallMeta): void {
+    if (!config.exposeBackendHeader) return;
+    reply.header('x-gateway-backend', meta.backend);
+    reply.header('x-gateway-model', meta.model);
+  }
+
+  async function chatCompletions(request: FastifyRequest, reply: FastifyReply) {
+    const { principal, context } = authenticated(request);
+    const body = request.body as WireChatBody;
+    const chat = chatRequestFromChat(body, principal, host.pipeline.defaultModel);
+    if (wantsStream(body)) {
+      const outcome = await host.pipeline.stream(chat, context);
+      gatewayHeaders(reply, outcome.meta);
+      const format = chatChunkFormat(outcome.meta.requestedModel);
+      await sendStream(reply, outcome, format, { includeUsage: wantsUsage(body), context });
+      return reply;
+    }
+    const { result, meta } = await host.pipeline.chat(chat, context);
+    gatewayHeaders(reply, meta);
+    return chatCompletionBody(result, meta);
+  }
+
+  async function completions(request: FastifyRequest, reply: FastifyReply) {
+    const { principal, context } = authenticated(request);
+    const body = request.body as WireCompletionBody;
+    const chat = chatRequestFromCompletion(body, principal, host.pipeline.defaultModel);
+    if (wantsStream(body)) {
+      const outcome = await host.pipeline.stream(chat, context);
+      gatewayHeaders(reply, outcome.meta);
+      const format = completionChunkFormat(outcome.meta.requestedModel);
+      await sendStream(reply, outcome, format, { includeUsage: wantsUsage(body), context });
+      return reply;
+    }
+    const { result, meta } = await host.pipeline.chat(chat, context);
+    gatewayHeaders(reply, meta);
+    return completionBody(result, meta);
+  }
+
+  async function listModels() {
+    const models = await host.pipeline.models();
+    return { object: 'list', data: models.map(modelBody) };
+  }
+
+  async function retrieveModel(request: FastifyRequest) {
+    const id = (request.params as Record<string, string | undefined>)['*'] ?? '';
+    const model = (await host.pipeline.models()).find((candidate) => candidate.id === id);
+    if (!model) {
+      throw new GatewayError('not_found', `The model '${id}' does not exist.`, {
+        code: 'model_not_found',
+        param: 'model',
+      });
+    }
+    return modelBody(model);
+  }
+
+  return {
+    name: host.instanceName,
+    async register(app: FastifyInstance) {
+      app.setErrorHandler<Error>((error, request, reply) => {
+        const rendered = renderError(error);
+        const known = requests.get(request);
+        if (known) known.context.annotations.errorType ??= rendered.gatewayType;
+        const log = known?.context.log ?? host.log;
+        if (rendered.status >= 500) log.error({ err: error }, 'openai surface request failed');
+        else log.debug({ status: rendered.status, type: rendered.body.error.type }, 'request rejected');
+        return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+      });
+
+      app.post(
+        '/v1/chat/completions',
+        { schema: chatCompletionsRouteSchema, onRequest: authenticateFor('chat.completions') },
+        chatCompletions,
+      );
+      app.post(
+        '/v1/completions',
+        { schema: completionsRouteSchema, onRequest: authenticateFor('completions') },
+        completions,
+      );
+      app.get('/v1/models', { schema: modelsRouteSchema, onRequest: authenticateFor('models') }, listModels);
+      app.get(
+        '/v1/models/*',
+        { schema: modelRouteSchema, onRequest: authenticateFor('models') },
+        retrieveModel,
+      );
+    },
+  };
+}
