@@ -1,5 +1,6 @@
 export type { Fault } from './fault.js';
 export { freePort } from './free-port.js';
+export { type MongoInstance, type MongoOptions, startMongo, withDatabase } from './mongo.js';
 export {
   defaultOllamaModels,
   normalizeOllamaModel,
@@ -14,6 +15,7 @@ export {
   openAIErrorForStatus,
   startOpenAISimulator,
 } from './openai-simulator.js';
+export { type RedisInstance, type RedisOptions, startRedis } from './redis.js';
 export {
   countTokens,
   defaultReply,
@@ -29,3 +31,4 @@ export type {
   SimulatorKind,
   SimulatorOptions,
 } from './simulator.js';
+export { mongoPing, redisPing } from './tcp-probe.js';
