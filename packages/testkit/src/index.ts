@@ -1,3 +1,13 @@
+export {
+  type BackendConformanceOptions,
+  backendConformance,
+  type ConformanceCheckName,
+  type ConformanceEnv,
+  conformanceChecks,
+  conformancePrompt,
+  conformanceRequest,
+} from './backend-conformance.js';
+export { type CollectedChat, collect, collectChat } from './collect.js';
 export type { Fault } from './fault.js';
 export { freePort } from './free-port.js';
 export { type MongoInstance, type MongoOptions, startMongo, withDatabase } from './mongo.js';
