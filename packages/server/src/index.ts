@@ -1,1 +1,3 @@
+export * from './plugins/index.js';
 export * from './profile/index.js';
+export * from './server/index.js';

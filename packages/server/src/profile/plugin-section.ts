@@ -19,6 +19,8 @@ export const pluginInstances = z.record(instanceName, pluginInstance).prefault({
 export const surfaceInstance = pluginInstance.extend({
   /** Auth scheme instances, tried in order; `[]` means anonymous. */
   auth: z.array(z.string().min(1)).default([]),
+  /** Lets auth schemes read credentials from the query string (EventSource clients cannot send headers). */
+  allowQueryCredentials: envBoolean(z.boolean().default(false)),
   /** Path prefix for the surface's routes, e.g. `/openai`. */
   prefix: z
     .string()

@@ -5,8 +5,9 @@ export class ProfileError extends Error {
   constructor(
     readonly source: string,
     readonly issues: readonly ProfileIssue[],
+    options?: { cause?: unknown },
   ) {
-    super(issues.map((issue) => `profile ${source}: ${issue.path}: ${issue.message}`).join('\n'));
+    super(issues.map((issue) => `profile ${source}: ${issue.path}: ${issue.message}`).join('\n'), options);
     this.name = 'ProfileError';
   }
 }

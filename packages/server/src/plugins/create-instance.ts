@@ -1,0 +1,84 @@
+import {
+  type Disabled,
+  disabled,
+  isDisabled,
+  type Logger,
+  type PluginHost,
+  type PluginKind,
+} from '@llm-gateway/spec';
+import { formatIssues } from '../profile/format-issues.js';
+import type { PluginInstanceConfig } from '../profile/plugin-section.js';
+import { ProfileError } from '../profile/profile-error.js';
+import { type LoadPluginOptions, loadPlugin } from './load-plugin.js';
+
+export type ProfileSection = 'backends' | 'auth' | 'surfaces' | 'telemetry' | 'queue';
+
+/** What `gateway check` prints and `/health` reports: one line per configured instance. */
+export interface InstanceSummary {
+  section: ProfileSection;
+  name: string;
+  plugin: string;
+  enabled: boolean;
+  reason?: string;
+}
+
+export interface CreateInstanceOptions extends LoadPluginOptions {
+  /** Profile file, for error messages. */
+  source: string;
+  log: Logger;
+}
+
+const labels: Record<PluginKind, string> = {
+  backend: 'backend',
+  auth: 'auth scheme',
+  surface: 'surface',
+  sink: 'telemetry sink',
+  queue: 'queue',
+};
+
+/**
+ * Loads the instance's plugin, validates its `config` with the plugin's schema, and creates it.
+ * Every failure is a ProfileError naming the key (`backends.openai.config.apiKey: ...`).
+ */
+export async function createInstance<Instance, Host extends PluginHost>(
+  section: ProfileSection,
+  kind: PluginKind,
+  name: string,
+  instance: PluginInstanceConfig,
+  host: Host,
+  options: CreateInstanceOptions,
+): Promise<{ value: Instance | Disabled; summary: InstanceSummary }> {
+  const summary = (value: Instance | Disabled): InstanceSummary =>
+    isDisabled(value)
+      ? { section, name, plugin: instance.plugin, enabled: false, reason: value.reason }
+      : { section, name, plugin: instance.plugin, enabled: true };
+  const fail = (path: string, message: string, cause?: unknown) =>
+    new ProfileError(options.source, [{ path: `${section}.${name}${path}`, message }], { cause });
+
+  if (!instance.enabled) {
+    const value = disabled('switched off in the profile (enabled: false)');
+    options.log.info(`${labels[kind]} ${name} disabled: ${value.reason}`);
+    return { value, summary: summary(value) };
+  }
+
+  let definition: Awaited<ReturnType<typeof loadPlugin>>;
+  try {
+    definition = await loadPlugin(instance.plugin, kind, options);
+  } catch (error) {
+    throw fail('.plugin', error instanceof Error ? error.message : String(error), error);
+  }
+
+  const parsed = definition.configSchema.safeParse(instance.config ?? {}, { reportInput: true });
+  if (!parsed.success) {
+    throw new ProfileError(options.source, formatIssues(parsed.error.issues, [section, name, 'config']));
+  }
+
+  let value: Instance | Disabled;
+  try {
+    value = (await definition.create(parsed.data, host)) as Instance | Disabled;
+  } catch (error) {
+    throw fail('', `could not be created: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  if (isDisabled(value)) options.log.info(`${labels[kind]} ${name} disabled: ${value.reason}`);
+  return { value, summary: summary(value) };
+}

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { PluginDefinition, PluginKind } from '@llm-gateway/spec';
+
+// biome-ignore lint/suspicious/noExplicitAny: a definition of any config type; its schema validates the config.
+export type AnyPluginDefinition = PluginDefinition<PluginKind, any, unknown, any>;
+
+/** A plugin that could not be found, loaded or accepted; names the profile key and the package. */
+export class PluginLoadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PluginLoadError';
+  }
+}
+
+const shortName = /^(backend|auth|surface|sink|queue)-[a-z0-9][a-z0-9-]*$/;
+
+/** `backend-openai` means `@llm-gateway/backend-openai`; anything else is a package name or a path. */
+export function pluginCandidates(spec: string): string[] {
+  return shortName.test(spec) ? [`@llm-gateway/${spec}`, spec] : [spec];
+}
+
+function isPath(spec: string): boolean {
+  return spec.startsWith('.') || path.isAbsolute(spec);
+}
+
+/** Resolves from the working directory first (third-party installs), then from this package. */
+export function resolvePlugin(spec: string, cwd = process.cwd()): string {
+  if (isPath(spec)) {
+    const target = path.resolve(cwd, spec);
+    try {
+      return createRequire(path.join(cwd, 'noop.js')).resolve(target);
+    } catch (error) {
+      throw new PluginLoadError(`cannot load plugin '${spec}': ${target} not found`, { cause: error });
+    }
+  }
+  const requirers = [createRequire(path.join(cwd, 'noop.js')), createRequire(import.meta.url)];
+  const candidates = pluginCandidates(spec);
+  for (const candidate of candidates) {
+    for (const require of requirers) {
+      try {
+        return require.resolve(candidate);
+      } catch {
+        // Not here: try the next place.
+      }
+    }
+  }
+  throw new PluginLoadError(
+    `cannot load plugin '${spec}': package not found (looked for ${candidates.join(', ')} from ${cwd} and the server); ` +
+      'install it or check the name',
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Checks that a module's default export is a v1 plugin of the expected kind. */
+export function checkDefinition(value: unknown, kind: PluginKind, label: string): AnyPluginDefinition {
+  if (!isRecord(value))
+    throw new PluginLoadError(`${label} has no default export that is a plugin definition`);
+  if (value.specificationVersion !== 'v1') {
+    throw new PluginLoadError(
+      `${label} declares specificationVersion ${JSON.stringify(value.specificationVersion)}; this gateway loads 'v1' plugins`,
+    );
+  }
+  if (value.kind !== kind) {
+    throw new PluginLoadError(
+      `${label} is a ${String(value.kind)} plugin, but a ${kind} plugin is needed here`,
+    );
+  }
+  const schema = value.configSchema as { safeParse?: unknown } | undefined;
+  if (typeof value.create !== 'function' || typeof schema?.safeParse !== 'function') {
+    throw new PluginLoadError(`${label} lacks create() or a zod configSchema`);
+  }
+  return value as unknown as AnyPluginDefinition;
+}
+
+export interface LoadPluginOptions {
+  cwd?: string;
+  /** Definitions available without loading a package (embedding, tests); looked up by the profile's name. */
+  preloaded?: Readonly<Record<string, AnyPluginDefinition>>;
+}
+
+/** Loads the plugin package a profile names and checks it is a plugin of `kind`. */
+export async function loadPlugin(
+  spec: string,
+  kind: PluginKind,
+  options: LoadPluginOptions = {},
+): Promise<AnyPluginDefinition> {
+  const preloaded = options.preloaded?.[spec];
+  if (preloaded) return checkDefinition(preloaded, kind, `plugin '${spec}'`);
+  const file = resolvePlugin(spec, options.cwd);
+  let module: Record<string, unknown>;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PluginLoadError(`cannot load plugin '${spec}' from ${file}: ${reason}`, { cause: error });
+  }
+  return checkDefinition(module.default, kind, `plugin '${spec}' (${file})`);
+}

@@ -1,0 +1,268 @@
+import { createMetrics, createPipeline, type GatewayMetrics, type GatewayPipeline } from '@llm-gateway/core';
+import {
+  type AuthScheme,
+  type Backend,
+  isDisabled,
+  type Logger,
+  type Surface,
+  type SurfaceHost,
+  type TelemetryRecord,
+} from '@llm-gateway/spec';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import {
+  type CreateInstanceOptions,
+  createInstance,
+  type InstanceSummary,
+} from '../plugins/create-instance.js';
+import type { AnyPluginDefinition } from '../plugins/load-plugin.js';
+import type { Profile } from '../profile/schema.js';
+import { registerDocs, registerOpenApiRoute } from './docs.js';
+import { installErrorHandlers } from './errors.js';
+import { type HealthContributor, registerHealthRoute } from './health-route.js';
+import { createLogger } from './logger.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { installRequestState, requestId } from './request-state.js';
+import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
+import { createTelemetryEmitter, requestRecord, type TelemetryEmitter } from './telemetry.js';
+
+export interface BuildServerOptions {
+  /** Log destination (default stdout); tests pass a stream to read the lines. */
+  logStream?: DestinationStream;
+  /** Where plugin packages are resolved from first (default the working directory). */
+  cwd?: string;
+  /** Plugin definitions by profile name, used instead of loading a package (embedding, tests). */
+  plugins?: Readonly<Record<string, AnyPluginDefinition>>;
+  /** Also receives every telemetry record (tests; sinks arrive with the telemetry feature). */
+  onTelemetry?: (record: TelemetryRecord) => void;
+  healthContributors?: HealthContributor[];
+  /** The JSON form of `/metrics`. */
+  metricsJson?: () => Promise<unknown>;
+}
+
+export interface GatewayServer {
+  app: FastifyInstance;
+  pipeline: GatewayPipeline;
+  metrics: GatewayMetrics;
+  profile: Profile;
+  log: PinoLogger;
+  /** Every configured plugin instance and whether it is enabled. */
+  instances: InstanceSummary[];
+  telemetry: TelemetryEmitter;
+  /** Stops accepting, lets in-flight requests finish (bounded by server.shutdownTimeoutMs), closes plugins. */
+  close(): Promise<void>;
+}
+
+interface MountedSurface {
+  name: string;
+  prefix: string;
+  surface: Surface;
+}
+
+/** Builds the Fastify app and every plugin a profile names, ready for `listen` or `inject`. */
+export async function buildServer(
+  profile: Profile,
+  options: BuildServerOptions = {},
+): Promise<GatewayServer> {
+  const log = createLogger({
+    level: profile.logging.level,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  });
+  const source = profile.source ?? '<profile>';
+  const service = profile.service;
+  const instanceOptions = (kind: string): CreateInstanceOptions => ({
+    source,
+    log: log.child({ component: kind }),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.plugins ? { preloaded: options.plugins } : {}),
+  });
+  const host = (kind: string, instanceName: string) => ({
+    instanceName,
+    log: log.child({ plugin: kind, instance: instanceName }) as Logger,
+  });
+
+  const instances: InstanceSummary[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    const results = await Promise.allSettled(closers.splice(0).map((close) => close()));
+    for (const result of results) {
+      if (result.status === 'rejected') log.warn({ err: result.reason }, 'closing a plugin failed');
+    }
+  };
+
+  const metrics = createMetrics({ defaultMetrics: profile.metrics.defaultMetrics });
+  const telemetry = createTelemetryEmitter(log.child({ component: 'telemetry' }), options.onTelemetry);
+  let pipeline: GatewayPipeline | undefined;
+  let shuttingDown = false;
+  let app: FastifyInstance | undefined;
+
+  try {
+    // Backends, then the pipeline over the enabled ones.
+    const backends = new Map<string, Backend>();
+    const disabledBackends = new Map<string, string>();
+    for (const [name, instance] of Object.entries(profile.backends)) {
+      const created = await createInstance<Backend, ReturnType<typeof host>>(
+        'backends',
+        'backend',
+        name,
+        instance,
+        host('backend', name),
+        instanceOptions('backends'),
+      );
+      instances.push(created.summary);
+      if (isDisabled(created.value)) disabledBackends.set(name, created.value.reason);
+      else backends.set(name, created.value);
+    }
+    pipeline = createPipeline({
+      backends,
+      disabledBackends,
+      routing: profile.routing,
+      log: log.child({ component: 'pipeline' }),
+      metrics,
+      timeoutMs: profile.resilience.timeoutMs,
+    });
+    const builtPipeline = pipeline;
+    closers.push(() => builtPipeline.close());
+
+    const authSchemes = new Map<string, AuthScheme>();
+    for (const [name, instance] of Object.entries(profile.auth)) {
+      const created = await createInstance<AuthScheme, ReturnType<typeof host>>(
+        'auth',
+        'auth',
+        name,
+        instance,
+        host('auth', name),
+        instanceOptions('auth'),
+      );
+      instances.push(created.summary);
+      if (isDisabled(created.value)) continue;
+      const scheme = created.value;
+      authSchemes.set(name, scheme);
+      if (scheme.close) closers.push(() => scheme.close!());
+    }
+
+    const surfaces: MountedSurface[] = [];
+    for (const [name, instance] of Object.entries(profile.surfaces)) {
+      const schemes = instance.auth.flatMap((scheme) => authSchemes.get(scheme) ?? []);
+      if (instance.auth.length > 0 && schemes.length === 0) {
+        log.warn(`surface ${name}: every auth scheme it lists is disabled, so it refuses all requests`);
+      }
+      const surfaceHost: SurfaceHost = createSurfaceHost({
+        instanceName: name,
+        log: log.child({ surface: name }),
+        pipeline,
+        authenticate: composeAuthenticator({
+          configured: instance.auth,
+          schemes,
+          allowQueryCredentials: instance.allowQueryCredentials,
+        }),
+        authSchemes: schemes,
+        emitTelemetry: (record) => telemetry.emit(record),
+        service,
+      });
+      const created = await createInstance<Surface, SurfaceHost>(
+        'surfaces',
+        'surface',
+        name,
+        instance,
+        surfaceHost,
+        instanceOptions('surfaces'),
+      );
+      instances.push(created.summary);
+      if (!isDisabled(created.value))
+        surfaces.push({ name, prefix: instance.prefix, surface: created.value });
+    }
+
+    app = Fastify({
+      loggerInstance: log,
+      genReqId: requestId,
+      requestIdHeader: false,
+      bodyLimit: profile.server.bodyLimit,
+      trustProxy: profile.server.trustProxy,
+      forceCloseConnections: 'idle',
+    }) as unknown as FastifyInstance;
+    const server = app;
+
+    installRequestState(server, {
+      onStart: () => metrics.inflight.inc(),
+      onEnd: (end) => {
+        metrics.inflight.dec();
+        const state = end.request.gateway;
+        const surface = state.context?.surface ?? state.surface ?? 'gateway';
+        const endpoint = state.context?.endpoint ?? end.request.routeOptions.url ?? 'unmatched';
+        const status = end.completed ? end.reply.statusCode : 499;
+        metrics.requests.inc({ surface, endpoint, status: String(status) });
+        metrics.requestDuration.observe({ surface, endpoint }, end.durationMs / 1000);
+        const record = requestRecord(end);
+        if (record) telemetry.emit(record);
+      },
+    });
+    installErrorHandlers(server);
+    // While shutting down, answers close their connection so keep-alive clients do not hold it open.
+    server.addHook('onSend', async (_request, reply) => {
+      if (shuttingDown) reply.header('connection', 'close');
+    });
+    if (profile.docs.enabled) await registerDocs(server, { service, path: profile.docs.path });
+
+    registerHealthRoute(server, {
+      service,
+      pipeline,
+      backends: Object.fromEntries(
+        Object.keys(profile.backends).map((name) => [name, backends.has(name) ? 'enabled' : 'disabled']),
+      ),
+      contributors: options.healthContributors ?? [],
+    });
+    if (profile.metrics.enabled) {
+      registerMetricsRoute(server, {
+        registry: metrics.registry,
+        defaultFormat: profile.metrics.defaultFormat,
+        ...(options.metricsJson ? { json: options.metricsJson } : {}),
+      });
+    }
+
+    for (const { name, prefix, surface } of surfaces) {
+      // Each surface in its own encapsulated context: its error handler and hooks stay its own.
+      await server.register(
+        async (scope) => {
+          scope.addHook('onRoute', (route) => {
+            route.schema = { ...route.schema, tags: (route.schema?.tags as string[] | undefined) ?? [name] };
+          });
+          scope.addHook('onRequest', async (request) => {
+            request.gateway.surface = name;
+          });
+          await surface.register(scope);
+        },
+        { prefix },
+      );
+    }
+    if (profile.docs.enabled) registerOpenApiRoute(server);
+    await server.ready();
+  } catch (error) {
+    await app?.close().catch(() => {});
+    await closeAll();
+    throw error;
+  }
+
+  const server = app;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      // In-flight requests get shutdownTimeoutMs to finish; then their connections are cut.
+      const deadline = setTimeout(
+        () => server.server.closeAllConnections(),
+        profile.server.shutdownTimeoutMs,
+      );
+      deadline.unref();
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(deadline);
+        await closeAll();
+      }
+    })();
+    return closing;
+  };
+
+  return { app: server, pipeline, metrics, profile, log, instances, telemetry, close };
+}

@@ -1,0 +1,8 @@
+export { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
+export type { HealthContribution, HealthContributor } from './health-route.js';
+export { createLogger, redactPaths, redactUrl } from './logger.js';
+export { chooseFormat, type MetricsFormat } from './metrics-route.js';
+export type { GatewayRequestState } from './request-state.js';
+export { type RunningServer, type StartServerOptions, startServer } from './start-server.js';
+export { composeAuthenticator, createSurfaceHost } from './surface-host.js';
+export { requestRecord, type TelemetryEmitter } from './telemetry.js';

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export type MetricsFormat = 'prometheus' | 'json';
+
+export interface MetricsRouteOptions {
+  registry: Registry;
+  defaultFormat: MetricsFormat;
+  /**
+   * The JSON form. Seam for the DeepSeek-gateway-compatible body (circuit_breaker, rate_limiter,
+   * cache_enabled, streaming_enabled); until that exists, prom-client's own JSON.
+   */
+  json?: () => Promise<unknown>;
+}
+
+/** `?format=` wins, then an Accept header that asks for JSON or text, then the profile's default. */
+export function chooseFormat(request: FastifyRequest, fallback: MetricsFormat): MetricsFormat {
+  const format = (request.query as Record<string, unknown> | undefined)?.format;
+  if (format === 'json' || format === 'prometheus') return format;
+  const accept = request.headers.accept ?? '';
+  if (accept.includes('application/json')) return 'json';
+  if (accept.includes('text/plain') || accept.includes('application/openmetrics-text')) return 'prometheus';
+  return fallback;
+}
+
+export function registerMetricsRoute(app: FastifyInstance, options: MetricsRouteOptions): void {
+  const json = options.json ?? (() => options.registry.getMetricsAsJSON());
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Metrics: Prometheus text, or JSON with ?format=json / Accept: application/json',
+        tags: ['gateway'],
+        querystring: {
+          type: 'object',
+          properties: { format: { type: 'string', enum: ['prometheus', 'json'] } },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (chooseFormat(request, options.defaultFormat) === 'json') return reply.send(await json());
+      return reply.type(options.registry.contentType).send(await options.registry.metrics());
+    },
+  );
+}

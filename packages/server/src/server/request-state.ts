@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RequestAnnotations, RequestContext } from '@llm-gateway/spec';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Per-request state the server keeps; surfaces reach it through `host.createContext`. */
+export interface GatewayRequestState {
+  /** Fires when the client disconnects before the response has finished. */
+  signal: AbortSignal;
+  annotations: RequestAnnotations;
+  /** Surface instance that owns the route, when it is a surface route. */
+  surface?: string;
+  /** Set once a surface called `createContext`. */
+  context?: RequestContext;
+  startedAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gateway: GatewayRequestState;
+  }
+}
+
+const safeRequestId = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Request id: the caller's `x-request-id` when it is a sane token, otherwise a new UUID. */
+export function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  const value = Array.isArray(given) ? given[0] : given;
+  return value && safeRequestId.test(value) ? value : randomUUID();
+}
+
+export interface RequestEnd {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** False when the client went away before the response was fully sent. */
+  completed: boolean;
+  durationMs: number;
+}
+
+export interface RequestLifecycle {
+  onStart(request: FastifyRequest): void;
+  /** Called exactly once per request, when its response closes (finished or cut off). */
+  onEnd(end: RequestEnd): void;
+}
+
+/** Gives every request its state and client-disconnect signal, and echoes its id. */
+export function installRequestState(app: FastifyInstance, lifecycle: RequestLifecycle): void {
+  app.decorateRequest('gateway', undefined as unknown as GatewayRequestState);
+  app.addHook('onRequest', async (request, reply) => {
+    const controller = new AbortController();
+    const state: GatewayRequestState = {
+      signal: controller.signal,
+      annotations: {},
+      startedAt: performance.now(),
+    };
+    request.gateway = state;
+    lifecycle.onStart(request);
+    reply.header('x-request-id', request.id);
+    // The response's close (not the request's) tells a dropped client from a consumed body.
+    reply.raw.once('close', () => {
+      const completed = reply.raw.writableEnded;
+      if (!completed) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
+      lifecycle.onEnd({ request, reply, completed, durationMs: performance.now() - state.startedAt });
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import type { Profile } from '../profile/schema.js';
+import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
+
+export interface StartServerOptions extends BuildServerOptions {
+  /** Installs SIGTERM/SIGINT handlers that shut down and exit 0 (default true). */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer extends GatewayServer {
+  /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+}
+
+/** Builds the server from a profile and listens on server.host:server.port. */
+export async function startServer(
+  profile: Profile,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const gateway = await buildServer(profile, options);
+  let url: string;
+  try {
+    url = await gateway.app.listen({ host: profile.server.host, port: profile.server.port });
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  const summary = gateway.instances
+    .map((i) => `${i.section}.${i.name}=${i.enabled ? 'on' : 'off'}`)
+    .join(' ');
+  gateway.log.info(
+    `gateway ${profile.service.name} ${profile.service.version} listening on ${url} (${summary})`,
+  );
+
+  if (options.handleSignals !== false) {
+    const shutdown = (signal: NodeJS.Signals) => {
+      gateway.log.info(`${signal} received: shutting down`);
+      gateway.close().then(
+        () => {
+          gateway.log.info('shutdown complete');
+          gateway.log.flush?.();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          gateway.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  }
+  return { ...gateway, url };
+}

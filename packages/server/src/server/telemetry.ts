@@ -1,0 +1,78 @@
+import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
+import type { RequestEnd } from './request-state.js';
+
+/** Where request records go. Today: the debug log and a count; sinks and batching plug in here. */
+export interface TelemetryEmitter {
+  emit(record: TelemetryRecord): void;
+  /** Records emitted since start. */
+  readonly count: number;
+}
+
+export function createTelemetryEmitter(
+  log: Logger,
+  forward?: (record: TelemetryRecord) => void,
+): TelemetryEmitter {
+  let count = 0;
+  return {
+    emit(record) {
+      count += 1;
+      log.debug({ telemetry: record }, 'telemetry record');
+      forward?.(record);
+    },
+    get count() {
+      return count;
+    },
+  };
+}
+
+function size(value: unknown): number | undefined {
+  const number = Number(Array.isArray(value) ? value[0] : value);
+  return Number.isFinite(number) && value !== undefined ? number : undefined;
+}
+
+/** The one record of a surface request, from its context and annotations; `undefined` for other routes. */
+export function requestRecord({
+  request,
+  reply,
+  completed,
+  durationMs,
+}: RequestEnd): TelemetryRecord | undefined {
+  const context = request.gateway?.context;
+  if (!context) return undefined;
+  const a = context.annotations;
+  const principal = context.principal;
+  const record: TelemetryRecord = {
+    request_id: context.requestId,
+    timestamp: new Date(Date.now() - durationMs).toISOString(),
+    surface: context.surface,
+    endpoint: context.endpoint,
+    method: request.method,
+    status_code: completed ? reply.statusCode : 499,
+    principal_id: principal.id,
+    principal_kind: principal.kind,
+    latency_ms: Math.round(durationMs * 1000) / 1000,
+  };
+  const projectName = a.projectName ?? principal.attributes?.project_name;
+  if (projectName) record.project_name = projectName;
+  if (a.backend) record.target_service = a.backend;
+  if (a.model ?? a.requestedModel) record.model = a.model ?? a.requestedModel;
+  if (a.llmLatencyMs !== undefined) record.llm_latency_ms = Math.round(a.llmLatencyMs * 1000) / 1000;
+  if (a.timeToFirstTokenMs !== undefined)
+    record.time_to_first_token_ms = Math.round(a.timeToFirstTokenMs * 1000) / 1000;
+  if (a.usage) {
+    record.prompt_tokens = a.usage.promptTokens;
+    record.completion_tokens = a.usage.completionTokens;
+    record.total_tokens = a.usage.totalTokens;
+    record.tokens_estimated = a.usage.estimated === true;
+  }
+  const requestSize = size(request.headers['content-length']);
+  if (requestSize !== undefined) record.request_size = requestSize;
+  const responseSize = size(reply.getHeader('content-length'));
+  if (responseSize !== undefined) record.response_size = responseSize;
+  if (a.cacheHit !== undefined) record.cache_hit = a.cacheHit;
+  if (a.retries !== undefined) record.retries = a.retries;
+  if (a.fallback !== undefined) record.fallback = a.fallback;
+  const errorType = a.errorType ?? (completed ? undefined : 'cancelled');
+  if (errorType) record.error_type = errorType;
+  return record;
+}
