@@ -138,12 +138,30 @@ export function validationError(issue: ValidationIssue, context = 'body'): Gatew
   });
 }
 
+/**
+ * ajv reports every failed `anyOf` branch before the `anyOf` itself. A branch whose type matched but
+ * which failed deeper says the most; otherwise the branches' types together say what was expected.
+ */
+export function mostSpecificIssue(issues: readonly ValidationIssue[]): ValidationIssue {
+  const first = issues[0]!;
+  const anyOf = issues.find((issue) => issue.keyword === 'anyOf');
+  if (!anyOf) return first;
+  const at = anyOf.instancePath;
+  const branches = issues.filter(
+    (issue) => issue !== anyOf && (issue.instancePath === at || issue.instancePath.startsWith(`${at}/`)),
+  );
+  const deeper = branches.find((issue) => issue.keyword !== 'type' || issue.instancePath !== at);
+  if (deeper) return deeper;
+  const types = branches.flatMap((issue) => String(issue.params.type).split(','));
+  return { keyword: 'type', instancePath: at, params: { type: [...new Set(types)].join(',') } };
+}
+
 /** Fastify's own errors (body parsing, validation) as GatewayErrors; anything else through toGatewayError. */
 export function asGatewayError(error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
   const framework = error as FrameworkError;
   if (framework instanceof Error && Array.isArray(framework.validation) && framework.validation[0]) {
-    return validationError(framework.validation[0], framework.validationContext);
+    return validationError(mostSpecificIssue(framework.validation), framework.validationContext);
   }
   switch (framework instanceof Error ? framework.code : undefined) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

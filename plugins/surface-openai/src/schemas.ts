@@ -16,9 +16,8 @@ const samplingProperties = {
   temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
   top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
   stop: {
-    type: ['string', 'array', 'null'],
-    items: { type: 'string' },
-    maxItems: 4,
+    // anyOf, not a type list: Fastify's ajv runs in strict mode without allowUnionTypes.
+    anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }, { type: 'null' }],
     description: 'Up to 4 sequences where generation stops.',
   },
   seed: { type: ['integer', 'null'] },
@@ -50,13 +49,8 @@ export const chatCompletionBodySchema = {
         properties: {
           role: { type: 'string', enum: messageRoles },
           content: {
-            type: ['string', 'array', 'null'],
+            // Checked in code: ajv's type coercion inside anyOf rewrites a one-part array before the array branch sees it.
             description: 'Text, or an array of `{ type: "text", text }` parts.',
-            items: {
-              type: 'object',
-              required: ['type'],
-              properties: { type: { type: 'string' }, text: { type: 'string' } },
-            },
           },
           name: { type: 'string' },
         },
@@ -72,10 +66,7 @@ export const completionBodySchema = {
   required: ['prompt'],
   properties: {
     prompt: {
-      type: ['string', 'array'],
-      items: { type: 'string' },
-      minItems: 1,
-      maxItems: 1,
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1 }],
       description: 'One prompt (a string, or an array holding one string).',
     },
     ...samplingProperties,

@@ -6,35 +6,39 @@ function invalid(message: string, param: string, code = 'invalid_value'): Gatewa
 }
 
 function contentText(message: WireMessage, index: number): string {
-  const { content } = message;
+  const content: unknown = message.content;
+  const param = `messages[${index}].content`;
   if (typeof content === 'string') return content;
   if (content === undefined || content === null) {
     // Assistant turns that only called tools carry no content.
     if (message.role === 'assistant') return '';
+    throw invalid(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
+  if (!Array.isArray(content)) {
     throw invalid(
-      `Missing required parameter: 'messages[${index}].content'.`,
-      `messages[${index}].content`,
-      'missing_required_parameter',
+      `Invalid '${param}': expected a string or an array of content parts.`,
+      param,
+      'invalid_type',
     );
   }
   let text = '';
   for (let part = 0; part < content.length; part++) {
-    const item = content[part]!;
-    const param = `messages[${index}].content[${part}]`;
-    if (item.type !== 'text') {
+    const item: unknown = content[part];
+    const at = `${param}[${part}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw invalid(`Invalid '${at}': expected an object.`, at, 'invalid_type');
+    }
+    const { type, text: partText } = item as { type?: unknown; text?: unknown };
+    if (type !== 'text') {
       throw invalid(
-        `Invalid '${param}.type': only 'text' content parts are supported, got '${item.type}'.`,
-        `${param}.type`,
+        `Invalid '${at}.type': only 'text' content parts are supported, got ${JSON.stringify(type ?? null)}.`,
+        `${at}.type`,
       );
     }
-    if (typeof item.text !== 'string') {
-      throw invalid(
-        `Missing required parameter: '${param}.text'.`,
-        `${param}.text`,
-        'missing_required_parameter',
-      );
+    if (typeof partText !== 'string') {
+      throw invalid(`Invalid '${at}.text': expected a string.`, `${at}.text`, 'invalid_type');
     }
-    text += item.text;
+    text += partText;
   }
   return text;
 }

@@ -2,14 +2,10 @@
 
 export type WireRole = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
 
-export interface WireContentPart {
-  type: string;
-  text?: string;
-}
-
 export interface WireMessage {
   role: WireRole;
-  content?: string | WireContentPart[] | null;
+  /** Unvalidated by the schema: a string, null, or text parts (checked while translating). */
+  content?: unknown;
   name?: string;
 }
 
