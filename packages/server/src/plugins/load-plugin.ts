@@ -56,6 +56,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+function article(word: string): string {
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+}
+
 /** Checks that a module's default export is a v1 plugin of the expected kind. */
 export function checkDefinition(value: unknown, kind: PluginKind, label: string): AnyPluginDefinition {
   if (!isRecord(value))
