@@ -86,7 +86,8 @@ export function authConformance<Config>(options: AuthConformanceOptions<Config>)
           ? await (options.config as () => unknown | Promise<unknown>)()
           : options.config;
       const created = await plugin.create(plugin.configSchema.parse(raw), host);
-      if (isDisabled(created)) throw new Error(`the conformance config left the plugin disabled: ${created.reason}`);
+      if (isDisabled(created))
+        throw new Error(`the conformance config left the plugin disabled: ${created.reason}`);
       scheme = created;
     });
 
@@ -100,7 +101,9 @@ export function authConformance<Config>(options: AuthConformanceOptions<Config>)
     it('returns undefined when its credentials are absent', async () => {
       expect(await scheme.authenticate(toInput({}))).toBeUndefined();
       const unrelated = { 'content-type': 'application/json', 'user-agent': 'conformance/1.0' };
-      expect(await scheme.authenticate(toInput({ headers: unrelated, query: { stream: 'true' } }))).toBeUndefined();
+      expect(
+        await scheme.authenticate(toInput({ headers: unrelated, query: { stream: 'true' } })),
+      ).toBeUndefined();
     });
 
     it('authenticates valid credentials as the expected principal', async () => {
