@@ -1,4 +1,10 @@
 export {
+  type AuthConformanceOptions,
+  type AuthCredentials,
+  authConformance,
+  type InvalidAuthCase,
+} from './auth-conformance.js';
+export {
   type BackendConformanceOptions,
   backendConformance,
   type ConformanceCheckName,
