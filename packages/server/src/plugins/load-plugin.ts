@@ -71,7 +71,7 @@ export function checkDefinition(value: unknown, kind: PluginKind, label: string)
   }
   if (value.kind !== kind) {
     throw new PluginLoadError(
-      `${label} is a ${String(value.kind)} plugin, but a ${kind} plugin is needed here`,
+      `${label} is ${article(String(value.kind))} plugin, but ${article(kind)} plugin is needed here`,
     );
   }
   const schema = value.configSchema as { safeParse?: unknown } | undefined;
