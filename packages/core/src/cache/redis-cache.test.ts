@@ -100,5 +100,14 @@ describe('RedisCache', () => {
       await expect(cache.set('k', entry('during'), 60)).resolves.toBeUndefined();
     }
     expect(log.warn).toHaveBeenCalledTimes(1);
+
+    // Back after a restart (empty): writes and reads work again, and the recovery is logged.
+    await own.restart();
+    await until(() => cache.connected(), 10_000);
+    await cache.set('k', entry('after'), 60);
+    expect(await cache.get('k')).toEqual(entry('after'));
+    expect(log.info).toHaveBeenCalledWith('Redis response cache available again');
+    await cache.close();
+    await own.stop();
   });
 });

@@ -64,9 +64,10 @@ describe('rate limiter (redis)', () => {
 
   it('keeps answering from memory when Redis dies, still enforcing the limit', async () => {
     const own = await startRedis();
+    const client = await connect(own.url, clients);
     const limiter = createRateLimiter({
       store: 'redis',
-      redis: await connect(own.url, clients),
+      redis: client,
       requestsPerMinute: 3,
       tokensPerDay: 100,
       keyPrefix: 'test:insured',
@@ -82,5 +83,16 @@ describe('rate limiter (redis)', () => {
     await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ limit: 100 });
     await expect(limiter.consumeTokens('alice', 10)).resolves.toBeUndefined();
     await expect(limiter.snapshot()).resolves.toMatchObject({ rate: 3 });
+
+    // Once Redis is back, counts live there again (the restarted server is empty).
+    await own.restart();
+    const deadline = Date.now() + 10_000;
+    while (client.status !== 'ready') {
+      if (Date.now() > deadline) throw new Error('redis did not reconnect');
+      await wait(20);
+    }
+    await expect(limiter.consumeRequest('alice')).resolves.toMatchObject({ remaining: 2 });
+    expect(await client.get('test:insured:rpm60:alice')).toBe('1');
+    await own.stop();
   });
 });
