@@ -58,7 +58,10 @@ export class TokenService {
   async issue(subject: string, claims: Record<string, string> = {}): Promise<string> {
     const soeid = typeof subject === 'string' ? subject.trim() : '';
     if (soeid === '') {
-      throw new GatewayError('invalid_request', 'soeid is required', { code: 'missing_soeid', param: 'soeid' });
+      throw new GatewayError('invalid_request', 'soeid is required', {
+        code: 'missing_soeid',
+        param: 'soeid',
+      });
     }
     const payload: JWTPayload = { sub: soeid, soeid };
     for (const name of Object.keys(claims).sort()) {
