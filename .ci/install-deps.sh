@@ -31,17 +31,23 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 # FerretDB 1.24 (MongoDB wire protocol over SQLite), built from the Go module proxy.
-# `go install pkg@version` asks the proxy for the module's version list, which it refuses here;
-# resolving the exact version inside a throwaway module avoids that look-up.
+# `go install pkg@version` asks the proxy for the module's version list, which it refuses here,
+# and a build from the module cache panics on FerretDB's empty build/version/version.txt (it is
+# written by FerretDB's own release build). So: fetch the exact version, copy its source, write the
+# version file, build.
 if ! "$TOOLS_DIR/bin/ferretdb" --version >/dev/null 2>&1; then
-  build_dir="$(mktemp -d)"
+  fetch_dir="$(mktemp -d)"
+  src_dir="$(mktemp -d)"
   (
-    cd "$build_dir"
-    go mod init ferretdb-build >/dev/null 2>&1
-    go get github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2 >&2
-    GOBIN="$TOOLS_DIR/bin" GOFLAGS=-buildvcs=false go install github.com/FerretDB/FerretDB/cmd/ferretdb >&2
+    cd "$fetch_dir"
+    go mod init ferretdb-fetch >/dev/null 2>&1
+    go get github.com/FerretDB/FerretDB@v1.24.2 >&2
   )
-  rm -rf "$build_dir"
+  cp -r "$(go env GOMODCACHE)/github.com/!ferret!d!b/!ferret!d!b@v1.24.2/." "$src_dir"
+  chmod -R u+w "$src_dir"
+  echo v1.24.2 > "$src_dir/build/version/version.txt"
+  (cd "$src_dir" && GOFLAGS="-buildvcs=false -mod=mod" go build -o "$TOOLS_DIR/bin/ferretdb" ./cmd/ferretdb >&2)
+  rm -rf "$fetch_dir" "$src_dir"
 fi
 
 echo "$TOOLS_DIR/bin"
