@@ -1,0 +1,137 @@
+// Child processes of the benchmark: the upstream simulators and the built gateway.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@llm-gateway/testkit';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const cliPath = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
+const upstreamPath = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
+const maxLog = 64 * 1024;
+
+function tail(current, chunk) {
+  const next = current + chunk;
+  return next.length > maxLog ? next.slice(next.length - maxLog) : next;
+}
+
+/** PATH and HOME only: provider keys from the shell never reach the gateway. */
+function cleanEnv(extra) {
+  const env = {};
+  for (const name of ['PATH', 'HOME']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return { ...env, ...extra };
+}
+
+function track(child) {
+  const state = { logs: '', exited: false };
+  child.stdout?.setEncoding('utf8').on('data', (chunk) => {
+    state.logs = tail(state.logs, chunk);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk) => {
+    state.logs = tail(state.logs, chunk);
+  });
+  child.once('exit', () => {
+    state.exited = true;
+  });
+  return state;
+}
+
+async function stopChild(child, state, graceMs = 5000) {
+  if (state.exited) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const kill = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      try {
+        child.kill(signal);
+      } catch {}
+    }
+  };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts lib/upstream.mjs; resolves with the simulator URLs. */
+export async function startUpstreams() {
+  const child = spawn(process.execPath, [upstreamPath], {
+    cwd: repoRoot,
+    env: cleanEnv({}),
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const state = track(child);
+  const urls = await new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(
+      () => reject(new Error(`upstream simulators did not start\n${state.logs}`)),
+      15_000,
+    );
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const line = buffer.split('\n')[0];
+      if (buffer.includes('\n')) {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line));
+        } catch (error) {
+          reject(error);
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`upstream simulators exited (${code})\n${state.logs}`));
+    });
+  });
+  return { ...urls, pid: child.pid, logs: () => state.logs, stop: () => stopChild(child, state) };
+}
+
+/** Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers. */
+export async function startGateway({ profile, env, timeoutMs = 30_000 }) {
+  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`pnpm build\` first`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [cliPath, 'start', '--profile', profile], {
+    cwd: repoRoot,
+    env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const state = track(child);
+  const url = `http://127.0.0.1:${port}`;
+  const gateway = {
+    url,
+    pid: child.pid,
+    logs: () => state.logs,
+    alive: () => !state.exited,
+    stop: () => stopChild(child, state),
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (state.exited) throw new Error(`gateway exited before answering /health\n${state.logs}`);
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200 || response.status === 503) return gateway;
+    } catch {}
+    await sleep(100);
+  }
+  await gateway.stop();
+  throw new Error(`gateway did not answer /health on ${url} in ${timeoutMs} ms\n${state.logs}`);
+}
+
+/** VmHWM (peak resident set) and VmRSS of a process, in MiB, from /proc (Linux only). */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name) => {
+      const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
+      return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : undefined;
+    };
+    return { peakRssMiB: field('VmHWM'), rssMiB: field('VmRSS') };
+  } catch {
+    return { peakRssMiB: undefined, rssMiB: undefined };
+  }
+}
