@@ -1,0 +1,26 @@
+import { z } from '@llm-gateway/spec';
+
+const blankAsUndefined = (value: unknown) => (value === '' || value === null ? undefined : value);
+
+const headerName = (fallback: string) =>
+  z.preprocess(
+    blankAsUndefined,
+    z
+      .string()
+      .min(1)
+      .default(fallback)
+      .transform((name) => name.toLowerCase()),
+  );
+
+export const configSchema = z.strictObject({
+  /** Directory of per-client JSON files; blank leaves the instance disabled. */
+  dir: z.preprocess((value) => (value === null || value === undefined ? '' : value), z.string()),
+  idHeader: headerName('client_id'),
+  secretHeader: headerName('client_secret'),
+  /** How long a successful verification is remembered (scrypt is slow on purpose); 0 turns it off. */
+  cacheTtlMs: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).default(60_000)),
+  cacheSize: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).default(1000)),
+});
+
+export type ClientSecretConfigInput = z.input<typeof configSchema>;
+export type ClientSecretConfig = z.output<typeof configSchema>;

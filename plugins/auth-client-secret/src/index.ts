@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { type AuthPlugin, type AuthScheme, disabled, GatewayError, type Principal } from '@llm-gateway/spec';
+import { type ClientFile, clientPrincipal } from './client-file.js';
+import { loadClients } from './client-store.js';
+import { type ClientSecretConfig, configSchema } from './config.js';
+import { hashSecret, verifySecret } from './secret-hash.js';
+import { VerificationCache } from './verification-cache.js';
+
+export { type ClientFile, clientFileSchema, clientPrincipal } from './client-file.js';
+export { type LoadedClients, loadClients } from './client-store.js';
+export type { ClientSecretConfig, ClientSecretConfigInput } from './config.js';
+export { configSchema } from './config.js';
+export {
+  defaultScrypt,
+  type HashSecretOptions,
+  hashSecret,
+  type ParsedSecretHash,
+  parseSecretHash,
+  verifySecret,
+} from './secret-hash.js';
+
+function invalidClient(): GatewayError {
+  return new GatewayError('authentication', 'Invalid client credentials', { code: 'invalid_client' });
+}
+
+function first(value: unknown): string | undefined {
+  if (Array.isArray(value)) return first(value[0]);
+  return typeof value === 'string' ? value : undefined;
+}
+
+interface Entry {
+  hash: string;
+  principal: Principal;
+}
+
+function entries(clients: Map<string, ClientFile>, scheme: string): Map<string, Entry> {
+  const result = new Map<string, Entry>();
+  for (const [id, client] of clients) {
+    result.set(id, { hash: client.client_secret_hash, principal: clientPrincipal(client, scheme) });
+  }
+  return result;
+}
+
+const plugin: AuthPlugin<ClientSecretConfig> = {
+  specificationVersion: 'v1',
+  kind: 'auth',
+  name: 'auth-client-secret',
+  description: 'client_id + client_secret headers against per-client JSON files with scrypt-hashed secrets.',
+  configSchema,
+  async create(config, host) {
+    if (config.dir === '') return disabled('no client config directory');
+    const name = host.instanceName;
+    const initial = await loadClients(config.dir);
+    // A named but unreadable directory is a broken profile, not "no clients": stop the start.
+    if (initial.unreadable) throw new Error(`auth-client-secret ${name}: ${initial.errors.join('; ')}`);
+    for (const message of initial.errors) host.log.warn(message);
+    if (initial.clients.size === 0) host.log.warn({ dir: config.dir }, 'no client configurations loaded');
+    else host.log.info({ count: initial.clients.size, ids: [...initial.clients.keys()] }, 'clients loaded');
+
+    let clients = entries(initial.clients, name);
+    // Unknown ids are checked against this, so they cost as much as a wrong secret.
+    const dummyHash = await hashSecret(randomBytes(24).toString('base64'));
+    const cache = new VerificationCache(config.cacheSize, config.cacheTtlMs);
+    // Bumped on reload so a verification started against old files cannot refill the cleared cache.
+    let generation = 0;
+
+    const scheme: AuthScheme = {
+      name,
+      async authenticate(input) {
+        const id = first(input.headers[config.idHeader])?.trim();
+        const secret = first(input.headers[config.secretHeader]);
+        if (id === undefined && secret === undefined) return undefined;
+        if (!id || !secret) {
+          host.log.debug({ reason: 'missing_header' }, 'client rejected');
+          throw invalidClient();
+        }
+        const client = clients.get(id);
+        const key = cache.key(id, secret);
+        if (client !== undefined && cache.has(key)) return structuredClone(client.principal);
+        const started = generation;
+        const matches = await verifySecret(secret, client?.hash ?? dummyHash);
+        if (client === undefined || !matches) {
+          host.log.debug({ reason: client === undefined ? 'unknown_client' : 'wrong_secret' }, 'client rejected');
+          throw invalidClient();
+        }
+        if (started === generation) cache.add(key);
+        return structuredClone(client.principal);
+      },
+      async reload() {
+        const next = await loadClients(config.dir);
+        for (const message of next.errors) host.log.warn(message);
+        // A directory that cannot be read keeps the clients in force rather than locking them all out.
+        if (next.unreadable) return { count: clients.size, errors: next.errors };
+        clients = entries(next.clients, name);
+        generation += 1;
+        cache.clear();
+        host.log.info({ count: clients.size }, 'clients reloaded');
+        return { count: clients.size, errors: next.errors };
+      },
+    };
+    return scheme;
+  },
+};
+
+export default plugin;
