@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { ProfileError } from '../profile/profile-error.js';
+import type { RunningServer } from '../server/start-server.js';
+import { checkCommand } from './check-command.js';
+import type { CliIo } from './io.js';
+import { startCommand } from './start-command.js';
+
+export type CliResult = { exitCode: number } | { running: RunningServer };
+
+interface CommandArgs {
+  positionals: string[];
+  profile: string | undefined;
+}
+
+interface Command {
+  usage: string;
+  run(args: CommandArgs, io: CliIo): Promise<CliResult>;
+}
+
+/** Subcommands; `token`, `hash-secret` and `worker` join this table. */
+export const commands: Record<string, Command> = {
+  start: {
+    usage:
+      'start [--profile <file>]    serve the gateway (profile: --profile, GATEWAY_PROFILE, configs/default.yaml)',
+    run: async (args, io) => ({ running: await startCommand(args.profile ?? args.positionals[0], io) }),
+  },
+  check: {
+    usage: 'check [<profile>]           validate a profile and build its plugins without listening',
+    run: async (args, io) => ({ exitCode: await checkCommand(args.positionals[0] ?? args.profile, io) }),
+  },
+};
+
+function usage(): string {
+  return [
+    'usage: gateway <command> [options]',
+    '',
+    ...Object.values(commands).map((c) => `  gateway ${c.usage}`),
+  ].join('\n');
+}
+
+/** Runs one CLI invocation; failures become a message on stderr and exit code 1, never a stack trace. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`gateway: ${(error as Error).message}\n\n${usage()}`);
+    return { exitCode: 1 };
+  }
+  const [name, ...positionals] = parsed.positionals;
+  if (parsed.values.help || !name || name === 'help') {
+    io.stdout(usage());
+    return { exitCode: name || parsed.values.help ? 0 : 1 };
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr(`gateway: unknown command '${name}'\n\n${usage()}`);
+    return { exitCode: 1 };
+  }
+  try {
+    return await command.run({ positionals, profile: parsed.values.profile }, io);
+  } catch (error) {
+    if (error instanceof ProfileError) io.stderr(error.message);
+    else io.stderr(`gateway ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return { exitCode: 1 };
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      profile: { type: 'string', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
