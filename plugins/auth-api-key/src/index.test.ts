@@ -9,6 +9,7 @@ import {
   type Logger,
   type PluginHost,
 } from '@llm-gateway/spec';
+import { authConformance } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { keyIdFor } from './index.js';
 
@@ -43,6 +44,20 @@ async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
   expect(error).toBeInstanceOf(GatewayError);
   return error as GatewayError;
 }
+
+authConformance({
+  plugin,
+  config: { keys: [{ id: 'team-a', key: 'sk-team-a-secret' }, 'sk-plain-secret'] },
+  validCredentials: { headers: { 'x-api-key': 'sk-team-a-secret' } },
+  invalidCredentials: [
+    { label: 'a wrong key in X-API-Key', credentials: { headers: { 'x-api-key': 'sk-wrong-secret' } } },
+    { label: 'a wrong Bearer key', credentials: { headers: { authorization: 'Bearer sk-wrong-secret' } } },
+    { label: 'a wrong key in ?api_key=', credentials: { query: { api_key: 'sk-wrong-secret' } } },
+    { label: 'an empty key', credentials: { headers: { 'x-api-key': '' } } },
+    { label: 'a prefix of a valid key', credentials: { headers: { 'x-api-key': 'sk-team-a' } } },
+  ],
+  expectedPrincipalId: 'team-a',
+});
 
 describe('auth-api-key', () => {
   let dir: string;
