@@ -31,7 +31,8 @@ export function clientPrincipal(client: ClientFile, scheme: string): Principal {
   const principal: Principal = { id: client.client_id, kind: 'client', scheme };
   if (client.name) principal.displayName = client.name;
   const limits: NonNullable<Principal['limits']> = {};
-  if (client.rate_limit?.requests_per_minute) limits.requestsPerMinute = client.rate_limit.requests_per_minute;
+  if (client.rate_limit?.requests_per_minute)
+    limits.requestsPerMinute = client.rate_limit.requests_per_minute;
   if (client.rate_limit?.tokens_per_day) limits.tokensPerDay = client.rate_limit.tokens_per_day;
   if (Object.keys(limits).length > 0) principal.limits = limits;
   if (client.allowed_providers) principal.allowedProviders = [...client.allowed_providers];

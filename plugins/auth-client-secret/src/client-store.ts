@@ -21,7 +21,8 @@ function describeIssues(error: z.ZodError): string {
 
 /** JSON.parse messages quote the source text (maybe a secret): keep only where it failed. */
 function describeJsonError(error: unknown): string {
-  const where = error instanceof Error ? /at position \d+(?: \(line \d+ column \d+\))?/.exec(error.message) : null;
+  const where =
+    error instanceof Error ? /at position \d+(?: \(line \d+ column \d+\))?/.exec(error.message) : null;
   return where ? `not valid JSON (${where[0]})` : 'not valid JSON';
 }
 
@@ -72,7 +73,9 @@ export async function loadClients(dir: string): Promise<LoadedClients> {
     const client = result.client;
     if (client === undefined) continue;
     if (clients.has(client.client_id)) {
-      errors.push(`${file}: duplicate client_id '${client.client_id}', already defined by an earlier file; skipped`);
+      errors.push(
+        `${file}: duplicate client_id '${client.client_id}', already defined by an earlier file; skipped`,
+      );
       continue;
     }
     clients.set(client.client_id, client);

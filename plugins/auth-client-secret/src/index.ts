@@ -80,7 +80,10 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
         const started = generation;
         const matches = await verifySecret(secret, client?.hash ?? dummyHash);
         if (client === undefined || !matches) {
-          host.log.debug({ reason: client === undefined ? 'unknown_client' : 'wrong_secret' }, 'client rejected');
+          host.log.debug(
+            { reason: client === undefined ? 'unknown_client' : 'wrong_secret' },
+            'client rejected',
+          );
           throw invalidClient();
         }
         if (started === generation) cache.add(key);

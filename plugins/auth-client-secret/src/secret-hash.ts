@@ -81,7 +81,8 @@ function derive(secret: string, salt: Buffer, keyLength: number, parameters: Scr
 
 /** Hashes a client secret for a client file's `client_secret_hash`. */
 export async function hashSecret(secret: string, options: HashSecretOptions = {}): Promise<string> {
-  if (typeof secret !== 'string' || secret === '') throw new TypeError('the secret must be a non-empty string');
+  if (typeof secret !== 'string' || secret === '')
+    throw new TypeError('the secret must be a non-empty string');
   const settings = { ...defaultScrypt, ...options };
   if (!validParameters(settings.cost, settings.blockSize, settings.parallelization)) {
     throw new RangeError('scrypt cost must be a power of two ≤ 2^20, blockSize 1..32, parallelization 1..16');
@@ -92,7 +93,9 @@ export async function hashSecret(secret: string, options: HashSecretOptions = {}
   const salt = randomBytes(settings.saltLength);
   const hash = await derive(secret, salt, settings.keyLength, settings);
   const { cost, blockSize, parallelization } = settings;
-  return ['scrypt', cost, blockSize, parallelization, salt.toString('base64'), hash.toString('base64')].join('$');
+  return ['scrypt', cost, blockSize, parallelization, salt.toString('base64'), hash.toString('base64')].join(
+    '$',
+  );
 }
 
 /** Whether `secret` matches an encoded hash; false (never a throw) for a malformed hash. */
