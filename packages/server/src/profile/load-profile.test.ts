@@ -195,6 +195,13 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
     expect((profile as Record<string, unknown>).cache).toEqual({ ttl: '60' });
   });
 
+  it('hints at quoting when an unquoted ${VAR} sits inside a flow mapping', () => {
+    const error = errorOf(() =>
+      parseProfile('server: { port: ${PORT:-8080} }', { source: 'p.yaml', env: {} }),
+    );
+    expect(error.message).toContain('quote "${VAR}"');
+  });
+
   it('reports YAML syntax errors with a position', () => {
     const error = errorOf(() =>
       parseProfile('server: { port: 1\nlogging: [', { source: 'bad.yaml', env: {} }),

@@ -27,12 +27,14 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
     tree = parse(text) ?? {};
   } catch (error) {
     if (error instanceof YAMLParseError) {
-      const where = error.linePos?.[0]
-        ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}`
-        : 'YAML';
-      throw new ProfileError(source, [
-        { path: where, message: error.message.split('\n')[0] ?? 'invalid YAML' },
-      ]);
+      const position = error.linePos?.[0];
+      const where = position ? `line ${position.line}, column ${position.col}` : 'YAML';
+      let message = error.message.split('\n')[0] ?? 'invalid YAML';
+      const line = position ? (text.split('\n')[position.line - 1] ?? '') : '';
+      // Inside `{ ... }` YAML reads the `{` of an unquoted `${VAR}` as a nested mapping.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint spells ${VAR} literally
+      if (/(^|[\s,{:])\$\{/.test(line)) message += ' (inside a { } mapping, quote "${VAR}" references)';
+      throw new ProfileError(source, [{ path: where, message }]);
     }
     throw error;
   }
