@@ -1,0 +1,9 @@
+import { backendConformance } from '@llm-gateway/testkit';
+import plugin from './index.js';
+
+backendConformance({
+  plugin,
+  simulator: 'openai',
+  config: (sim) => ({ apiKey: 'gsk-test', baseURL: sim.url, models: ['llama-3.1-8b-instant'] }),
+  model: 'llama-3.1-8b-instant',
+});
