@@ -27,7 +27,11 @@ export function guardCall(call: Pick<CallContext, 'signal' | 'deadline'>, now = 
     };
     const remaining = call.deadline - now;
     if (remaining <= 0) fire();
-    else timer = setTimeout(fire, remaining);
+    else {
+      timer = setTimeout(fire, remaining);
+      // A forgotten call must not keep the process alive.
+      timer.unref?.();
+    }
   }
   return {
     signal: controller.signal,
