@@ -1,0 +1,94 @@
+/**
+ * A SurfaceHost built the way the server builds one (auth schemes composed in order, one context
+ * per request), plus the records it would turn into telemetry, for tests of a surface on its own.
+ */
+
+import swagger from '@fastify/swagger';
+import {
+  type AuthScheme,
+  anonymousPrincipal,
+  GatewayError,
+  type Pipeline,
+  type Principal,
+  type RequestContext,
+  type Surface,
+  type SurfaceHost,
+  silentLogger,
+  type TelemetryRecord,
+} from '@llm-gateway/spec';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+
+export interface TestHost {
+  host: SurfaceHost;
+  /** Custom records sent through emitTelemetry. */
+  emitted: TelemetryRecord[];
+  /** Contexts of finished requests, with the status they ended with (what the server's record is built from). */
+  finished: Array<{ context: RequestContext; status: number }>;
+  contextOf(request: FastifyRequest): RequestContext | undefined;
+}
+
+export function createTestHost(options: {
+  pipeline: Pipeline;
+  authSchemes: AuthScheme[];
+  instanceName: string;
+}): TestHost {
+  const contexts = new WeakMap<FastifyRequest, RequestContext>();
+  const emitted: TelemetryRecord[] = [];
+  const finished: Array<{ context: RequestContext; status: number }> = [];
+  const { authSchemes } = options;
+  const host: SurfaceHost = {
+    instanceName: options.instanceName,
+    log: silentLogger,
+    pipeline: options.pipeline,
+    authSchemes,
+    service: { name: 'llm-gateway-test', version: '9.9.9' },
+    async authenticate(input): Promise<Principal> {
+      if (authSchemes.length === 0) return anonymousPrincipal;
+      for (const scheme of authSchemes) {
+        const principal = await scheme.authenticate({ ...input, allowQueryCredentials: false });
+        if (principal) return principal;
+      }
+      throw new GatewayError('authentication', 'Missing credentials', { code: 'missing_credentials' });
+    },
+    emitTelemetry(record) {
+      emitted.push(record);
+    },
+    createContext(request, { endpoint, principal }) {
+      const existing = contexts.get(request);
+      if (existing) {
+        existing.endpoint = endpoint;
+        existing.principal = principal;
+        return existing;
+      }
+      const context: RequestContext = {
+        requestId: String(request.id),
+        surface: options.instanceName,
+        endpoint,
+        principal,
+        signal: new AbortController().signal,
+        log: silentLogger,
+        annotations: {},
+      };
+      contexts.set(request, context);
+      return context;
+    },
+  };
+  return { host, emitted, finished, contextOf: (request) => contexts.get(request) };
+}
+
+/** A Fastify app with swagger (for /openapi.json checks) and the surface in its own scope, as the server mounts it. */
+export async function buildApp(
+  surface: Surface,
+  test: TestHost,
+  bodyLimit = 64 * 1024,
+): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit });
+  await app.register(swagger, { openapi: { info: { title: 'test', version: '1' } } });
+  app.addHook('onResponse', async (request, reply) => {
+    const context = test.contextOf(request);
+    if (context) test.finished.push({ context, status: reply.statusCode });
+  });
+  await app.register(async (scope) => surface.register(scope));
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,20 @@
+/** The request body, validated the way the FastAPI service's pydantic model did (lax numbers, extra fields ignored). */
+import { z } from '@llm-gateway/spec';
+import { providerName } from './config.js';
+
+/** pydantic's lax mode reads numbers sent as strings ("0.5"). */
+const laxNumber = (value: unknown) => {
+  if (typeof value !== 'string' || value.trim() === '') return value;
+  const parsed = Number(value);
+  return Number.isNaN(parsed) ? value : parsed;
+};
+
+export const generateRequest = z.object({
+  prompt: z.string().min(1),
+  temperature: z.preprocess(laxNumber, z.number().min(0).max(2)).nullish(),
+  max_tokens: z.preprocess(laxNumber, z.number().int().positive()).nullish(),
+  provider: z.string().regex(providerName).nullish(),
+  model: z.string().min(1).nullish(),
+});
+
+export type GenerateRequest = z.output<typeof generateRequest>;
