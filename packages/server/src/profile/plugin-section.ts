@@ -19,6 +19,11 @@ export const pluginInstances = z.record(instanceName, pluginInstance).prefault({
 export const surfaceInstance = pluginInstance.extend({
   /** Auth scheme instances, tried in order; `[]` means anonymous. */
   auth: z.array(z.string().min(1)).default([]),
+  /**
+   * When every listed scheme is disabled (e.g. no keys configured), serve anonymously instead of
+   * refusing everyone; the server then binds 127.0.0.1 unless `server.host` says otherwise.
+   */
+  authOptional: envBoolean(z.boolean().default(false)),
   /** Lets auth schemes read credentials from the query string (EventSource clients cannot send headers). */
   allowQueryCredentials: envBoolean(z.boolean().default(false)),
   /** Path prefix for the surface's routes, e.g. `/openai`. */

@@ -3,7 +3,8 @@ import { envBoolean, envNumber, port } from './coerce.js';
 
 export const serverSection = z
   .strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
+    /** `auto`: 0.0.0.0 when every surface requires credentials, else 127.0.0.1 only. */
+    host: z.string().min(1).default('auto'),
     port: envNumber(port().default(8080)),
     /** Largest accepted request body, in bytes. */
     bodyLimit: envNumber(z.number().int().positive().default(1_048_576)),

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { testAuthPlugin, testBackendPlugin, testSurfacePlugin } from '../__fixtures__/test-plugins.js';
 import { parseProfile } from '../profile/load-profile.js';
 import { buildServer, type GatewayServer } from './build-server.js';
+import { listenHost } from './start-server.js';
 
 const baseProfile = `
 service: { name: test-gateway, version: 9.9.9 }
@@ -84,6 +85,27 @@ describe('buildServer: surfaces, auth and the pipeline', () => {
       headers: { 'x-api-key': 'sk-good-1' },
     });
     expect(locked.statusCode).toBe(401);
+  });
+
+  it('serves a surface anonymously when authOptional is set and its schemes are all disabled', async () => {
+    const yaml = baseProfile.replace(
+      'locked: { plugin: surface-test, auth: [nokeys], prefix: /locked }',
+      'locked: { plugin: surface-test, auth: [nokeys], authOptional: true, prefix: /locked }',
+    );
+    const { app, gateway } = await setup(yaml);
+    const open = await app.inject({ method: 'GET', url: '/locked/whoami' });
+    expect(open.statusCode).toBe(200);
+    expect(open.json().kind).toBe('anonymous');
+    expect(gateway.openSurfaces).toEqual(['open', 'locked']);
+    // authOptional does not open a surface whose scheme is enabled.
+    const api = await app.inject({ method: 'GET', url: '/api/whoami' });
+    expect(api.statusCode).toBe(401);
+  });
+
+  it('host auto binds loopback while any surface is open, every interface otherwise', () => {
+    expect(listenHost('auto', ['openai'])).toBe('127.0.0.1');
+    expect(listenHost('auto', [])).toBe('0.0.0.0');
+    expect(listenHost('10.1.2.3', ['openai'])).toBe('10.1.2.3');
   });
 
   it('answers a route to a disabled backend with 503 and an unknown model with 404', async () => {

@@ -49,6 +49,8 @@ export interface GatewayServer {
   /** Every configured plugin instance and whether it is enabled. */
   instances: InstanceSummary[];
   telemetry: TelemetryEmitter;
+  /** Surfaces that serve without credentials (the `auto` host binds 127.0.0.1 when there are any). */
+  openSurfaces: string[];
   /** Stops accepting, lets in-flight requests finish (bounded by server.shutdownTimeoutMs), closes plugins. */
   close(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function buildServer(
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
 
+  const openSurfaces: string[] = [];
   try {
     // Backends, then the pipeline over the enabled ones.
     const backends = new Map<string, Backend>();
@@ -144,7 +147,11 @@ export async function buildServer(
     const surfaces: MountedSurface[] = [];
     for (const [name, instance] of Object.entries(profile.surfaces)) {
       const schemes = instance.auth.flatMap((scheme) => authSchemes.get(scheme) ?? []);
-      if (instance.auth.length > 0 && schemes.length === 0) {
+      const anonymous = instance.auth.length === 0 || (schemes.length === 0 && instance.authOptional);
+      if (anonymous) {
+        openSurfaces.push(name);
+        log.warn(`surface ${name}: no credentials required, anyone who can reach it may use it`);
+      } else if (schemes.length === 0) {
         log.warn(`surface ${name}: every auth scheme it lists is disabled, so it refuses all requests`);
       }
       const surfaceHost: SurfaceHost = createSurfaceHost({
@@ -152,7 +159,7 @@ export async function buildServer(
         log: log.child({ surface: name }),
         pipeline,
         authenticate: composeAuthenticator({
-          configured: instance.auth,
+          configured: anonymous ? [] : instance.auth,
           schemes,
           allowQueryCredentials: instance.allowQueryCredentials,
         }),
@@ -264,5 +271,5 @@ export async function buildServer(
     return closing;
   };
 
-  return { app: server, pipeline, metrics, profile, log, instances, telemetry, close };
+  return { app: server, pipeline, metrics, profile, log, instances, telemetry, openSurfaces, close };
 }

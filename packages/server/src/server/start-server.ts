@@ -17,9 +17,16 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const gateway = await buildServer(profile, options);
+  const host = listenHost(profile.server.host, gateway.openSurfaces);
+  if (gateway.openSurfaces.length > 0) {
+    gateway.log.warn(
+      `surfaces without credentials: ${gateway.openSurfaces.join(', ')}; listening on ${host}` +
+        (profile.server.host === 'auto' ? ' only (configure auth to listen on every interface)' : ''),
+    );
+  }
   let url: string;
   try {
-    url = await gateway.app.listen({ host: profile.server.host, port: profile.server.port });
+    url = await gateway.app.listen({ host, port: profile.server.port });
   } catch (error) {
     await gateway.close();
     throw error;
@@ -50,4 +57,10 @@ export async function startServer(
     process.once('SIGINT', shutdown);
   }
   return { ...gateway, url };
+}
+
+/** `auto` keeps an open (credential-less) gateway on loopback; with auth everywhere it listens on all interfaces. */
+export function listenHost(configured: string, openSurfaces: readonly string[]): string {
+  if (configured !== 'auto') return configured;
+  return openSurfaces.length > 0 ? '127.0.0.1' : '0.0.0.0';
 }
