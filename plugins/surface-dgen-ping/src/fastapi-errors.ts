@@ -205,6 +205,9 @@ export function installFastApiBodyParser(app: FastifyInstance): void {
   });
 }
 
+/** Marks the errors the surfaces write themselves, whose messages are always fit for clients. */
+const surfaceDetail = 'surface_detail';
+
 interface FrameworkError extends Error {
   statusCode?: number;
   code?: string;
@@ -212,7 +215,7 @@ interface FrameworkError extends Error {
 
 /** The message a client sees for a failure of the gateway or of an upstream: never internals. */
 function safeMessage(error: GatewayError): string {
-  if (error.status < 500) return error.message;
+  if (error.status < 500 || error.code === surfaceDetail) return error.message;
   if (error.type === 'internal') return 'Internal Server Error';
   // Upstream bodies may describe the gateway's own account or credentials; clients get the status only.
   if (error.upstreamStatus !== undefined)
@@ -287,7 +290,7 @@ export function httpError(status: number, detail: string, headers?: Record<strin
             : status >= 500
               ? 'internal'
               : 'invalid_request';
-  return new GatewayError(type, detail, { status, ...(headers ? { headers } : {}) });
+  return new GatewayError(type, detail, { status, code: surfaceDetail, ...(headers ? { headers } : {}) });
 }
 
 /** JSON schema of FastAPI's error bodies, for the routes' documented responses. */
