@@ -182,10 +182,12 @@ async function main() {
   });
 
   console.log('JSON chat completions, upstream 0 ms');
+  const memoryByPhase = { afterWarmup: memoryOf(gateway.pid) };
   const json = {
     direct: await cannon('direct', direct.url, direct.headers, direct.body, settings.durationS),
     gateway: await cannon('gateway', through.url, through.headers, through.body, settings.durationS),
   };
+  memoryByPhase.afterJson = memoryOf(gateway.pid);
 
   console.log('JSON chat completions, upstream 50 ms');
   const slow = {
@@ -204,6 +206,7 @@ async function main() {
       settings.slowDurationS,
     ),
   };
+  memoryByPhase.afterJson50ms = memoryOf(gateway.pid);
 
   console.log(
     `streamed chat completions, upstream 0 ms (${settings.streamRequests} requests, ${settings.streamConcurrency} in flight)`,
@@ -243,7 +246,7 @@ async function main() {
         addedTotalP99Ms: streaming.gateway.totalMs.p99 - streaming.direct.totalMs.p99,
       },
     },
-    gatewayMemory: { atStart: rssAtStart, atEnd: memory },
+    gatewayMemory: { atStart: rssAtStart, ...memoryByPhase, atEnd: memory },
   };
 
   const jsonRow = (name, r) => [
@@ -297,7 +300,9 @@ async function main() {
     ],
   );
   console.log(
-    `\ngateway RSS: ${fmt(rssAtStart.rssMiB, 1)} MiB at start, ${fmt(memory.rssMiB, 1)} MiB at end, peak (VmHWM) ${fmt(memory.peakRssMiB, 1)} MiB`,
+    `\ngateway RSS (MiB): ${fmt(rssAtStart.rssMiB, 1)} at start, ${fmt(memoryByPhase.afterWarmup.rssMiB, 1)} after warm-up, ` +
+      `${fmt(memoryByPhase.afterJson.rssMiB, 1)} after the 0 ms run, ${fmt(memoryByPhase.afterJson50ms.rssMiB, 1)} after the 50 ms run, ` +
+      `${fmt(memory.rssMiB, 1)} at the end; peak (VmHWM) ${fmt(memory.peakRssMiB, 1)}`,
   );
 
   mkdirSync(resultsDir, { recursive: true });

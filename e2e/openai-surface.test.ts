@@ -212,9 +212,6 @@ describe('bad input gets an OpenAI-shaped 4xx and never reaches an upstream', ()
   beforeAll(() => {
     upstreamBefore = openaiSim.requests.length + ollamaSim.requests.length;
   });
-  afterAll(() => {
-    expect(openaiSim.requests.length + ollamaSim.requests.length).toBe(upstreamBefore);
-  });
 
   it('malformed JSON → 400', async () => {
     const response = await postJson(chatUrl(), '{"model": "gpt-4o-mini", "messages": [');
@@ -247,17 +244,33 @@ describe('bad input gets an OpenAI-shaped 4xx and never reaches an upstream', ()
 
   it('wrong types → 400 naming the field', async () => {
     const cases: Array<[unknown, string]> = [
-      [{ model: 'gpt-4o-mini', messages: 'hello' }, 'messages'],
-      [{ model: 42, messages }, 'model'],
       [{ model: 'gpt-4o-mini', messages, max_tokens: 'ten' }, 'max_tokens'],
       [{ model: 'gpt-4o-mini', messages, stream: 'yes' }, 'stream'],
       [{ model: 'gpt-4o-mini', messages: [{ role: 'wizard', content: 'hi' }] }, 'messages[0].role'],
+      [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 42 }] }, 'messages[0].content'],
+      [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }, 'hi'] }, 'messages[1]'],
     ];
     for (const [payload, param] of cases) {
       const response = await postJson(chatUrl(), payload);
       const body = await expectOpenAIError(response, 400);
       expect(body.error.param, JSON.stringify(payload)).toBe(param);
     }
+  });
+
+  // OpenAI answers every one of these with a 400 "Invalid type for '<param>'"; the gateway must not
+  // quietly coerce them (Fastify's default Ajv option coerceTypes: 'array' does).
+  it.each<[string, Record<string, unknown>, string]>([
+    ['model: 42', { model: 42, messages }, 'model'],
+    ['model: ["gpt-4o-mini"]', { model: ['gpt-4o-mini'], messages }, 'model'],
+    ['messages: "hello"', { model: 'gpt-4o-mini', messages: 'hello' }, 'messages'],
+    ['temperature: "1"', { model: 'gpt-4o-mini', messages, temperature: '1' }, 'temperature'],
+    ['max_tokens: "12"', { model: 'gpt-4o-mini', messages, max_tokens: '12' }, 'max_tokens'],
+    ['stream: 1', { model: 'gpt-4o-mini', messages, stream: 1 }, 'stream'],
+  ])('a value of the wrong JSON type is rejected, not coerced: %s', async (_name, payload, param) => {
+    const response = await postJson(chatUrl(), payload);
+    const body = await expectOpenAIError(response, 400);
+    expect(body.error.param).toBe(param);
+    expect(body.error.type).toBe('invalid_request_error');
   });
 
   it('temperature 5 → 400 naming temperature', async () => {
@@ -304,6 +317,11 @@ describe('bad input gets an OpenAI-shaped 4xx and never reaches an upstream', ()
     expect(response.status).toBe(404);
     await response.arrayBuffer();
   });
+
+  it('none of the bad requests above reached an upstream', () => {
+    const reached = [...openaiSim.requests, ...ollamaSim.requests].slice(upstreamBefore);
+    expect(reached.map((record) => record.rawBody)).toEqual([]);
+  });
 });
 
 describe('upstream failures', () => {
@@ -323,8 +341,19 @@ describe('upstream failures', () => {
     expect(response.status).toBeGreaterThanOrEqual(500);
     expect(response.status).not.toBe(500);
     expect(body.error.type).not.toBe('invalid_request_error');
-    // 5xx is retryable: the upstream saw more than one attempt.
-    expect(requestsFor(openaiSim, prompt).length).toBeGreaterThan(1);
+    expect(JSON.stringify(body)).not.toContain(keys.deepseek);
+    expect(requestsFor(openaiSim, prompt).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('retries an upstream 5xx (DESIGN §6: 3 attempts by default)', async () => {
+    openaiSim.inject({ status: 500, times: 50, path: /^\/chat\/completions$/ });
+    const prompt = 'upstream 500, count the attempts';
+    const response = await postJson(`${gateway.url}/v1/chat/completions`, {
+      model: 'deepseek-chat',
+      messages: [{ role: 'user', content: prompt }],
+    });
+    await expectOpenAIError(response);
+    expect(requestsFor(openaiSim, prompt)).toHaveLength(3);
   });
 
   it('a stream whose upstream answers 500 before any byte → 5xx JSON error, not a broken SSE', async () => {
@@ -360,6 +389,22 @@ describe('upstream failures', () => {
     });
     await expectOpenAIError(response, 400);
     expect(requestsFor(openaiSim, prompt)).toHaveLength(1);
+  });
+
+  it('upstream 429 with Retry-After → 429 rate_limit_error with Retry-After', async () => {
+    openaiSim.inject({
+      status: 429,
+      times: 50,
+      headers: { 'retry-after': '1' },
+      path: '/v1/chat/completions',
+    });
+    const response = await postJson(`${gateway.url}/v1/chat/completions`, {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'upstream says slow down' }],
+    });
+    const body = await expectOpenAIError(response, 429);
+    expect(body.error.type).toBe('rate_limit_error');
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
   it('one upstream 503, then success → the retry answers 200', async () => {
@@ -416,8 +461,12 @@ describe('service routes', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const health = (await response.json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ service: 'llm-gateway', version: '0.1.0' });
-    expect(typeof health['status']).toBe('string');
+    expect(health).toMatchObject({ status: 'healthy', service: 'llm-gateway', version: '0.1.0' });
+    for (const name of ['openai', 'deepseek', 'groq', 'ollama']) {
+      const entry = backendEntry(health, name);
+      expect(entry, `health entry of ${name} in ${JSON.stringify(health)}`).toBeDefined();
+      expect(isDisabled(entry), `${name}: ${JSON.stringify(entry)}`).toBe(false);
+    }
   });
 
   it('/metrics serves Prometheus text with gateway_requests_total', async () => {
@@ -616,8 +665,9 @@ describe('gateway check', () => {
   });
 
   it('`gateway start` on a broken profile exits instead of serving, naming the key', async () => {
+    // Not server.port: the helper sets PORT, which overrides the profile's port.
     const broken = join(dir, 'broken-start.yaml');
-    await writeFile(broken, 'server:\n  port: abc\n');
+    await writeFile(broken, 'logging:\n  level: shouting\n');
     const error = await startGateway({ profile: broken, timeoutMs: 10_000 }).then(
       (started) => {
         void started.stop();
@@ -626,7 +676,7 @@ describe('gateway check', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(GatewayStartError);
-    expect((error as GatewayStartError).logs).toContain('server.port');
+    expect((error as GatewayStartError).logs).toContain('logging.level');
   });
 });
 
