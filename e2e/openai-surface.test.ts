@@ -642,9 +642,13 @@ describe('gateway check', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('accepts configs/default.yaml (exit 0) with no environment at all', async () => {
-    const result = await checkProfile('configs/default.yaml');
+  it.each([
+    'configs/default.yaml',
+    'bench/profile.yaml',
+  ])('accepts %s (exit 0) with no environment at all', async (profile) => {
+    const result = await checkProfile(profile);
     expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/^OK /);
   });
 
   it('rejects a broken profile with a non-zero exit naming the key', async () => {
