@@ -1,20 +1,49 @@
 import type { Backend, ChatRequest, ChatResult, RequestContext } from '@llm-gateway/spec';
 import type { Attempt, CallTarget, OpenedStream, OpenTarget } from './call-target.js';
-import type { ResolvedTarget } from './router.js';
+import type { ConcurrencyLimiter } from './limits/concurrency.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { BreakerRegistry } from './resilience/circuit-breaker.js';
+import { planTargets, runFallback } from './resilience/fallback.js';
+import { type RetryOptions, retriesOf, withRetry } from './resilience/retry.js';
+import type { ResolvedTarget, RouteStrategy } from './router.js';
 
 /** What an execution produced, and where: the target that answered and how it got there. */
 export interface Executed<T> {
   value: T;
   target: ResolvedTarget;
+  /** Retries over every target tried. */
   retries: number;
   /** True when a target other than the first answered. */
   fallback: boolean;
 }
 
+/** Retry settings of the pipeline; the signal and callbacks are per request. */
+export type RetrySettings = Pick<
+  RetryOptions,
+  'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'random'
+>;
+
+/**
+ * The stages around each target call, outside in: fallback over the targets -> concurrency slot ->
+ * circuit breaker (per backend) -> retry -> the call (with its own timeout). Each one is optional.
+ */
 export interface ExecuteStages {
   backends: ReadonlyMap<string, Backend>;
   callTarget: CallTarget;
   openTarget: OpenTarget;
+  /** Absent: one attempt per target. */
+  retry?: RetrySettings;
+  breakers?: BreakerRegistry;
+  concurrency?: ConcurrencyLimiter;
+  metrics?: GatewayMetrics;
+  /** Random source for load balancing; injectable for tests. */
+  random?: () => number;
+}
+
+/** The targets of one request and how to order them. */
+export interface ExecutionPlan {
+  strategy?: RouteStrategy;
+  targets: readonly ResolvedTarget[];
 }
 
 function attemptFor(
@@ -29,29 +58,118 @@ function attemptFor(
   return { target, backend, request: { ...request, model: target.model }, context };
 }
 
-/**
- * Runs a chat over an ordered chain of enabled targets. Today it calls the first; the fallback
- * stage replaces this body with a loop over `targets` that reports `fallback` and `retries`.
- */
+interface Held<T> {
+  value: T;
+  /** Frees the concurrency slot; a no-op without a limiter. */
+  release: () => void;
+}
+
+const noop = () => {};
+
+async function execute<T>(
+  plan: ExecutionPlan,
+  request: ChatRequest,
+  context: RequestContext,
+  stages: ExecuteStages,
+  call: (attempt: Attempt) => Promise<T>,
+  hold: boolean,
+): Promise<Executed<Held<T>>> {
+  const { metrics } = stages;
+  const ordered = planTargets(
+    { strategy: plan.strategy ?? 'fallback', targets: [...plan.targets] },
+    stages.random,
+  );
+  let retries = 0;
+  let tried = 0;
+
+  const once = async (target: ResolvedTarget): Promise<Held<T>> => {
+    tried += 1;
+    const attempt = attemptFor(target, request, context, stages);
+    let release = noop;
+    if (stages.concurrency) {
+      try {
+        release = await stages.concurrency.acquire(context.signal);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'concurrency_limit') metrics?.concurrencyRejections.inc();
+        throw error;
+      }
+    }
+    const retried = () =>
+      withRetry(() => call(attempt), {
+        ...stages.retry,
+        attempts: stages.retry?.attempts ?? 1,
+        signal: context.signal,
+        onRetry: (error, number, delayMs) => {
+          metrics?.retries.inc({ backend: target.backend });
+          context.log.debug(
+            { backend: target.backend, attempt: number, delayMs, err: error },
+            'retrying upstream call',
+          );
+        },
+      });
+    try {
+      const done = stages.breakers ? await stages.breakers.run(target.backend, retried) : await retried();
+      retries += done.retries;
+      if (!hold) release();
+      return { value: done.value, release };
+    } catch (error) {
+      retries += retriesOf(error);
+      release();
+      throw error;
+    }
+  };
+
+  try {
+    const answered = await runFallback(ordered, once, {
+      signal: context.signal,
+      onFallback: (error, target) => {
+        metrics?.fallbacks.inc({ backend: target.backend });
+        context.log.warn({ backend: target.backend, err: error }, 'target failed, trying the next one');
+      },
+    });
+    return { value: answered.value, target: answered.target, retries, fallback: answered.index > 0 };
+  } catch (error) {
+    context.annotations.retries = retries;
+    context.annotations.fallback = tried > 1;
+    throw error;
+  }
+}
+
+/** Runs a chat over the plan's targets: fallback, concurrency, breaker and retry around each call. */
 export async function executeChat(
-  targets: readonly ResolvedTarget[],
+  plan: ExecutionPlan,
   request: ChatRequest,
   context: RequestContext,
   stages: ExecuteStages,
 ): Promise<Executed<ChatResult>> {
-  const target = targets[0]!;
-  const value = await stages.callTarget(attemptFor(target, request, context, stages));
-  return { value, target, retries: 0, fallback: false };
+  const executed = await execute(plan, request, context, stages, stages.callTarget, false);
+  return { ...executed, value: executed.value.value };
 }
 
-/** Same as `executeChat` for streams; a stream may only move to another target before its first part. */
+/**
+ * Same as `executeChat` for streams. Every stage acts only before the first part (the opened
+ * stream resolves once it is in): once parts flow, a failure goes to the consumer, never retried.
+ * The concurrency slot is held until the stream ends or the client leaves.
+ */
 export async function executeStream(
-  targets: readonly ResolvedTarget[],
+  plan: ExecutionPlan,
   request: ChatRequest,
   context: RequestContext,
   stages: ExecuteStages,
 ): Promise<Executed<OpenedStream>> {
-  const target = targets[0]!;
-  const value = await stages.openTarget(attemptFor(target, request, context, stages));
-  return { value, target, retries: 0, fallback: false };
+  const executed = await execute(plan, request, context, stages, stages.openTarget, true);
+  const { value: opened, release } = executed.value;
+  if (!stages.concurrency) return { ...executed, value: opened };
+  // A surface that never starts reading (the client left first) would otherwise keep the slot.
+  if (context.signal.aborted) release();
+  else context.signal.addEventListener('abort', release, { once: true });
+  async function* holding() {
+    try {
+      yield* opened.parts;
+    } finally {
+      context.signal.removeEventListener('abort', release);
+      release();
+    }
+  }
+  return { ...executed, value: { ...opened, parts: holding() } };
 }

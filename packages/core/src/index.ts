@@ -1,12 +1,24 @@
+export * from './cache/index.js';
 export type { Attempt, CallTarget, CallTargetOptions, OpenedStream, OpenTarget } from './call-target.js';
 export { createCallTarget, createOpenTarget } from './call-target.js';
-export type { Executed, ExecuteStages } from './execute.js';
+export type { Executed, ExecuteStages, ExecutionPlan, RetrySettings } from './execute.js';
 export { executeChat, executeStream } from './execute.js';
+export * from './limits/index.js';
 export type { GatewayMetrics, MetricsOptions } from './metrics.js';
 export { createMetrics } from './metrics.js';
-export type { GatewayPipeline, PipelineOptions } from './pipeline.js';
-export { createPipeline } from './pipeline.js';
-export type { ResolvedTarget, Route, RouterOptions, RouteTarget, RoutingConfig } from './router.js';
-export { normalizeRouteEntry, Router } from './router.js';
+export type { GatewayPipeline, PipelineCacheOptions, PipelineOptions } from './pipeline.js';
+export { createPipeline, principalKey } from './pipeline.js';
+export * from './resilience/index.js';
+export type {
+  ResolvedTarget,
+  Route,
+  RouteEntry,
+  RoutePlanEntry,
+  RouterOptions,
+  RouteStrategy,
+  RouteTarget,
+  RoutingConfig,
+} from './router.js';
+export { normalizeRouteEntry, Router, routeStrategy } from './router.js';
 export { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
 export { countPromptTokens, countTokens, isEmptyUsage, resolveUsage } from './usage.js';

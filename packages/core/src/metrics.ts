@@ -3,15 +3,30 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** The gateway's Prometheus instruments, all registered on one registry. */
 export interface GatewayMetrics {
   registry: Registry;
-  /** Requests answered, by surface, logical endpoint and HTTP status. */
-  requests: Counter<'surface' | 'endpoint' | 'status'>;
-  requestDuration: Histogram<'surface' | 'endpoint'>;
+  /** Requests answered, by surface, logical endpoint, answering backend (`none` if none) and HTTP status. */
+  requests: Counter<'surface' | 'endpoint' | 'backend' | 'status'>;
+  requestDuration: Histogram<'surface' | 'endpoint' | 'backend' | 'status'>;
   /** Upstream calls by backend and outcome (`success` or the GatewayError type). */
   upstreamRequests: Counter<'backend' | 'outcome'>;
   upstreamDuration: Histogram<'backend'>;
   /** Tokens by backend and kind (`prompt`, `completion`). */
   tokens: Counter<'backend' | 'kind'>;
   inflight: Gauge;
+  /** Response cache lookups by result (`hit`, `miss`). */
+  cacheLookups: Counter<'result'>;
+  /** Circuit breaker state per backend: 0 closed, 1 open, 2 half open. */
+  breakerState: Gauge<'backend'>;
+  /** Requests refused by the rate limiter, by surface and limit (`requests`, `tokens`). */
+  rateLimitRejections: Counter<'surface' | 'limit'>;
+  /** Upstream retries by backend. */
+  retries: Counter<'backend'>;
+  /** Moves to the next target of a fallback chain, by the backend that failed. */
+  fallbacks: Counter<'backend'>;
+  /** Upstream calls holding a concurrency slot, and requests waiting for one. */
+  concurrencyInflight: Gauge;
+  concurrencyQueued: Gauge;
+  /** Requests refused because no slot freed up in time. */
+  concurrencyRejections: Counter;
 }
 
 export interface MetricsOptions {
@@ -34,13 +49,13 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     requests: new Counter({
       name: 'gateway_requests_total',
       help: 'Requests answered by the gateway',
-      labelNames: ['surface', 'endpoint', 'status'],
+      labelNames: ['surface', 'endpoint', 'backend', 'status'],
       registers,
     }),
     requestDuration: new Histogram({
       name: 'gateway_request_duration_seconds',
       help: 'Time from request to response end',
-      labelNames: ['surface', 'endpoint'],
+      labelNames: ['surface', 'endpoint', 'backend', 'status'],
       buckets: latencyBuckets,
       registers,
     }),
@@ -66,6 +81,51 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     inflight: new Gauge({
       name: 'gateway_inflight_requests',
       help: 'Requests currently being handled',
+      registers,
+    }),
+    cacheLookups: new Counter({
+      name: 'gateway_cache_lookups_total',
+      help: 'Response cache lookups by result (hit, miss)',
+      labelNames: ['result'],
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'gateway_circuit_breaker_state',
+      help: 'Circuit breaker state per backend: 0 closed, 1 open, 2 half open',
+      labelNames: ['backend'],
+      registers,
+    }),
+    rateLimitRejections: new Counter({
+      name: 'gateway_rate_limit_rejections_total',
+      help: 'Requests refused by the rate limiter, by limit (requests, tokens)',
+      labelNames: ['surface', 'limit'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'gateway_upstream_retries_total',
+      help: 'Upstream calls retried after a retryable failure',
+      labelNames: ['backend'],
+      registers,
+    }),
+    fallbacks: new Counter({
+      name: 'gateway_fallbacks_total',
+      help: 'Requests moved on to the next target of their chain, by the backend that failed',
+      labelNames: ['backend'],
+      registers,
+    }),
+    concurrencyInflight: new Gauge({
+      name: 'gateway_concurrency_inflight',
+      help: 'Upstream calls holding a concurrency slot',
+      registers,
+    }),
+    concurrencyQueued: new Gauge({
+      name: 'gateway_concurrency_queued',
+      help: 'Requests waiting for a concurrency slot',
+      registers,
+    }),
+    concurrencyRejections: new Counter({
+      name: 'gateway_concurrency_rejections_total',
+      help: 'Requests refused because no concurrency slot freed up in time',
       registers,
     }),
   };

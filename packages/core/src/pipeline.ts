@@ -3,20 +3,59 @@ import {
   type CallMeta,
   type ChatOutcome,
   type ChatRequest,
+  type ChatResult,
   type ChatStreamPart,
+  type FinishReason,
+  GatewayError,
+  isGatewayError,
   type Logger,
   type ModelInfo,
   type Pipeline,
+  type Principal,
   type RequestContext,
   type StreamOutcome,
   toGatewayError,
   type Usage,
 } from '@llm-gateway/spec';
+import { cacheKey } from './cache/cache-key.js';
+import { replayAsStream } from './cache/replay.js';
+import {
+  type CachedResponse,
+  DEFAULT_CACHE_TTL_SECONDS,
+  isCacheable,
+  type ResponseCache,
+  toCachedResponse,
+} from './cache/response-cache.js';
 import { createCallTarget, createOpenTarget } from './call-target.js';
-import { type Executed, type ExecuteStages, executeChat, executeStream } from './execute.js';
+import {
+  type Executed,
+  type ExecuteStages,
+  executeChat,
+  executeStream,
+  type RetrySettings,
+} from './execute.js';
+import {
+  type ConcurrencyLimiter,
+  type ConcurrencyLimiterOptions,
+  createConcurrencyLimiter,
+} from './limits/concurrency.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
 import type { GatewayMetrics } from './metrics.js';
-import { type ResolvedTarget, Router, type RoutingConfig } from './router.js';
+import {
+  type BreakerRegistry,
+  type BreakerRegistryOptions,
+  type BreakerSnapshot,
+  type BreakerState,
+  createBreakerRegistry,
+} from './resilience/circuit-breaker.js';
+import { type ResolvedTarget, type Route, Router, type RoutingConfig } from './router.js';
 import { resolveUsage } from './usage.js';
+
+export interface PipelineCacheOptions {
+  store: ResponseCache;
+  /** Lifetime of an entry (default 3600 s, the seed's CACHE_TTL). */
+  ttlSeconds?: number;
+}
 
 export interface PipelineOptions {
   /** Enabled backend instances by profile name, in profile order. */
@@ -28,17 +67,49 @@ export interface PipelineOptions {
   metrics?: GatewayMetrics;
   /** Per upstream call; for streams, the wait for the first part and between parts. Default 60 s. */
   timeoutMs?: number;
+  /** Retries of retryable failures per target (absent: one attempt). */
+  retry?: RetrySettings;
+  /** One breaker per backend (absent or `enabled: false`: none). */
+  breaker?: Omit<BreakerRegistryOptions, 'onStateChange'>;
+  /** Response cache (absent: none). The pipeline closes the store on `close()`. */
+  cache?: PipelineCacheOptions;
+  /** Requests per minute and tokens per day per principal (absent: unlimited). */
+  rateLimiter?: RateLimiter;
+  /** Global cap on concurrent upstream calls (absent: none). */
+  concurrency?: Omit<ConcurrencyLimiterOptions, 'onChange'>;
+  /** When false, stream requests are refused with a 400 `streaming_disabled` (default true). */
+  streaming?: boolean;
+  /** Random source for load balancing; injectable for tests. */
+  random?: () => number;
 }
 
 export interface GatewayPipeline extends Pipeline {
   readonly router: Router;
   /** Names of the enabled backends, in profile order. */
   readonly backendNames: readonly string[];
-  /** Closes every backend it was given. */
+  readonly streamingEnabled: boolean;
+  readonly cache: { store: ResponseCache; ttlSeconds: number } | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly concurrency: ConcurrencyLimiter | undefined;
+  /** Whether per-backend breakers are on. */
+  readonly breakersEnabled: boolean;
+  /** Breaker state of every enabled backend (closed with no failures when breakers are off). */
+  breakers(): Record<string, BreakerSnapshot>;
+  /** Closes every backend it was given, the breakers and the cache store. */
   close(): Promise<void>;
 }
 
+/** The rate-limit key of a caller: one bucket per authenticated principal, one shared by anonymous callers. */
+export function principalKey(principal: Principal): string {
+  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.scheme}:${principal.id}`;
+}
+
 const defaultTimeoutMs = 60_000;
+const breakerGauge: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
+
+function addHeaders(context: RequestContext, headers: Record<string, string>): void {
+  context.annotations.responseHeaders = { ...context.annotations.responseHeaders, ...headers };
+}
 
 export function createPipeline(options: PipelineOptions): GatewayPipeline {
   const { backends, log, metrics } = options;
@@ -48,10 +119,44 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     ...(options.disabledBackends ? { disabledBackends: options.disabledBackends } : {}),
   });
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const streamingEnabled = options.streaming !== false;
+  const breakerOptions = options.breaker;
+  const breakerThreshold = Math.max(1, breakerOptions?.failureThreshold ?? 5);
+  const breakers: BreakerRegistry | undefined =
+    breakerOptions && breakerOptions.enabled !== false
+      ? createBreakerRegistry({
+          ...breakerOptions,
+          onStateChange: (backend, state) => {
+            metrics?.breakerState.set({ backend }, breakerGauge[state]);
+            const line = `circuit breaker of ${backend} is ${state.replace('_', '-')}`;
+            if (state === 'open') log.warn({ backend }, line);
+            else log.info({ backend }, line);
+          },
+        })
+      : undefined;
+  if (breakers && metrics) for (const backend of backends.keys()) metrics.breakerState.set({ backend }, 0);
+  const concurrency = options.concurrency
+    ? createConcurrencyLimiter({
+        ...options.concurrency,
+        onChange: (inFlight, queued) => {
+          metrics?.concurrencyInflight.set(inFlight);
+          metrics?.concurrencyQueued.set(queued);
+        },
+      })
+    : undefined;
+  const cache = options.cache
+    ? { store: options.cache.store, ttlSeconds: options.cache.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS }
+    : undefined;
+  const { rateLimiter } = options;
   const stages: ExecuteStages = {
     backends,
     callTarget: createCallTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
     openTarget: createOpenTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(breakers ? { breakers } : {}),
+    ...(concurrency ? { concurrency } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(options.random ? { random: options.random } : {}),
   };
   const created = Math.floor(Date.now() / 1000);
 
@@ -72,18 +177,101 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     };
   }
 
-  /** Resolves the route and marks the annotations every outcome shares. */
-  async function begin(request: ChatRequest, context: RequestContext) {
+  /** Resolves the route, keeps the targets the principal may use, and marks the shared annotations. */
+  async function begin(request: ChatRequest, context: RequestContext): Promise<Route> {
     const annotations = context.annotations;
     annotations.requestedModel = request.model || router.defaultModel;
     annotations.cacheHit = false;
     annotations.retries = 0;
     annotations.fallback = false;
-    const route = await router.resolve(request.model);
-    annotations.requestedModel = route.requestedModel;
+    const resolved = await router.resolve(request.model);
+    annotations.requestedModel = resolved.requestedModel;
+    const route = allowedRoute(resolved, context.principal);
     annotations.backend = route.targets[0]!.backend;
     annotations.model = route.targets[0]!.model;
     return route;
+  }
+
+  function allowedRoute(route: Route, principal: Principal): Route {
+    const allowed = principal.allowedProviders;
+    if (!allowed) return route;
+    const targets = route.targets.filter((target) => allowed.includes(target.backend));
+    if (targets.length > 0) return { ...route, targets };
+    const names = [...new Set(route.targets.map((target) => target.backend))].join(', ');
+    throw new GatewayError(
+      'permission',
+      `This credential may not use the provider serving '${route.requestedModel}' (${names})`,
+      { code: 'provider_not_allowed', param: 'model' },
+    );
+  }
+
+  /** Rate limits, before anything else costs: the day's token budget, then one request of the minute. */
+  async function admit(context: RequestContext): Promise<void> {
+    if (!rateLimiter) return;
+    const key = principalKey(context.principal);
+    const limits = context.principal.limits;
+    try {
+      const tokens = await rateLimiter.checkTokens(key, limits);
+      const requests = await rateLimiter.consumeRequest(key, limits);
+      addHeaders(context, { ...requests.headers, ...tokens?.headers });
+    } catch (error) {
+      if (isGatewayError(error) && error.type === 'rate_limited') {
+        const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
+        metrics?.rateLimitRejections.inc({ surface: context.surface, limit });
+        context.log.info({ principal: key, limit }, 'rate limit reached');
+      }
+      throw error;
+    }
+  }
+
+  /** Records the tokens an upstream call used against the principal's day budget. */
+  async function charge(context: RequestContext, usage: Usage): Promise<void> {
+    if (!rateLimiter) return;
+    await rateLimiter.consumeTokens(
+      principalKey(context.principal),
+      usage.totalTokens,
+      context.principal.limits,
+    );
+  }
+
+  /** The cache key of a request, or undefined without a cache. */
+  function keyOf(request: ChatRequest, route: Route): string | undefined {
+    return cache ? cacheKey({ ...request, model: route.requestedModel }) : undefined;
+  }
+
+  async function lookup(
+    key: string | undefined,
+    context: RequestContext,
+  ): Promise<CachedResponse | undefined> {
+    if (key === undefined || !cache) return undefined;
+    const hit = await cache.store.get(key);
+    metrics?.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+    addHeaders(context, { 'x-gateway-cache': hit ? 'hit' : 'miss' });
+    context.log.debug({ cache: hit ? 'hit' : 'miss' }, hit ? 'cache hit' : 'cache miss');
+    if (hit) {
+      const annotations = context.annotations;
+      annotations.cacheHit = true;
+      annotations.backend = hit.backend;
+      annotations.model = hit.model;
+      annotations.usage = hit.usage;
+    }
+    return hit;
+  }
+
+  async function store(key: string | undefined, value: CachedResponse): Promise<void> {
+    if (key === undefined || !cache) return;
+    await cache.store.set(key, value, cache.ttlSeconds);
+  }
+
+  function cachedMeta(requestedModel: string, hit: CachedResponse): CallMeta {
+    return {
+      requestedModel,
+      backend: hit.backend,
+      model: hit.model,
+      cached: true,
+      retries: 0,
+      fallback: false,
+    };
   }
 
   function annotateTarget(context: RequestContext, executed: Executed<unknown>): void {
@@ -106,13 +294,30 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     const startedAt = performance.now();
     try {
       const route = await begin(request, context);
-      const executed = await executeChat(route.targets, request, context, stages);
+      await admit(context);
+      const key = keyOf(request, route);
+      const hit = await lookup(key, context);
+      if (hit) {
+        const result: ChatResult = {
+          id: `cache-${key!.slice(0, 24)}`,
+          model: hit.model,
+          text: hit.text,
+          finishReason: hit.finishReason,
+          usage: { ...hit.usage },
+          created: Math.floor(hit.createdAt / 1000),
+        };
+        return { result, meta: cachedMeta(route.requestedModel, hit) };
+      }
+      const executed = await executeChat(route, request, context, stages);
       context.annotations.llmLatencyMs = performance.now() - startedAt;
       annotateTarget(context, executed);
       const usage = await resolveUsage(executed.value.usage, request.messages, executed.value.text);
       context.annotations.usage = usage;
       countTokens(executed.target.backend, usage);
-      return { result: { ...executed.value, usage }, meta: meta(route.requestedModel, executed) };
+      const result = { ...executed.value, usage };
+      if (isCacheable(result)) await store(key, toCachedResponse(result, executed.target.backend));
+      await charge(context, usage);
+      return { result, meta: meta(route.requestedModel, executed) };
     } catch (error) {
       throw failed(context, error, startedAt);
     }
@@ -121,29 +326,47 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   async function stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome> {
     const startedAt = performance.now();
     try {
+      if (!streamingEnabled) {
+        throw new GatewayError(
+          'invalid_request',
+          'Streaming is disabled on this gateway; send the request without stream',
+          { code: 'streaming_disabled', param: 'stream' },
+        );
+      }
       const route = await begin(request, context);
-      const executed = await executeStream(route.targets, request, context, stages);
+      await admit(context);
+      const key = keyOf(request, route);
+      const hit = await lookup(key, context);
+      if (hit) {
+        context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
+        return { meta: cachedMeta(route.requestedModel, hit), parts: replayAsStream(hit) };
+      }
+      const executed = await executeStream(route, request, context, stages);
       context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
       annotateTarget(context, executed);
       return {
         meta: meta(route.requestedModel, executed),
-        parts: withUsage(executed.value.parts, executed.target, request, context, startedAt),
+        parts: withUsage(executed.value.parts, executed.target, request, context, startedAt, key),
       };
     } catch (error) {
       throw failed(context, error, startedAt);
     }
   }
 
-  /** Passes parts through, fills in usage on the finish part (estimated when the upstream gave none). */
+  /**
+   * Passes parts through, fills in usage on the finish part (estimated when the upstream gave none),
+   * charges the tokens, and caches the whole answer once the stream has ended cleanly.
+   */
   async function* withUsage(
     parts: AsyncIterable<ChatStreamPart>,
     target: ResolvedTarget,
     request: ChatRequest,
     context: RequestContext,
     startedAt: number,
+    key: string | undefined,
   ): AsyncGenerator<ChatStreamPart> {
     let text = '';
-    let finished = false;
+    let finish: { reason: FinishReason; usage: Usage } | undefined;
     try {
       for await (const part of parts) {
         if (part.type === 'text-delta') {
@@ -151,18 +374,31 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
           yield part;
           continue;
         }
-        finished = true;
         context.annotations.llmLatencyMs = performance.now() - startedAt;
         const usage = await resolveUsage(part.usage, request.messages, text);
         context.annotations.usage = usage;
         countTokens(target.backend, usage);
+        finish = { reason: part.finishReason, usage };
         yield { ...part, usage };
       }
-      if (!finished) {
+      if (!finish) {
         // The upstream ended without a finish part: still account for what it sent.
         context.annotations.llmLatencyMs = performance.now() - startedAt;
         context.annotations.usage = await resolveUsage(undefined, request.messages, text);
         countTokens(target.backend, context.annotations.usage);
+        await charge(context, context.annotations.usage);
+        return;
+      }
+      await charge(context, finish.usage);
+      if (isCacheable({ finishReason: finish.reason })) {
+        await store(key, {
+          text,
+          finishReason: finish.reason,
+          usage: finish.usage,
+          model: target.model,
+          backend: target.backend,
+          createdAt: Date.now(),
+        });
       }
     } catch (error) {
       throw failed(context, error, startedAt);
@@ -198,8 +434,25 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     return [...seen.values()];
   }
 
+  function breakerSnapshots(): Record<string, BreakerSnapshot> {
+    const known = breakers?.snapshot() ?? {};
+    const out: Record<string, BreakerSnapshot> = {};
+    for (const backend of backends.keys()) {
+      out[backend] = known[backend] ?? {
+        state: 'closed',
+        failure_count: 0,
+        failure_threshold: breakerThreshold,
+      };
+    }
+    return out;
+  }
+
   async function close(): Promise<void> {
-    const results = await Promise.allSettled([...backends.values()].map((backend) => backend.close?.()));
+    breakers?.close();
+    const results = await Promise.allSettled([
+      ...[...backends.values()].map((backend) => backend.close?.()),
+      cache?.store.close(),
+    ]);
     for (const result of results) {
       if (result.status === 'rejected') log.warn({ err: result.reason }, 'closing a backend failed');
     }
@@ -211,6 +464,12 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     },
     router,
     backendNames: [...backends.keys()],
+    streamingEnabled,
+    cache,
+    rateLimiter,
+    concurrency,
+    breakersEnabled: breakers !== undefined,
+    breakers: breakerSnapshots,
     chat,
     stream,
     models,

@@ -26,6 +26,7 @@ describe('Router', () => {
     const r = router({ models: { 'deepseek/deepseek-v3.2': 'openrouter', 'gpt-4o-mini': 'openai' } });
     expect(await r.resolve('deepseek/deepseek-v3.2')).toEqual({
       requestedModel: 'deepseek/deepseek-v3.2',
+      strategy: 'fallback',
       targets: [{ backend: 'openrouter', model: 'deepseek/deepseek-v3.2' }],
     });
     expect((await r.resolve('gpt-4o-mini')).targets).toEqual([{ backend: 'openai', model: 'gpt-4o-mini' }]);
@@ -40,6 +41,7 @@ describe('Router', () => {
     const r = router({ models: {} });
     expect(await r.resolve('groq/llama-3.1-8b-instant')).toEqual({
       requestedModel: 'groq/llama-3.1-8b-instant',
+      strategy: 'fallback',
       targets: [{ backend: 'groq', model: 'llama-3.1-8b-instant' }],
     });
     // Everything after the first slash is the model id, slashes included.
@@ -51,6 +53,45 @@ describe('Router', () => {
   it('prefers an exact key over a backend prefix', async () => {
     const r = router({ models: { 'groq/special': { backend: 'openai', model: 'gpt-4o' } } });
     expect((await r.resolve('groq/special')).targets).toEqual([{ backend: 'openai', model: 'gpt-4o' }]);
+  });
+
+  it('sends a slash id that a backend lists in full to it unchanged, before the <backend>/<model> form', async () => {
+    const backends = new Map<string, Backend>([
+      ['deepseek', new ScriptedBackend({ name: 'deepseek', models: ['deepseek/deepseek-v3.2'] })],
+    ]);
+    const r = new Router({ backends, routing: { models: {} } });
+    expect((await r.resolve('deepseek/deepseek-v3.2')).targets).toEqual([
+      { backend: 'deepseek', model: 'deepseek/deepseek-v3.2' },
+    ]);
+    // An id the backend does not list still uses the prefix form.
+    expect((await r.resolve('deepseek/deepseek-chat')).targets).toEqual([
+      { backend: 'deepseek', model: 'deepseek-chat' },
+    ]);
+  });
+
+  it('reads a plan entry: its strategy, weights and priorities', async () => {
+    const r = router({
+      models: {
+        spread: {
+          strategy: 'loadbalance',
+          targets: [
+            { backend: 'openai', model: 'gpt-4o-mini', weight: 3 },
+            { backend: 'groq', model: 'llama-3.1-8b-instant', weight: 1, priority: 0 },
+          ],
+        },
+        chain: { strategy: 'fallback', targets: [{ backend: 'groq' }, { backend: 'openai' }] },
+      },
+    });
+    expect(await r.resolve('spread')).toEqual({
+      requestedModel: 'spread',
+      strategy: 'loadbalance',
+      targets: [
+        { backend: 'openai', model: 'gpt-4o-mini', weight: 3 },
+        { backend: 'groq', model: 'llama-3.1-8b-instant', weight: 1, priority: 0 },
+      ],
+    });
+    expect((await r.resolve('chain')).strategy).toBe('fallback');
+    expect((await r.resolve('chain')).targets.map((t) => t.model)).toEqual(['chain', 'chain']);
   });
 
   it('finds a model a backend lists when no routing entry names it', async () => {

@@ -5,15 +5,27 @@ export interface RouteTarget {
   backend: string;
   /** Upstream model id; defaults to the routing key (or the requested name). */
   model?: string;
-  /** Relative weight for load spreading; read by a later stage, ignored by the router. */
+  /** Relative share among targets of equal priority (load balancing); default 1. */
   weight?: number;
+  /** Targets sharing a priority share load by weight; lower priorities are tried first. */
+  priority?: number;
 }
+
+export type RouteStrategy = 'fallback' | 'loadbalance';
+
+/** A route with an explicit strategy: `fallback` tries targets in order, `loadbalance` spreads by weight. */
+export interface RoutePlanEntry {
+  strategy: RouteStrategy;
+  targets: RouteTarget[];
+}
+
+export type RouteEntry = string | RouteTarget | RouteTarget[] | RoutePlanEntry;
 
 /** `routing` section of a profile. */
 export interface RoutingConfig {
   defaultModel?: string;
-  /** Model name -> backend instance name, one target, or an ordered fallback chain. */
-  models: Record<string, string | RouteTarget | RouteTarget[]>;
+  /** Model name -> backend instance name, one target, an ordered fallback chain, or a plan. */
+  models: Record<string, RouteEntry>;
 }
 
 /** A target after resolution: the backend is enabled and the model id is final. */
@@ -21,12 +33,15 @@ export interface ResolvedTarget {
   backend: string;
   model: string;
   weight?: number;
+  priority?: number;
 }
 
 export interface Route {
   /** The model name the client asked for, after the default was applied. */
   requestedModel: string;
-  /** Enabled targets in order; never empty. */
+  /** How the execution orders the targets for each request. */
+  strategy: RouteStrategy;
+  /** Enabled targets in configured order; never empty. */
   targets: ResolvedTarget[];
 }
 
@@ -39,16 +54,30 @@ export interface RouterOptions {
   modelsTtlMs?: number;
 }
 
+function isPlan(entry: RouteEntry): entry is RoutePlanEntry {
+  return typeof entry === 'object' && !Array.isArray(entry) && 'targets' in entry;
+}
+
+/** The strategy of a routing entry: plans name theirs, every other form is a fallback chain. */
+export function routeStrategy(entry: RouteEntry): RouteStrategy {
+  return isPlan(entry) ? entry.strategy : 'fallback';
+}
+
 /** Normalizes one routing entry into an ordered list of targets with explicit model ids. */
-export function normalizeRouteEntry(
-  key: string,
-  entry: string | RouteTarget | RouteTarget[],
-): ResolvedTarget[] {
-  const list = typeof entry === 'string' ? [{ backend: entry }] : Array.isArray(entry) ? entry : [entry];
+export function normalizeRouteEntry(key: string, entry: RouteEntry): ResolvedTarget[] {
+  const list =
+    typeof entry === 'string'
+      ? [{ backend: entry }]
+      : Array.isArray(entry)
+        ? entry
+        : isPlan(entry)
+          ? entry.targets
+          : [entry];
   return list.map((target) => ({
     backend: target.backend,
     model: target.model ?? key,
     ...(target.weight === undefined ? {} : { weight: target.weight }),
+    ...(target.priority === undefined ? {} : { priority: target.priority }),
   }));
 }
 
@@ -57,6 +86,7 @@ export class Router {
   private readonly backends: ReadonlyMap<string, Backend>;
   private readonly disabled: ReadonlyMap<string, string>;
   private readonly table: Map<string, ResolvedTarget[]>;
+  private readonly strategies: Map<string, RouteStrategy>;
   private readonly modelsTtlMs: number;
   private readonly modelCache = new Map<string, { at: number; models: Promise<Set<string>> }>();
 
@@ -65,9 +95,9 @@ export class Router {
     this.disabled = options.disabledBackends ?? new Map();
     this.defaultModel = options.routing.defaultModel || undefined;
     this.modelsTtlMs = options.modelsTtlMs ?? 60_000;
-    this.table = new Map(
-      Object.entries(options.routing.models).map(([key, entry]) => [key, normalizeRouteEntry(key, entry)]),
-    );
+    const entries = Object.entries(options.routing.models);
+    this.table = new Map(entries.map(([key, entry]) => [key, normalizeRouteEntry(key, entry)]));
+    this.strategies = new Map(entries.map(([key, entry]) => [key, routeStrategy(entry)]));
   }
 
   /** Routing keys with their configured (unfiltered) targets, in profile order. */
@@ -90,22 +120,28 @@ export class Router {
 
     // 1. An exact routing entry wins, so ids containing '/' (OpenRouter style) pass through unchanged.
     const entry = this.table.get(name);
-    if (entry) return { requestedModel: name, targets: this.enabledTargets(name, entry) };
+    if (entry) {
+      const strategy = this.strategies.get(name) ?? 'fallback';
+      return { requestedModel: name, strategy, targets: this.enabledTargets(name, entry) };
+    }
 
-    // 2. `<backend>/<model>` addresses a configured backend instance directly.
+    // 2. A backend that lists the full id itself: before the prefix form, so `deepseek/deepseek-v3.2`
+    //    listed by a backend named `deepseek` reaches it unchanged.
     const slash = name.indexOf('/');
+    const listed = await this.listedBy(name);
+    if (listed) return listed;
+
+    // 3. `<backend>/<model>` addresses a configured backend instance directly.
     if (slash > 0) {
       const backend = name.slice(0, slash);
       const model = name.slice(slash + 1);
       if (model && (this.backends.has(backend) || this.disabled.has(backend))) {
-        return { requestedModel: name, targets: this.enabledTargets(name, [{ backend, model }]) };
+        return {
+          requestedModel: name,
+          strategy: 'fallback',
+          targets: this.enabledTargets(name, [{ backend, model }]),
+        };
       }
-    }
-
-    // 3. A backend that lists the model itself.
-    for (const backend of this.backends.keys()) {
-      const models = await this.backendModels(backend);
-      if (models.has(name)) return { requestedModel: name, targets: [{ backend, model: name }] };
     }
 
     throw new GatewayError(
@@ -116,6 +152,16 @@ export class Router {
         param: 'model',
       },
     );
+  }
+
+  private async listedBy(name: string): Promise<Route | undefined> {
+    for (const backend of this.backends.keys()) {
+      const models = await this.backendModels(backend);
+      if (models.has(name)) {
+        return { requestedModel: name, strategy: 'fallback', targets: [{ backend, model: name }] };
+      }
+    }
+    return undefined;
   }
 
   private enabledTargets(name: string, targets: ResolvedTarget[]): ResolvedTarget[] {

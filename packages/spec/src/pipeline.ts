@@ -18,6 +18,11 @@ export interface RequestAnnotations {
   retries?: number;
   fallback?: boolean;
   errorType?: string;
+  /**
+   * Headers the response should carry whatever its outcome (X-RateLimit-*, x-gateway-cache). The
+   * pipeline fills them; the server puts them on the reply as soon as the pipeline returns.
+   */
+  responseHeaders?: Record<string, string>;
 }
 
 /** Per-request context a surface hands the pipeline. */

@@ -28,6 +28,8 @@ export interface ScriptedBackendOptions {
   usage?: Usage;
   /** Throws this from chat and from the stream before its first part. */
   failWith?: Error;
+  /** Throws `error` from the first `times` calls (chat or stream, before the first part), then answers. */
+  failFirst?: { times: number; error: Error };
   /** Throws this from the stream after `failAfterParts` parts. */
   failMidStream?: { afterParts: number; error: Error };
   /** The call never answers on its own (it ends only when its signal fires, unless `ignoreSignal`). */
@@ -67,10 +69,17 @@ export class ScriptedBackend implements Backend {
     return untilAborted(call.signal);
   }
 
+  private failingNow(): Error | undefined {
+    const first = this.options.failFirst;
+    if (first && this.calls.length <= first.times) return first.error;
+    return this.options.failWith;
+  }
+
   async chat(request: ChatRequest, call: CallContext): Promise<ChatResult> {
     this.calls.push({ request, call });
     if (this.options.hang) await this.wait(call);
-    if (this.options.failWith) throw this.options.failWith;
+    const failure = this.failingNow();
+    if (failure) throw failure;
     return {
       id: 'chatcmpl-test',
       model: request.model,
@@ -83,10 +92,11 @@ export class ScriptedBackend implements Backend {
 
   async *stream(request: ChatRequest, call: CallContext): AsyncIterable<ChatStreamPart> {
     this.calls.push({ request, call });
+    const failure = this.failingNow();
     try {
       if (this.options.firstPartGate) await this.options.firstPartGate;
       if (this.options.hang) await this.wait(call);
-      if (this.options.failWith) throw this.options.failWith;
+      if (failure) throw failure;
       let sent = 0;
       for (const word of this.options.words ?? ['Hello', ' world']) {
         if (this.options.failMidStream && sent === this.options.failMidStream.afterParts) {

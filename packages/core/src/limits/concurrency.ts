@@ -8,11 +8,20 @@ export interface ConcurrencyLimiterOptions {
   maxQueue?: number;
   /** Longest wait for a slot before giving up (default 5 s). */
   queueTimeoutMs?: number;
+  /** Called whenever the running or queued count changes (metrics). */
+  onChange?: (inFlight: number, queued: number) => void;
 }
 
 export interface ConcurrencyLimiter {
   /** Runs `fn` when a slot is free; throws a 503 `concurrency_limit` GatewayError when none frees up in time. */
   run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /**
+   * Waits for a slot like `run` and returns its release function, for work that outlives one
+   * promise (a stream holds its slot until the last part). Releasing twice is harmless.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
   inFlight(): number;
   queued(): number;
 }
@@ -37,17 +46,20 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
   const queueTimeoutMs = options.queueTimeoutMs ?? 5000;
   let running = 0;
   const queue: Waiter[] = [];
+  const changed = () => options.onChange?.(running, queue.length);
 
   function release(): void {
     const next = queue.shift();
     if (next) next.grant();
     else running--;
+    changed();
   }
 
   function acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(cancelledError(signal));
     if (running < maxConcurrent) {
       running++;
+      changed();
       return Promise.resolve();
     }
     if (queue.length >= maxQueue) return Promise.reject(capacityError());
@@ -57,6 +69,7 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
         signal?.removeEventListener('abort', onAbort);
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
+        changed();
       };
       const onAbort = () => {
         leave();
@@ -74,10 +87,13 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
       }, queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       queue.push(waiter);
+      changed();
     });
   }
 
   return {
+    maxConcurrent,
+    maxQueue,
     async run(fn, signal) {
       await acquire(signal);
       try {
@@ -85,6 +101,15 @@ export function createConcurrencyLimiter(options: ConcurrencyLimiterOptions): Co
       } finally {
         release();
       }
+    },
+    async acquire(signal) {
+      await acquire(signal);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        release();
+      };
     },
     inFlight: () => running,
     queued: () => queue.length,
