@@ -47,4 +47,10 @@ export type {
   SimulatorKind,
   SimulatorOptions,
 } from './simulator.js';
+export {
+  buildSurfaceApp,
+  createTestSurfaceHost,
+  type SurfaceApp,
+  type TestSurfaceHost,
+} from './surface-host.js';
 export { mongoPing, redisPing } from './tcp-probe.js';

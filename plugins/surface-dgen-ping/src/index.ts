@@ -4,7 +4,6 @@ import { createDgenPingSurface } from './surface.js';
 
 export type { DgenPingConfig, DgenPingConfigInput } from './config.js';
 export { configSchema } from './config.js';
-export { type RenderedError, renderFastApiError, type ValidationDetail } from './fastapi-errors.js';
 export { createDgenPingSurface } from './surface.js';
 
 const plugin: SurfacePlugin<DgenPingConfig> = {

@@ -1,12 +1,6 @@
 /** The request bodies, validated the way the FastAPI service's pydantic models did (lax numbers, extra fields ignored). */
 import { z } from '@llm-gateway/spec';
-
-/** pydantic's lax mode reads numbers sent as strings ("0.5"). */
-const laxNumber = (value: unknown) => {
-  if (typeof value !== 'string' || value.trim() === '') return value;
-  const parsed = Number(value);
-  return Number.isNaN(parsed) ? value : parsed;
-};
+import { laxNumber } from '@llm-gateway/spec/fastapi-errors';
 
 const text = () => z.string().min(1);
 

@@ -10,10 +10,17 @@ import {
   type Surface,
   silentLogger,
 } from '@llm-gateway/spec';
-import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import {
+  buildSurfaceApp,
+  createTestSurfaceHost,
+  type Simulator,
+  type SurfaceApp,
+  startOpenAISimulator,
+  type TestSurfaceHost,
+} from '@llm-gateway/testkit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createTestHost, type TestHost } from './__fixtures__/test-host.js';
+
 import plugin, { type DgenPingConfigInput } from './index.js';
 
 const TOKEN_SECRET = 'dgen_secret_key';
@@ -33,8 +40,8 @@ async function jwtScheme(allowDefaultToken: boolean, secret = JWT_SECRET): Promi
 }
 
 interface Setup {
-  app: FastifyInstance;
-  test: TestHost;
+  app: SurfaceApp;
+  test: TestSurfaceHost;
 }
 
 async function setup(
@@ -47,13 +54,13 @@ async function setup(
   } = {},
 ): Promise<Setup> {
   const schemes = options.schemes ?? [await jwtScheme(options.allowDefaultToken ?? true)];
-  const test = createTestHost({
+  const test = createTestSurfaceHost({
     pipeline: options.pipeline ?? pipeline,
     authSchemes: schemes,
     instanceName: 'dgen-ping',
   });
   const surface = (await plugin.create(plugin.configSchema.parse(config), test.host)) as Surface;
-  const app = await buildApp(surface, test, options.bodyLimit);
+  const app = await buildSurfaceApp(surface, test, options.bodyLimit);
   return { app, test };
 }
 

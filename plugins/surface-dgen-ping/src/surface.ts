@@ -1,27 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AuthScheme,
-  anonymousPrincipal,
   type ChatRequest,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type GatewayErrorType,
   isGatewayError,
-  type Principal,
-  type RequestContext,
   type Surface,
   type SurfaceHost,
   type TelemetryRecord,
 } from '@llm-gateway/spec';
+import { createFastApiScope, httpError, validate } from '@llm-gateway/spec/fastapi-errors';
 import type { DgenPingConfig } from './config.js';
-import {
-  httpError,
-  installFastApiBodyParser,
-  installFastApiErrorHandler,
-  RequestValidationError,
-  validate,
-} from './fastapi-errors.js';
 import { completionRequest, telemetryEvent, tokenRequest, verifyTokenRequest } from './requests.js';
 import {
   completionRouteSchema,
@@ -43,48 +33,14 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function errorType(error: unknown, status: number): GatewayErrorType {
-  if (isGatewayError(error)) return error.type;
-  if (error instanceof RequestValidationError || status === 422) return 'invalid_request';
-  if (status === 413) return 'payload_too_large';
-  return status >= 500 ? 'internal' : 'invalid_request';
-}
-
 export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost): Surface {
-  const contexts = new WeakMap<FastifyRequest, RequestContext>();
+  const scope = createFastApiScope(host, { missingCredentialsDetail: 'Missing X-API-Token header' });
   const issuer: AuthScheme | undefined = host.authSchemes.find((scheme) => scheme.issueToken !== undefined);
   const verifier: AuthScheme | undefined = host.authSchemes.find(
     (scheme) => scheme.verifyToken !== undefined,
   );
   let defaultTokenAllowed: Promise<boolean> | undefined;
-
-  function track(request: FastifyRequest, endpoint: string, principal: Principal): RequestContext {
-    const context = host.createContext(request, { endpoint, principal });
-    contexts.set(request, context);
-    return context;
-  }
-
-  /** Every request gets its context (and so its telemetry record) before anything can fail. */
-  const begin = (endpoint: string) => async (request: FastifyRequest) => {
-    track(request, endpoint, anonymousPrincipal);
-  };
-
-  async function authenticate(request: FastifyRequest, endpoint: string): Promise<Principal> {
-    let principal: Principal;
-    try {
-      principal = await host.authenticate({
-        headers: request.headers,
-        query: (request.query ?? {}) as Record<string, unknown>,
-      });
-    } catch (error) {
-      if (isGatewayError(error) && error.code === 'missing_credentials') {
-        throw httpError(401, 'Missing X-API-Token header');
-      }
-      throw error;
-    }
-    track(request, endpoint, principal);
-    return principal;
-  }
+  const begin = scope.begin;
 
   function requireTokenSecret(request: FastifyRequest): void {
     if (config.tokenSecret === undefined) {
@@ -130,14 +86,13 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
   }
 
   async function completion(endpoint: string, request: FastifyRequest, reply: FastifyReply) {
-    const principal = await authenticate(request, endpoint);
+    const context = await scope.authenticate(request, endpoint);
     const body = validate(completionRequest, request.body);
     const soeid = body.soeid.trim();
     // A user's token acts only for that user; the development token and API keys name no SOEID.
-    if (principal.kind === 'user' && principal.id !== soeid) {
+    if (context.principal.kind === 'user' && context.principal.id !== soeid) {
       throw httpError(403, 'Token does not belong to this soeid');
     }
-    const context = track(request, endpoint, principal);
     context.annotations.projectName = body.project_name;
     const chat: ChatRequest = {
       model: body.model?.trim() || config.defaultModel || host.pipeline.defaultModel || '',
@@ -165,13 +120,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
   }
 
   async function register(app: FastifyInstance): Promise<void> {
-    installFastApiBodyParser(app);
-    // Bodies are validated with zod after authentication (FastAPI's order); the JSON schemas only document.
-    app.setValidatorCompiler(() => (data) => ({ value: data }));
-    installFastApiErrorHandler(app, (request, error, status) => {
-      const context = contexts.get(request);
-      if (context) context.annotations.errorType ??= errorType(error, status);
-    });
+    scope.install(app);
 
     if (config.simpleTokenEndpoint) {
       host.log.warn(
@@ -239,7 +188,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
       '/telemetry',
       { schema: telemetryRouteSchema, onRequest: begin('telemetry') },
       async (request) => {
-        const principal = await authenticate(request, 'telemetry');
+        const { principal } = await scope.authenticate(request, 'telemetry');
         const event = validate(telemetryEvent, request.body);
         // The event gets an id of its own: the request's id belongs to the request's own record.
         const record: TelemetryRecord = {

@@ -4,7 +4,6 @@ import { createDspSurface } from './surface.js';
 
 export type { DspConfig, DspConfigInput } from './config.js';
 export { configSchema } from './config.js';
-export { type RenderedError, renderFastApiError, type ValidationDetail } from './fastapi-errors.js';
 export { createDspSurface, ENDPOINTS, type ResolvedGenerate, resolveGenerate } from './surface.js';
 
 const plugin: SurfacePlugin<DspConfig> = {

@@ -1,13 +1,7 @@
 /** The request body, validated the way the FastAPI service's pydantic model did (lax numbers, extra fields ignored). */
 import { z } from '@llm-gateway/spec';
+import { laxNumber } from '@llm-gateway/spec/fastapi-errors';
 import { providerName } from './config.js';
-
-/** pydantic's lax mode reads numbers sent as strings ("0.5"). */
-const laxNumber = (value: unknown) => {
-  if (typeof value !== 'string' || value.trim() === '') return value;
-  const parsed = Number(value);
-  return Number.isNaN(parsed) ? value : parsed;
-};
 
 export const generateRequest = z.object({
   prompt: z.string().min(1),

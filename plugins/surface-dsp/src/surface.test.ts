@@ -14,10 +14,17 @@ import {
   type Surface,
   silentLogger,
 } from '@llm-gateway/spec';
-import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import {
+  buildSurfaceApp,
+  createTestSurfaceHost,
+  type Simulator,
+  type SurfaceApp,
+  startOpenAISimulator,
+  type TestSurfaceHost,
+} from '@llm-gateway/testkit';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp, createTestHost, type TestHost } from './__fixtures__/test-host.js';
+
 import plugin, { type DspConfigInput } from './index.js';
 
 /** The example clients shipped with the repository (secret `password`, as the seed documents). */
@@ -60,14 +67,14 @@ async function writeClient(file: Record<string, unknown>, secret = 'password'): 
 async function setup(
   config: DspConfigInput = {},
   options: { pipeline?: Pipeline; bodyLimit?: number } = {},
-): Promise<{ app: FastifyInstance; test: TestHost }> {
-  const test = createTestHost({
+): Promise<{ app: SurfaceApp; test: TestSurfaceHost }> {
+  const test = createTestSurfaceHost({
     pipeline: options.pipeline ?? pipeline,
     authSchemes: [await clientScheme()],
     instanceName: 'dsp',
   });
   const surface = (await plugin.create(plugin.configSchema.parse(config), test.host)) as Surface;
-  return { app: await buildApp(surface, test, options.bodyLimit), test };
+  return { app: await buildSurfaceApp(surface, test, options.bodyLimit), test };
 }
 
 function generate(app: FastifyInstance, headers: Record<string, string>, payload: unknown) {
@@ -396,9 +403,9 @@ describe('GET /api/v1/clients/reload', () => {
         throw new Error('EACCES /etc/secret/clients');
       },
     };
-    const test = createTestHost({ pipeline, authSchemes: [broken], instanceName: 'dsp' });
+    const test = createTestSurfaceHost({ pipeline, authSchemes: [broken], instanceName: 'dsp' });
     const surface = (await plugin.create(plugin.configSchema.parse({}), test.host)) as Surface;
-    const app = await buildApp(surface, test);
+    const app = await buildSurfaceApp(surface, test);
     const response = await app.inject({ method: 'GET', url: '/api/v1/clients/reload' });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({ detail: 'Failed to reload client configurations' });

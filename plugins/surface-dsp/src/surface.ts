@@ -1,35 +1,19 @@
-import {
-  anonymousPrincipal,
-  type ChatRequest,
-  type FastifyInstance,
-  type FastifyRequest,
-  type GatewayErrorType,
-  isGatewayError,
-  type Principal,
-  type RequestContext,
-  type Surface,
-  type SurfaceHost,
+import type {
+  ChatRequest,
+  FastifyInstance,
+  FastifyRequest,
+  Principal,
+  RequestContext,
+  Surface,
+  SurfaceHost,
 } from '@llm-gateway/spec';
+import { createFastApiScope, httpError, validate } from '@llm-gateway/spec/fastapi-errors';
 import type { DspConfig } from './config.js';
-import {
-  httpError,
-  installFastApiBodyParser,
-  installFastApiErrorHandler,
-  RequestValidationError,
-  validate,
-} from './fastapi-errors.js';
 import { type GenerateRequest, generateRequest } from './requests.js';
 import { generateRouteSchema, reloadRouteSchema } from './schemas.js';
 
 /** The endpoint names a client configuration's `allowed_endpoints` lists. */
 export const ENDPOINTS = { generate: 'generate', reload: 'clients/reload' } as const;
-
-function errorType(error: unknown, status: number): GatewayErrorType {
-  if (isGatewayError(error)) return error.type;
-  if (error instanceof RequestValidationError || status === 422) return 'invalid_request';
-  if (status === 413) return 'payload_too_large';
-  return status >= 500 ? 'internal' : 'invalid_request';
-}
 
 /** Where a generate request goes and with what limits, after the client's and the service's defaults. */
 export interface ResolvedGenerate {
@@ -74,48 +58,23 @@ export function resolveGenerate(
 }
 
 export function createDspSurface(config: DspConfig, host: SurfaceHost): Surface {
-  const contexts = new WeakMap<FastifyRequest, RequestContext>();
-
-  function track(request: FastifyRequest, endpoint: string, principal: Principal): RequestContext {
-    const context = host.createContext(request, { endpoint, principal });
-    contexts.set(request, context);
-    return context;
-  }
-
-  /** Every request gets its context (and so its telemetry record) before anything can fail. */
-  const begin = (endpoint: string) => async (request: FastifyRequest) => {
-    track(request, endpoint, anonymousPrincipal);
-  };
+  const scope = createFastApiScope(host, {
+    missingCredentialsDetail: 'Missing client_id or client_secret header',
+  });
+  const begin = scope.begin;
 
   /** Authenticates the client and checks it may use the endpoint. */
   async function authorize(request: FastifyRequest, endpoint: string): Promise<RequestContext> {
-    let principal: Principal;
-    try {
-      principal = await host.authenticate({
-        headers: request.headers,
-        query: (request.query ?? {}) as Record<string, unknown>,
-      });
-    } catch (error) {
-      if (isGatewayError(error) && error.code === 'missing_credentials') {
-        throw httpError(401, 'Missing client_id or client_secret header');
-      }
-      throw error;
-    }
-    const context = track(request, endpoint, principal);
-    if (principal.allowedEndpoints && !principal.allowedEndpoints.includes(endpoint)) {
+    const context = await scope.authenticate(request, endpoint);
+    const { allowedEndpoints } = context.principal;
+    if (allowedEndpoints && !allowedEndpoints.includes(endpoint)) {
       throw httpError(403, `Client not allowed to access endpoint: ${endpoint}`);
     }
     return context;
   }
 
   async function register(app: FastifyInstance): Promise<void> {
-    installFastApiBodyParser(app);
-    // Bodies are validated with zod after authentication (FastAPI's order); the JSON schemas only document.
-    app.setValidatorCompiler(() => (data) => ({ value: data }));
-    installFastApiErrorHandler(app, (request, error, status) => {
-      const context = contexts.get(request);
-      if (context) context.annotations.errorType ??= errorType(error, status);
-    });
+    scope.install(app);
 
     const reloadable = host.authSchemes.filter((scheme) => scheme.reload !== undefined);
     if (reloadable.length === 0)

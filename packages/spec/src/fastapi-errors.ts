@@ -1,17 +1,15 @@
 /**
- * FastAPI's wire conventions for the surfaces of seed services that were FastAPI apps:
- * `{"detail": "<message>"}` errors, pydantic-v2 validation errors with status 422, and
- * FastAPI's body parsing (JSON when the type says JSON or says nothing, raw text otherwise).
- * The same file lives in surface-dgen-ping and surface-dsp (plugins depend on spec only).
+ * FastAPI's wire conventions, for the surfaces of seed services that were FastAPI apps (dgen-ping, DSP):
+ * `{"detail": "<message>"}` errors, pydantic-v2 validation errors with status 422, FastAPI's body
+ * parsing (JSON when the type says JSON or says nothing, raw text otherwise) and pydantic's lax numbers.
+ * Imported as `@llm-gateway/spec/fastapi-errors`.
  */
-import {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  GatewayError,
-  isGatewayError,
-  type z,
-} from '@llm-gateway/spec';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { anonymousPrincipal, type Principal } from './auth.js';
+import { GatewayError, type GatewayErrorType, isGatewayError } from './errors.js';
+import type { RequestContext } from './pipeline.js';
+import type { SurfaceHost } from './surface.js';
 
 /** One entry of FastAPI's 422 `detail` list (pydantic v2's error, without its `url`). */
 export interface ValidationDetail {
@@ -45,6 +43,26 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
+
+/** pydantic's words for a length or value outside its bounds, below and above. */
+const bounds = {
+  too_small: {
+    side: 'at least',
+    lengthKey: 'min_length',
+    string: ['string_too_short', 'String', 'character'],
+    array: ['too_short', 'List', 'item'],
+    inclusive: ['greater_than_equal', 'greater than or equal to', 'ge'],
+    exclusive: ['greater_than', 'greater than', 'gt'],
+  },
+  too_big: {
+    side: 'at most',
+    lengthKey: 'max_length',
+    string: ['string_too_long', 'String', 'character'],
+    array: ['too_long', 'List', 'item'],
+    inclusive: ['less_than_equal', 'less than or equal to', 'le'],
+    exclusive: ['less_than', 'less than', 'lt'],
+  },
+} as const;
 
 /** A zod issue in pydantic v2's words, so clients of the Python service see the same errors. */
 function toDetail(issue: z.core.$ZodIssue, body: unknown, location: string): ValidationDetail {
@@ -95,37 +113,18 @@ function toDetail(issue: z.core.$ZodIssue, body: unknown, location: string): Val
           return detail('value_error', issue.message);
       }
     }
-    case 'too_small': {
-      const minimum = Number(issue.minimum);
-      if (issue.origin === 'string') {
-        return detail('string_too_short', `String should have at least ${plural(minimum, 'character')}`, {
-          min_length: minimum,
-        });
-      }
-      if (issue.origin === 'array') {
-        return detail('too_short', `List should have at least ${plural(minimum, 'item')}`, {
-          min_length: minimum,
-        });
-      }
-      return issue.inclusive
-        ? detail('greater_than_equal', `Input should be greater than or equal to ${minimum}`, { ge: minimum })
-        : detail('greater_than', `Input should be greater than ${minimum}`, { gt: minimum });
-    }
+    case 'too_small':
     case 'too_big': {
-      const maximum = Number(issue.maximum);
-      if (issue.origin === 'string') {
-        return detail('string_too_long', `String should have at most ${plural(maximum, 'character')}`, {
-          max_length: maximum,
+      const words = bounds[issue.code];
+      const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      if (issue.origin === 'string' || issue.origin === 'array') {
+        const [type, noun, unit] = issue.origin === 'string' ? words.string : words.array;
+        return detail(type, `${noun} should have ${words.side} ${plural(limit, unit)}`, {
+          [words.lengthKey]: limit,
         });
       }
-      if (issue.origin === 'array') {
-        return detail('too_long', `List should have at most ${plural(maximum, 'item')}`, {
-          max_length: maximum,
-        });
-      }
-      return issue.inclusive
-        ? detail('less_than_equal', `Input should be less than or equal to ${maximum}`, { le: maximum })
-        : detail('less_than', `Input should be less than ${maximum}`, { lt: maximum });
+      const [type, relation, key] = issue.inclusive ? words.inclusive : words.exclusive;
+      return detail(type, `Input should be ${relation} ${limit}`, { [key]: limit });
     }
     case 'invalid_format': {
       if (issue.format === 'regex' && 'pattern' in issue && typeof issue.pattern === 'string') {
@@ -329,3 +328,102 @@ export const errorResponses = {
   '4xx': httpErrorSchema,
   '5xx': httpErrorSchema,
 } as const;
+
+/** pydantic's lax mode reads numbers sent as strings ("0.5"); anything else is left for the schema to judge. */
+export function laxNumber(value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '') return value;
+  const parsed = Number(value);
+  return Number.isNaN(parsed) ? value : parsed;
+}
+
+/**
+ * The seeds' settings came from `.env` (pydantic-settings); in a profile they arrive as `${VAR:-}` text.
+ * These read that text the way the seeds did: blank means unset, numbers and flags from their words.
+ */
+export function blankSetting(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value;
+}
+
+export function numberSetting(value: unknown): unknown {
+  if (typeof value === 'string' && value.trim() === '') return undefined;
+  // Not a number: left as is so the profile error shows what was given.
+  return laxNumber(blankSetting(value));
+}
+
+const truthy = new Set(['true', '1', 'yes', 'on']);
+const falsy = new Set(['false', '0', 'no', 'off']);
+
+export function flagSetting(value: unknown): unknown {
+  const given = blankSetting(value);
+  if (typeof given !== 'string') return given;
+  const word = given.trim().toLowerCase();
+  if (truthy.has(word)) return true;
+  if (falsy.has(word)) return false;
+  return given;
+}
+
+/** The telemetry `error_type` of an error a FastAPI-style surface answered with `status`. */
+export function fastApiErrorType(error: unknown, status: number): GatewayErrorType {
+  if (isGatewayError(error)) return error.type;
+  if (error instanceof RequestValidationError || status === 422) return 'invalid_request';
+  if (status === 413) return 'payload_too_large';
+  return status >= 500 ? 'internal' : 'invalid_request';
+}
+
+/** The request bookkeeping a FastAPI-style surface needs around its routes. */
+export interface FastApiScope {
+  /** An `onRequest` hook: the request gets its context (so its telemetry record) before anything can fail. */
+  begin(endpoint: string): (request: FastifyRequest) => Promise<void>;
+  /** The request's context, bound to `endpoint` and `principal`. */
+  track(request: FastifyRequest, endpoint: string, principal: Principal): RequestContext;
+  /** Authenticates with the surface's schemes; absent credentials answer 401 with the surface's own detail. */
+  authenticate(request: FastifyRequest, endpoint: string): Promise<RequestContext>;
+  /**
+   * FastAPI's body parsing and error rendering on the surface's scope; bodies are validated with zod
+   * after authentication (FastAPI's order), so route JSON schemas only document.
+   */
+  install(app: FastifyInstance): void;
+}
+
+export function createFastApiScope(
+  host: SurfaceHost,
+  options: { missingCredentialsDetail: string },
+): FastApiScope {
+  const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+  function track(request: FastifyRequest, endpoint: string, principal: Principal): RequestContext {
+    const context = host.createContext(request, { endpoint, principal });
+    contexts.set(request, context);
+    return context;
+  }
+
+  return {
+    track,
+    begin: (endpoint) => async (request) => {
+      track(request, endpoint, anonymousPrincipal);
+    },
+    async authenticate(request, endpoint) {
+      let principal: Principal;
+      try {
+        principal = await host.authenticate({
+          headers: request.headers,
+          query: (request.query ?? {}) as Record<string, unknown>,
+        });
+      } catch (error) {
+        if (isGatewayError(error) && error.code === 'missing_credentials') {
+          throw httpError(401, options.missingCredentialsDetail);
+        }
+        throw error;
+      }
+      return track(request, endpoint, principal);
+    },
+    install(app) {
+      installFastApiBodyParser(app);
+      app.setValidatorCompiler(() => (data) => ({ value: data }));
+      installFastApiErrorHandler(app, (request, error, status) => {
+        const context = contexts.get(request);
+        if (context) context.annotations.errorType ??= fastApiErrorType(error, status);
+      });
+    },
+  };
+}

@@ -2,7 +2,6 @@
  * A SurfaceHost built the way the server builds one (auth schemes composed in order, one context
  * per request), plus the records it would turn into telemetry, for tests of a surface on its own.
  */
-
 import swagger from '@fastify/swagger';
 import {
   type AuthScheme,
@@ -18,7 +17,7 @@ import {
 } from '@llm-gateway/spec';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 
-export interface TestHost {
+export interface TestSurfaceHost {
   host: SurfaceHost;
   /** Custom records sent through emitTelemetry. */
   emitted: TelemetryRecord[];
@@ -27,11 +26,11 @@ export interface TestHost {
   contextOf(request: FastifyRequest): RequestContext | undefined;
 }
 
-export function createTestHost(options: {
+export function createTestSurfaceHost(options: {
   pipeline: Pipeline;
   authSchemes: AuthScheme[];
   instanceName: string;
-}): TestHost {
+}): TestSurfaceHost {
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   const emitted: TelemetryRecord[] = [];
   const finished: Array<{ context: RequestContext; status: number }> = [];
@@ -76,12 +75,15 @@ export function createTestHost(options: {
   return { host, emitted, finished, contextOf: (request) => contexts.get(request) };
 }
 
+/** A Fastify app whose `swagger()` gives the OpenAPI document of the surface's routes. */
+export type SurfaceApp = FastifyInstance & { swagger(): unknown };
+
 /** A Fastify app with swagger (for /openapi.json checks) and the surface in its own scope, as the server mounts it. */
-export async function buildApp(
+export async function buildSurfaceApp(
   surface: Surface,
-  test: TestHost,
+  test: TestSurfaceHost,
   bodyLimit = 64 * 1024,
-): Promise<FastifyInstance> {
+): Promise<SurfaceApp> {
   const app = Fastify({ bodyLimit });
   await app.register(swagger, { openapi: { info: { title: 'test', version: '1' } } });
   app.addHook('onResponse', async (request, reply) => {
