@@ -2,14 +2,17 @@ import { parseArgs } from 'node:util';
 import { ProfileError } from '../profile/profile-error.js';
 import type { RunningServer } from '../server/start-server.js';
 import { checkCommand } from './check-command.js';
+import { hashSecretCommand } from './hash-secret-command.js';
 import type { CliIo } from './io.js';
 import { startCommand } from './start-command.js';
+import { tokenCommand } from './token-command.js';
 
 export type CliResult = { exitCode: number } | { running: RunningServer };
 
 interface CommandArgs {
   positionals: string[];
   profile: string | undefined;
+  projectId?: string | undefined;
 }
 
 interface Command {
@@ -27,6 +30,18 @@ export const commands: Record<string, Command> = {
   check: {
     usage: 'check [<profile>]           validate a profile and build its plugins without listening',
     run: async (args, io) => ({ exitCode: await checkCommand(args.positionals[0] ?? args.profile, io) }),
+  },
+  'hash-secret': {
+    usage:
+      'hash-secret [<secret>]       print the scrypt hash for a client file (secret from stdin if not given)',
+    run: async (args, io) => ({ exitCode: await hashSecretCommand(args.positionals[0], io) }),
+  },
+  token: {
+    usage:
+      "token <soeid> [--project-id <id>] [--profile <file>]   issue a dgen-ping JWT with the profile's auth",
+    run: async ({ positionals: [soeid], ...rest }, io) => ({
+      exitCode: await tokenCommand({ soeid, ...rest }, io),
+    }),
   },
 };
 
@@ -58,7 +73,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: 1 };
   }
   try {
-    return await command.run({ positionals, profile: parsed.values.profile }, io);
+    const { profile, 'project-id': projectId } = parsed.values;
+    return await command.run({ positionals, profile, projectId }, io);
   } catch (error) {
     if (error instanceof ProfileError) io.stderr(error.message);
     else io.stderr(`gateway ${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -73,6 +89,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       profile: { type: 'string', short: 'p' },
+      'project-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -11,4 +11,6 @@ export {
 } from './load-profile.js';
 export type { PluginInstanceConfig, SurfaceInstanceConfig } from './plugin-section.js';
 export { ProfileError } from './profile-error.js';
+export { callTimeoutMs } from './resilience-section.js';
 export { type Profile, type ProfileData, profileSchema } from './schema.js';
+export { resolveStore, type StoreChoice } from './store-field.js';

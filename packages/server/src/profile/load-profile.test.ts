@@ -191,8 +191,8 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
   });
 
   it('keeps unknown top-level sections for features that type them later', () => {
-    const profile = parseProfile('cache: { ttl: "${CACHE_TTL:-60}" }', { env: {} });
-    expect((profile as Record<string, unknown>).cache).toEqual({ ttl: '60' });
+    const profile = parseProfile('queue: { ttl: "${QUEUE_TTL:-60}" }', { env: {} });
+    expect((profile as Record<string, unknown>).queue).toEqual({ ttl: '60' });
   });
 
   it('hints at quoting when an unquoted ${VAR} sits inside a flow mapping', () => {

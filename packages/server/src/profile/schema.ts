@@ -1,12 +1,17 @@
 import { z } from 'zod';
+import { cacheSection } from './cache-section.js';
+import { concurrencySection } from './concurrency-section.js';
 import { docsSection } from './docs-section.js';
 import { loggingSection } from './logging-section.js';
 import { metricsSection } from './metrics-section.js';
 import { pluginInstances, surfaceInstances } from './plugin-section.js';
+import { rateLimitSection } from './rate-limit-section.js';
+import { redisSection } from './redis-section.js';
 import { resilienceSection } from './resilience-section.js';
-import { routingSection } from './routing-section.js';
+import { entryTargets, routingSection } from './routing-section.js';
 import { serverSection } from './server-section.js';
 import { serviceSection } from './service-section.js';
+import { streamingSection } from './streaming-section.js';
 
 /**
  * The whole profile. One schema per section, each in its own file; a new section is one more key
@@ -22,17 +27,22 @@ export const profileSchema = z
     routing: routingSection,
     surfaces: surfaceInstances,
     resilience: resilienceSection,
+    redis: redisSection,
+    cache: cacheSection,
+    rateLimit: rateLimitSection,
+    concurrency: concurrencySection,
+    streaming: streamingSection,
     metrics: metricsSection,
     docs: docsSection,
   })
   .superRefine((profile, ctx) => {
     const backends = Object.keys(profile.backends);
     for (const [model, entry] of Object.entries(profile.routing.models)) {
-      const targets =
-        typeof entry === 'string' ? [{ backend: entry }] : Array.isArray(entry) ? entry : [entry];
-      targets.forEach((target, index) => {
+      entryTargets(entry).forEach((target, index) => {
         if (profile.backends[target.backend]) return;
         const path: PropertyKey[] = ['routing', 'models', model];
+        if (typeof entry === 'object' && !Array.isArray(entry) && 'targets' in entry)
+          path.push('targets', index);
         if (Array.isArray(entry)) path.push(index);
         if (typeof entry !== 'string') path.push('backend');
         ctx.addIssue({
@@ -41,6 +51,15 @@ export const profileSchema = z
           message: `Unknown backend '${target.backend}' (configured: ${backends.join(', ') || 'none'})`,
         });
       });
+    }
+    for (const section of ['cache', 'rateLimit'] as const) {
+      if (profile[section].store === 'redis' && !profile.redis.url) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [section, 'store'],
+          message: 'The redis store needs redis.url (e.g. REDIS_URL)',
+        });
+      }
     }
     const schemes = Object.keys(profile.auth);
     for (const [name, surface] of Object.entries(profile.surfaces)) {

@@ -210,6 +210,10 @@ describe('shared routes', () => {
       backends: { alpha: 'enabled', beta: 'disabled' },
       redis_connected: null,
       model_loaded: true,
+      circuit_breakers: { alpha: { state: 'closed', failure_count: 0, failure_threshold: 5 } },
+      cache: { enabled: false, store: 'off', ttl_seconds: null },
+      rate_limit: { enabled: true, store: 'memory', requests_per_minute: 0 },
+      streaming_enabled: true,
     });
   });
 
@@ -235,18 +239,18 @@ backends: { beta: { plugin: backend-test, config: { apiKey: '' } } }
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toContain(
-      'gateway_requests_total{surface="open",endpoint="open-chat",status="200"} 1',
+      'gateway_requests_total{surface="open",endpoint="open-chat",backend="alpha",status="200"} 1',
     );
     expect(response.body).toContain('gateway_upstream_requests_total{backend="alpha",outcome="success"} 1');
     expect(response.body).toContain('gateway_tokens_total{backend="alpha",kind="prompt"} 5');
     expect(response.body).toContain(
-      'gateway_request_duration_seconds_count{surface="open",endpoint="open-chat"} 1',
+      'gateway_request_duration_seconds_count{surface="open",endpoint="open-chat",backend="alpha",status="200"} 1',
     );
     expect(response.body).toMatch(/gateway_inflight_requests 1\n/);
     expect(response.body).toContain('process_cpu_user_seconds_total');
   });
 
-  it('GET /metrics answers JSON when asked by ?format= or Accept', async () => {
+  it("GET /metrics answers the DeepSeek gateway seed's JSON when asked by ?format= or Accept", async () => {
     const { app } = await setup();
     for (const request of [
       { url: '/metrics?format=json' },
@@ -254,9 +258,14 @@ backends: { beta: { plugin: backend-test, config: { apiKey: '' } } }
     ]) {
       const response = await app.inject({ method: 'GET', ...request });
       expect(response.headers['content-type']).toContain('application/json');
-      expect(response.json()).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'gateway_requests_total' })]),
-      );
+      expect(response.json()).toMatchObject({
+        circuit_breaker: { state: 'closed', failure_count: 0, failure_threshold: 5 },
+        rate_limiter: { rate: 0, tokens_available: null },
+        cache_enabled: false,
+        streaming_enabled: true,
+        circuit_breakers: { alpha: { state: 'closed' } },
+        circuit_breaker_backend: 'alpha',
+      });
     }
   });
 

@@ -22,7 +22,9 @@ import { installErrorHandlers } from './errors.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
+import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
 import { installRequestState, requestId } from './request-state.js';
+import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { createTelemetryEmitter, requestRecord, type TelemetryEmitter } from './telemetry.js';
 
@@ -36,7 +38,7 @@ export interface BuildServerOptions {
   /** Also receives every telemetry record (tests; sinks arrive with the telemetry feature). */
   onTelemetry?: (record: TelemetryRecord) => void;
   healthContributors?: HealthContributor[];
-  /** The JSON form of `/metrics`. */
+  /** The JSON form of `/metrics` (default: the DeepSeek gateway seed's body). */
   metricsJson?: () => Promise<unknown>;
 }
 
@@ -95,6 +97,7 @@ export async function buildServer(
   const metrics = createMetrics({ defaultMetrics: profile.metrics.defaultMetrics });
   const telemetry = createTelemetryEmitter(log.child({ component: 'telemetry' }), options.onTelemetry);
   let pipeline: GatewayPipeline | undefined;
+  let features: PipelineFeatures | undefined;
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
 
@@ -116,13 +119,17 @@ export async function buildServer(
       if (isDisabled(created.value)) disabledBackends.set(name, created.value.reason);
       else backends.set(name, created.value);
     }
+    const pipelineLog = log.child({ component: 'pipeline' });
+    features = buildPipelineFeatures(profile, pipelineLog);
+    const builtFeatures = features;
+    closers.push(() => builtFeatures.close());
     pipeline = createPipeline({
       backends,
       disabledBackends,
       routing: profile.routing,
-      log: log.child({ component: 'pipeline' }),
+      log: pipelineLog,
       metrics,
-      timeoutMs: profile.resilience.timeoutMs,
+      ...features.options,
     });
     const builtPipeline = pipeline;
     closers.push(() => builtPipeline.close());
@@ -187,6 +194,8 @@ export async function buildServer(
       bodyLimit: profile.server.bodyLimit,
       trustProxy: profile.server.trustProxy,
       forceCloseConnections: 'idle',
+      // Wire formats are strict: `"temperature": "1"` or `"model": ["x"]` is a 400, never coerced.
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     }) as unknown as FastifyInstance;
     const server = app;
 
@@ -197,9 +206,10 @@ export async function buildServer(
         const state = end.request.gateway;
         const surface = state.context?.surface ?? state.surface ?? 'gateway';
         const endpoint = state.context?.endpoint ?? end.request.routeOptions.url ?? 'unmatched';
-        const status = end.completed ? end.reply.statusCode : 499;
-        metrics.requests.inc({ surface, endpoint, status: String(status) });
-        metrics.requestDuration.observe({ surface, endpoint }, end.durationMs / 1000);
+        const status = String(end.completed ? end.reply.statusCode : 499);
+        const backend = state.context ? (state.annotations.backend ?? 'none') : 'none';
+        metrics.requests.inc({ surface, endpoint, backend, status });
+        metrics.requestDuration.observe({ surface, endpoint, backend, status }, end.durationMs / 1000);
         const record = requestRecord(end);
         if (record) telemetry.emit(record);
       },
@@ -217,13 +227,13 @@ export async function buildServer(
       backends: Object.fromEntries(
         Object.keys(profile.backends).map((name) => [name, backends.has(name) ? 'enabled' : 'disabled']),
       ),
-      contributors: options.healthContributors ?? [],
+      contributors: [featureHealth(pipeline, features), ...(options.healthContributors ?? [])],
     });
     if (profile.metrics.enabled) {
       registerMetricsRoute(server, {
         registry: metrics.registry,
         defaultFormat: profile.metrics.defaultFormat,
-        ...(options.metricsJson ? { json: options.metricsJson } : {}),
+        json: options.metricsJson ?? seedMetricsJson(pipeline, features),
       });
     }
 

@@ -72,7 +72,7 @@ export function registerHealthRoute(app: FastifyInstance, options: HealthRouteOp
         model: options.pipeline.defaultModel ?? null,
         available_models: enabled.length > 0 ? await availableModels() : [],
         backends: options.backends,
-        // No Redis is configured yet; the Redis-backed features report true/false here.
+        // null without Redis; the pipeline features' contribution says true/false when they use it.
         redis_connected: null,
         model_loaded: enabled.length > 0,
       };

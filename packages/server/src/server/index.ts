@@ -4,5 +4,5 @@ export { createLogger, redactPaths, redactUrl } from './logger.js';
 export { chooseFormat, type MetricsFormat } from './metrics-route.js';
 export type { GatewayRequestState } from './request-state.js';
 export { type RunningServer, type StartServerOptions, startServer } from './start-server.js';
-export { composeAuthenticator, createSurfaceHost } from './surface-host.js';
+export { composeAuthenticator, createSurfaceHost, withResponseHeaders } from './surface-host.js';
 export { requestRecord, type TelemetryEmitter } from './telemetry.js';

@@ -7,8 +7,8 @@ export interface MetricsRouteOptions {
   registry: Registry;
   defaultFormat: MetricsFormat;
   /**
-   * The JSON form. Seam for the DeepSeek-gateway-compatible body (circuit_breaker, rate_limiter,
-   * cache_enabled, streaming_enabled); until that exists, prom-client's own JSON.
+   * The JSON form: the server passes the DeepSeek gateway seed's body (circuit_breaker, rate_limiter,
+   * cache_enabled, streaming_enabled); without one, prom-client's own JSON.
    */
   json?: () => Promise<unknown>;
 }

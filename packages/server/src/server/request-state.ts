@@ -13,6 +13,8 @@ export interface GatewayRequestState {
   /** Set once a surface called `createContext`. */
   context?: RequestContext;
   startedAt: number;
+  /** The request's reply, so headers the pipeline asks for reach it before a surface hijacks it. */
+  reply: FastifyReply;
 }
 
 declare module 'fastify' {
@@ -53,6 +55,7 @@ export function installRequestState(app: FastifyInstance, lifecycle: RequestLife
       signal: controller.signal,
       annotations: {},
       startedAt: performance.now(),
+      reply,
     };
     request.gateway = state;
     lifecycle.onStart(request);

@@ -11,7 +11,7 @@ import {
   type TaskQueue,
   type TelemetryRecord,
 } from '@llm-gateway/spec';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface AuthenticatorOptions {
   /** Scheme names the profile lists for the surface; `[]` means anonymous access. */
@@ -48,12 +48,52 @@ export interface SurfaceHostOptions {
   service: { name: string; version: string };
 }
 
+/**
+ * Puts the headers the pipeline asked for (`annotations.responseHeaders`: X-RateLimit-*,
+ * x-gateway-cache) on the reply as soon as a pipeline call returns or fails, so they go out with
+ * JSON answers, error answers and hijacked streams alike.
+ */
+export function withResponseHeaders(
+  pipeline: Pipeline,
+  replyOf: (context: RequestContext) => FastifyReply | undefined,
+): Pipeline {
+  const apply = (context: RequestContext) => {
+    const headers = context.annotations.responseHeaders;
+    if (!headers) return;
+    const reply = replyOf(context);
+    if (!reply || reply.sent || reply.raw.headersSent) return;
+    for (const [name, value] of Object.entries(headers))
+      if (!reply.hasHeader(name)) reply.header(name, value);
+  };
+  return {
+    get defaultModel() {
+      return pipeline.defaultModel;
+    },
+    async chat(request, context) {
+      try {
+        return await pipeline.chat(request, context);
+      } finally {
+        apply(context);
+      }
+    },
+    async stream(request, context) {
+      try {
+        return await pipeline.stream(request, context);
+      } finally {
+        apply(context);
+      }
+    },
+    models: () => pipeline.models(),
+  };
+}
+
 export function createSurfaceHost(options: SurfaceHostOptions): SurfaceHost {
   const surface = options.instanceName;
+  const replies = new WeakMap<RequestContext, FastifyReply>();
   return {
     instanceName: surface,
     log: options.log,
-    pipeline: options.pipeline,
+    pipeline: withResponseHeaders(options.pipeline, (context) => replies.get(context)),
     authenticate: options.authenticate,
     authSchemes: options.authSchemes,
     ...(options.queue ? { queue: options.queue } : {}),
@@ -79,6 +119,7 @@ export function createSurfaceHost(options: SurfaceHostOptions): SurfaceHost {
         annotations: state.annotations,
       };
       state.context = context;
+      replies.set(context, state.reply);
       return context;
     },
   };
