@@ -33,12 +33,12 @@ export const commands: Record<string, Command> = {
   },
   'hash-secret': {
     usage:
-      'hash-secret [<secret>]       print the scrypt hash for a client file (secret from stdin if not given)',
+      'hash-secret [<secret>]      print the scrypt hash for a client file (the secret from stdin when not given)',
     run: async (args, io) => ({ exitCode: await hashSecretCommand(args.positionals[0], io) }),
   },
   token: {
     usage:
-      "token <soeid> [--project-id <id>] [--profile <file>]   issue a dgen-ping JWT with the profile's auth",
+      "token <soeid> [--project-id X]  issue a dgen-ping JWT with the profile's first token-issuing auth scheme",
     run: async ({ positionals: [soeid], ...rest }, io) => ({
       exitCode: await tokenCommand({ soeid, ...rest }, io),
     }),
