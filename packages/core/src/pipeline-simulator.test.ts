@@ -3,8 +3,9 @@ import { type Backend, GatewayError, isDisabled, silentLogger } from '@llm-gatew
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestContext } from './__fixtures__/scripted-backend.js';
+import { MemoryCache } from './cache/memory-cache.js';
 import { createMetrics } from './metrics.js';
-import { createPipeline } from './pipeline.js';
+import { createPipeline, type PipelineOptions } from './pipeline.js';
 
 let sim: Simulator;
 let backend: Backend;
@@ -29,11 +30,12 @@ afterAll(async () => {
   await sim.close();
 });
 
-function pipeline(timeoutMs = 5_000) {
+function pipeline(timeoutMs = 5_000, extra: Partial<PipelineOptions> = {}) {
   const metrics = createMetrics({ defaultMetrics: false });
   return {
     metrics,
     pipeline: createPipeline({
+      ...extra,
       backends: new Map([['openai', backend]]),
       routing: {
         defaultModel: 'gpt-4o-mini',
@@ -143,5 +145,66 @@ describe('pipeline over backend-openai and the OpenAI simulator', () => {
     expect(ids).toEqual(
       expect.arrayContaining(['deepseek/deepseek-v3.2', 'mini', 'gpt-4o-mini', 'openai/gpt-4o-mini']),
     );
+  });
+});
+
+describe('resilience stages over backend-openai and the OpenAI simulator', () => {
+  const retry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2000 };
+
+  it('two 500s then success: three upstream calls, one answer, two retries', async () => {
+    sim.inject({ status: 500, times: 2 });
+    const { pipeline: p } = pipeline(5_000, { retry });
+    const context = requestContext();
+    const { result, meta } = await p.chat({ model: 'mini', messages }, context);
+    expect(result.text).toBe('one two three four five six seven eight');
+    expect(sim.requests.map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(meta.retries).toBe(2);
+    expect(context.annotations.retries).toBe(2);
+  });
+
+  it("waits out a 429's Retry-After before the retry", async () => {
+    sim.inject({ status: 429, headers: { 'retry-after-ms': '150' } });
+    const { pipeline: p } = pipeline(5_000, { retry });
+    await p.chat({ model: 'mini', messages }, requestContext());
+    const [limited, answered] = sim.requests;
+    expect(limited!.status).toBe(429);
+    expect(answered!.startedAt - limited.endedAt!).toBeGreaterThanOrEqual(140);
+  });
+
+  it('reports a stream dropped mid-way to the consumer and does not retry it', async () => {
+    sim.inject({ dropAfterChunks: 3 });
+    const { pipeline: p } = pipeline(5_000, { retry });
+    const outcome = await p.stream({ model: 'mini', messages }, requestContext());
+    let text = '';
+    const error = await rejection(
+      (async () => {
+        for await (const part of outcome.parts) if (part.type === 'text-delta') text += part.text;
+      })(),
+    );
+    expect(error.type).toBe('upstream_error');
+    expect(text.length).toBeGreaterThan(0);
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('opens the breaker after the threshold and fails fast without an upstream call', async () => {
+    sim.inject({ status: 502, times: 2 });
+    const { pipeline: p } = pipeline(5_000, { breaker: { failureThreshold: 2, resetTimeoutMs: 60_000 } });
+    for (let i = 0; i < 2; i++) await rejection(p.chat({ model: 'mini', messages }, requestContext()));
+    const error = await rejection(p.chat({ model: 'mini', messages }, requestContext()));
+    expect(error.code).toBe('circuit_open');
+    expect(sim.requests).toHaveLength(2);
+    await p.close();
+  });
+
+  it('answers a repeated request from the cache, stream or not, with one upstream call', async () => {
+    const { pipeline: p } = pipeline(5_000, { cache: { store: new MemoryCache(), ttlSeconds: 60 } });
+    await p.chat({ model: 'mini', messages }, requestContext());
+    const again = await p.chat({ model: 'mini', messages }, requestContext());
+    expect(again.meta.cached).toBe(true);
+    const streamed = await p.stream({ model: 'mini', messages }, requestContext());
+    let text = '';
+    for await (const part of streamed.parts) if (part.type === 'text-delta') text += part.text;
+    expect(text).toBe('one two three four five six seven eight');
+    expect(sim.requests).toHaveLength(1);
   });
 });
