@@ -54,11 +54,7 @@ afterAll(async () => {
 /** `curl -X POST .../generate-token -H "X-Token-Secret: ..." -H "Content-Type: application/json" -d '{"soeid": ...}'` */
 /** `secret: null` sends no X-Token-Secret header. */
 function generateToken(target: Gateway, body: unknown, secret: string | null = TOKEN_SECRET) {
-  return postJson(
-    `${target.url}/generate-token`,
-    body,
-    secret === null ? {} : { 'X-Token-Secret': secret },
-  );
+  return postJson(`${target.url}/generate-token`, body, secret === null ? {} : { 'X-Token-Secret': secret });
 }
 
 async function tokenFor(soeid: string, target = gateway): Promise<string> {
