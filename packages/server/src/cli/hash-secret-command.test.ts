@@ -4,22 +4,11 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseSecretHash, verifySecret } from '@llm-gateway/auth-client-secret';
 import { describe, expect, it } from 'vitest';
+import { captureIo } from './__fixtures__/capture-io.js';
 import { hashSecretCommand } from './hash-secret-command.js';
-import type { CliIo } from './io.js';
 import { runCli } from './run-cli.js';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env: {},
-    cwd: process.cwd(),
-    handleSignals: false,
-  };
-  return { io: value, out, err };
-}
+const io = () => captureIo();
 
 /** A fake terminal: raw mode is recorded, keystrokes arrive as one chunk. */
 function terminal(keys: string) {

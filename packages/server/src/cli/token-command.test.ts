@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokenService } from '@llm-gateway/auth-jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
+import { captureIo } from './__fixtures__/capture-io.js';
 import { runCli } from './run-cli.js';
 
 const secret = 'a-token-secret-of-at-least-32-bytes-long';
@@ -27,18 +27,7 @@ auth:
   );
 });
 
-function io(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env,
-    cwd,
-    handleSignals: false,
-  };
-  return { io: value, out, err };
-}
+const io = (env: NodeJS.ProcessEnv = {}) => captureIo(env, cwd);
 
 describe('gateway token', () => {
   it('issues the token of the first token-issuing scheme, with the project id', async () => {
