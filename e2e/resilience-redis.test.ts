@@ -115,10 +115,9 @@ describe('the response cache on one Redis, shared by two instances', () => {
     expect(response.headers.get('x-gateway-cache')).toBe('hit');
     const events = sseData(await response.text());
     expect(events.at(-1)).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, never>);
-    const replayed = chunks.map(
-      (c) => (c.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '',
-    );
+    type Chunk = { choices: { delta?: { content?: string } }[]; usage?: unknown };
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as Chunk);
+    const replayed = chunks.map((c) => c.choices[0]?.delta?.content ?? '');
     expect(replayed.join('')).toBe('Echo: stream me twice');
     expect(chunks.at(-1)).toMatchObject({ usage: { from_cache: true } });
     expect(requestsFor(sim, 'stream me twice')).toHaveLength(1);

@@ -8,7 +8,7 @@ import type {
 } from '@llm-gateway/spec';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedTarget } from './router.js';
-import { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
+import { CallSignal, classifyCallError, raceSignal } from './signals.js';
 
 /** One attempt at one target: what every stage around the backend call sees. */
 export interface Attempt {
@@ -66,18 +66,20 @@ export function createCallTarget(options: CallTargetOptions): CallTarget {
   return async (attempt) => {
     const name = attempt.target.backend;
     const clientSignal = attempt.context.signal;
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = AbortSignal.any([clientSignal, timeout]);
+    const call = new CallSignal(clientSignal, options.timeoutMs);
+    const { signal } = call;
     const startedAt = performance.now();
     try {
-      const call = callContext(attempt, signal, Date.now() + options.timeoutMs);
-      const result = await raceSignal(attempt.backend.chat(attempt.request, call), signal);
+      const context = callContext(attempt, signal, Date.now() + options.timeoutMs);
+      const result = await raceSignal(attempt.backend.chat(attempt.request, context), signal);
       recordUpstream(options, name, 'success', startedAt);
       return result;
     } catch (error) {
-      const failure = classifyCallError(error, name, clientSignal, timeout);
+      const failure = classifyCallError(error, name, clientSignal, { aborted: call.timedOut });
       recordUpstream(options, name, failure.type, startedAt);
       throw failure;
+    } finally {
+      call.dispose();
     }
   };
 }
@@ -87,14 +89,13 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
   return async (attempt) => {
     const name = attempt.target.backend;
     const clientSignal = attempt.context.signal;
-    const idle = new IdleTimeout(options.timeoutMs);
-    // Fires when the consumer stops reading: the client is gone or the surface gave up.
-    const consumer = new AbortController();
-    const signal = AbortSignal.any([clientSignal, idle.signal, consumer.signal]);
+    // Its timer is the idle timeout: to the first part, then between parts.
+    const idle = new CallSignal(clientSignal, options.timeoutMs);
+    const { signal } = idle;
     const startedAt = performance.now();
     const fail = (error: unknown) => {
-      idle.clear();
-      const failure = classifyCallError(error, name, clientSignal, idle.signal);
+      idle.dispose();
+      const failure = classifyCallError(error, name, clientSignal, { aborted: idle.timedOut });
       recordUpstream(options, name, failure.type, startedAt);
       return failure;
     };
@@ -126,20 +127,19 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
           }
         }
         ended = true;
-        idle.clear();
+        idle.dispose();
         recordUpstream(options, name, 'success', startedAt);
       } finally {
         if (!ended) {
-          // The consumer stopped early: free the upstream connection.
-          idle.clear();
-          consumer.abort(new DOMException('The consumer stopped reading', 'AbortError'));
+          // The consumer stopped early (the client is gone or the surface gave up): free the upstream connection.
+          idle.abort(new DOMException('The consumer stopped reading', 'AbortError'));
           recordUpstream(options, name, 'cancelled', startedAt);
           iterator.return?.().catch(() => {});
         }
       }
     }
 
-    if (first.done) idle.clear();
+    if (first.done) idle.dispose();
     return { parts: relay(), timeToFirstPartMs };
   };
 }

@@ -51,6 +51,62 @@ export class IdleTimeout {
 }
 
 /**
+ * One upstream call's abort signal: follows the client's signal, fires on its own timer (restarted by
+ * `reset()` for idle timeouts) and on `abort()`. One controller and one timer per call: cheaper than
+ * AbortSignal.any + AbortSignal.timeout, which allocate weak references on every call.
+ */
+export class CallSignal {
+  readonly #controller = new AbortController();
+  readonly #client: AbortSignal;
+  readonly #ms: number;
+  readonly #onClientAbort: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #timedOut = false;
+
+  constructor(client: AbortSignal, ms: number) {
+    this.#client = client;
+    this.#ms = ms;
+    this.#onClientAbort = () => this.abort(client.reason);
+    if (client.aborted) this.#controller.abort(client.reason);
+    else {
+      client.addEventListener('abort', this.#onClientAbort, { once: true });
+      this.reset();
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** True when the timer (not the client or `abort()`) ended the call. */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /** Restarts the timer: a stream may run long as long as parts keep coming. */
+  reset(): void {
+    clearTimeout(this.#timer);
+    if (this.#controller.signal.aborted) return;
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.abort(new DOMException('The upstream call timed out', 'TimeoutError'));
+    }, this.#ms);
+    this.#timer.unref();
+  }
+
+  abort(reason?: unknown): void {
+    this.dispose();
+    this.#controller.abort(reason);
+  }
+
+  /** The call settled: stops the timer and stops following the client. */
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#client.removeEventListener('abort', this.#onClientAbort);
+  }
+}
+
+/**
  * Names what ended a failed call: the client leaving wins over the timeout, which wins over the
  * backend's own error, because a backend usually reports an abort as a generic failure.
  */
@@ -58,7 +114,7 @@ export function classifyCallError(
   error: unknown,
   backend: string,
   clientSignal: AbortSignal,
-  timeoutSignal: AbortSignal,
+  timeoutSignal: { readonly aborted: boolean },
 ): GatewayError {
   if (clientSignal.aborted) {
     return new GatewayError('cancelled', 'The client closed the request', {

@@ -6,6 +6,11 @@ export interface MemoryCacheOptions {
   maxEntries?: number;
 }
 
+/** A copy of an entry; its shape is fixed, so a plain copy is enough (and far cheaper than structuredClone). */
+function copy(value: CachedResponse): CachedResponse {
+  return { ...value, usage: { ...value.usage } };
+}
+
 /** In-process LRU with a TTL per entry. Values are copied in and out so callers cannot mutate them. */
 export class MemoryCache implements ResponseCache {
   readonly kind = 'memory' as const;
@@ -17,12 +22,12 @@ export class MemoryCache implements ResponseCache {
 
   async get(key: string): Promise<CachedResponse | undefined> {
     const value = this.#lru.get(key);
-    return value === undefined ? undefined : structuredClone(value);
+    return value === undefined ? undefined : copy(value);
   }
 
   async set(key: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
     if (!(ttlSeconds > 0)) return;
-    this.#lru.set(key, structuredClone(value), { ttl: ttlSeconds * 1000 });
+    this.#lru.set(key, copy(value), { ttl: ttlSeconds * 1000 });
   }
 
   get size(): number {
