@@ -34,7 +34,11 @@ export interface Principal {
   defaults?: { provider?: string; model?: string; maxTokens?: number; maxTokensLimit?: number };
 }
 
-export const anonymousPrincipal: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', scheme: 'none' });
+export const anonymousPrincipal: Principal = Object.freeze({
+  id: 'anonymous',
+  kind: 'anonymous',
+  scheme: 'none',
+});
 
 export interface AuthScheme {
   readonly name: string;

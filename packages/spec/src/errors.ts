@@ -94,7 +94,11 @@ export function upstreamHttpError(
   const message = `${backend} upstream error (${upstreamStatus}): ${upstreamMessage}`;
   const base = { upstreamStatus, backend, retryAfterMs };
   if (upstreamStatus === 429) {
-    return new GatewayError('rate_limited', message, { ...base, code: 'upstream_rate_limited', isRetryable: true });
+    return new GatewayError('rate_limited', message, {
+      ...base,
+      code: 'upstream_rate_limited',
+      isRetryable: true,
+    });
   }
   if (upstreamStatus === 408) {
     return new GatewayError('upstream_timeout', message, { ...base, isRetryable: true });

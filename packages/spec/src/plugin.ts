@@ -28,7 +28,12 @@ export function isDisabled(value: unknown): value is Disabled {
  * A plugin package's default export. The server validates the profile's `config` block with
  * `configSchema`, then calls `create` once per configured instance.
  */
-export interface PluginDefinition<K extends PluginKind, Config, Instance, Host extends PluginHost = PluginHost> {
+export interface PluginDefinition<
+  K extends PluginKind,
+  Config,
+  Instance,
+  Host extends PluginHost = PluginHost,
+> {
   specificationVersion: 'v1';
   kind: K;
   /** The package's short name, e.g. `backend-openai`. */

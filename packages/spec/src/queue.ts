@@ -1,5 +1,5 @@
-import type { ChatRequest, Usage } from './chat.js';
 import type { Principal } from './auth.js';
+import type { ChatRequest, Usage } from './chat.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 
 export type TaskStatus = 'queued' | 'processing' | 'completed' | 'failed';
@@ -44,7 +44,10 @@ export interface TaskProgress {
   signal: AbortSignal;
 }
 
-export type TaskHandler = (input: TaskInput, progress: TaskProgress) => Promise<{ text: string; usage: Usage }>;
+export type TaskHandler = (
+  input: TaskInput,
+  progress: TaskProgress,
+) => Promise<{ text: string; usage: Usage }>;
 
 export interface TaskWorker {
   close(): Promise<void>;
