@@ -36,6 +36,13 @@ export function formatIssues(
               : `Expected ${issue.expected}, received ${show(input, path)}`,
         });
         break;
+      case 'invalid_key':
+        // The key's own problem (e.g. the name pattern), not zod's generic "Invalid key in record".
+        out.push({
+          path: formatPath(path),
+          message: issue.issues.map((inner) => inner.message).join('; ') || issue.message,
+        });
+        break;
       case 'unrecognized_keys':
         for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'Unknown key' });
         break;

@@ -1,3 +1,4 @@
+export { type BackendSetConfig, backendSetsSection, expandBackendSets } from './backend-sets.js';
 export { envBoolean, envNumber, optionalString } from './coerce.js';
 export { formatIssues, type ProfileIssue } from './format-issues.js';
 export { InterpolationError, interpolateEnv } from './interpolate.js';

@@ -71,7 +71,7 @@ describe('parseProfile', () => {
     expect(profile.server.port).toBe(8080);
     expect(profile.backends).toEqual({});
     expect(profile.routing).toEqual({ models: {} });
-    expect(profile.docs).toEqual({ enabled: true, path: '/docs' });
+    expect(profile.docs).toEqual({ enabled: true, path: '/docs', redocPath: '/redoc' });
   });
 
   it('interpolates variables in values, with defaults, and coerces numbers and booleans', () => {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
+import { expandBackendSets } from './backend-sets.js';
 import { formatIssues } from './format-issues.js';
 import { InterpolationError, interpolateEnv } from './interpolate.js';
 import { ProfileError } from './profile-error.js';
@@ -57,6 +58,9 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
     if (env.HOST) server.host = env.HOST;
     root.server = server;
   }
+
+  const setIssues = expandBackendSets(root);
+  if (setIssues.length > 0) throw new ProfileError(source, setIssues);
 
   const result = profileSchema.safeParse(root, { reportInput: true });
   if (!result.success) throw new ProfileError(source, formatIssues(result.error.issues));

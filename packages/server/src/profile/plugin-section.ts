@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { envBoolean } from './coerce.js';
 
-const instanceName = z
+/** A backend, auth or surface instance name (also a service name of a backend set). */
+export const instanceName = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'Instance names use letters, digits, _ . -');
 

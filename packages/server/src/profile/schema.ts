@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backendSetsSection } from './backend-sets.js';
 import { cacheSection } from './cache-section.js';
 import { concurrencySection } from './concurrency-section.js';
 import { docsSection } from './docs-section.js';
@@ -23,6 +24,8 @@ export const profileSchema = z
     server: serverSection,
     logging: loggingSection,
     backends: pluginInstances,
+    /** Already expanded into `backends` and `routing.models` by the loader; kept for reference. */
+    backendSets: backendSetsSection,
     auth: pluginInstances,
     routing: routingSection,
     surfaces: surfaceInstances,

@@ -219,7 +219,7 @@ export async function buildServer(
     server.addHook('onSend', async (_request, reply) => {
       if (shuttingDown) reply.header('connection', 'close');
     });
-    if (profile.docs.enabled) await registerDocs(server, { service, path: profile.docs.path });
+    if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
 
     registerHealthRoute(server, {
       service,
