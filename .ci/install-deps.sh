@@ -4,6 +4,10 @@
 # Idempotent: each step is skipped when its result is already present.
 set -euo pipefail
 TOOLS_DIR="${TOOLS_DIR:-$HOME/.gateway-tools}"
+# Registries may sit behind a TLS proxy whose CA is in the system bundle; Node must trust it too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 mkdir -p "$TOOLS_DIR/bin"
 
 # Node 24 from the npm registry (the package ships the official binary).
