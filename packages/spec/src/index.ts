@@ -2,6 +2,7 @@ export { z } from 'zod';
 export * from './auth.js';
 export * from './backend.js';
 export * from './chat.js';
+export * from './credentials.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './pipeline.js';

@@ -1,6 +1,13 @@
-import { type AuthPlugin, type AuthScheme, disabled, GatewayError, type Principal } from '@llm-gateway/spec';
+import {
+  type AuthPlugin,
+  type AuthScheme,
+  disabled,
+  GatewayError,
+  looksLikeJwt,
+  type Principal,
+  presentedCredential,
+} from '@llm-gateway/spec';
 import { type ApiKeyConfig, configSchema } from './config.js';
-import { looksLikeJwt, presentedKey } from './credentials.js';
 import { type KeyEntry, KeySet } from './key-set.js';
 import { dedupe, keysFromConfig, loadKeyFile } from './key-sources.js';
 
@@ -40,7 +47,7 @@ const plugin: AuthPlugin<ApiKeyConfig> = {
     const scheme: AuthScheme = {
       name: host.instanceName,
       async authenticate(input) {
-        const presented = presentedKey(input, config.headers, config.queryParam || undefined);
+        const presented = presentedCredential(input, config.headers, config.queryParam || undefined);
         if (presented === undefined) return undefined;
         const identity = keys.match(presented.value);
         if (identity === undefined) {

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AuthPlugin, type AuthScheme, disabled, GatewayError, type Principal } from '@llm-gateway/spec';
+import {
+  type AuthPlugin,
+  type AuthScheme,
+  disabled,
+  firstValue,
+  GatewayError,
+  type Principal,
+} from '@llm-gateway/spec';
 import { type ClientFile, clientPrincipal } from './client-file.js';
 import { loadClients } from './client-store.js';
 import { type ClientSecretConfig, configSchema } from './config.js';
@@ -21,11 +28,6 @@ export {
 
 function invalidClient(): GatewayError {
   return new GatewayError('authentication', 'Invalid client credentials', { code: 'invalid_client' });
-}
-
-function first(value: unknown): string | undefined {
-  if (Array.isArray(value)) return first(value[0]);
-  return typeof value === 'string' ? value : undefined;
 }
 
 interface Entry {
@@ -67,8 +69,8 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
     const scheme: AuthScheme = {
       name,
       async authenticate(input) {
-        const id = first(input.headers[config.idHeader])?.trim();
-        const secret = first(input.headers[config.secretHeader]);
+        const id = firstValue(input.headers[config.idHeader])?.trim();
+        const secret = firstValue(input.headers[config.secretHeader]);
         if (id === undefined && secret === undefined) return undefined;
         if (!id || !secret) {
           host.log.debug({ reason: 'missing_header' }, 'client rejected');

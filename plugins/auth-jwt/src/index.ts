@@ -1,6 +1,12 @@
-import { type AuthPlugin, type AuthScheme, disabled, type Principal } from '@llm-gateway/spec';
+import {
+  type AuthPlugin,
+  type AuthScheme,
+  disabled,
+  looksLikeJwt,
+  type Principal,
+  presentedCredential,
+} from '@llm-gateway/spec';
 import { configSchema, type JwtConfig } from './config.js';
-import { looksLikeJwt, presentedToken } from './credentials.js';
 import { invalidToken, rejectionReason, TokenService } from './tokens.js';
 
 export type { JwtConfig, JwtConfigInput } from './config.js';
@@ -44,10 +50,15 @@ const plugin: AuthPlugin<JwtConfig> = {
       scheme: name,
     });
 
+    const headers =
+      config.acceptBearer && config.header !== 'authorization'
+        ? [config.header, 'authorization']
+        : [config.header];
+
     const scheme: AuthScheme = {
       name,
       async authenticate(input) {
-        const presented = presentedToken(input, config.header, config.acceptBearer);
+        const presented = presentedCredential(input, headers);
         if (presented === undefined) return undefined;
         const token = presented.value;
         if (token === DEFAULT_TOKEN && config.allowDefaultToken) return { ...developer };
