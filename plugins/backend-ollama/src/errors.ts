@@ -7,6 +7,7 @@ import {
   upstreamNetworkError,
   upstreamTimeoutError,
 } from '@llm-gateway/spec';
+import { cancelledError } from '@llm-gateway/spec/openai-compatible';
 
 function isNetworkFailure(error: Error): boolean {
   if (error.name === 'TypeError' && /fetch failed|terminated|network|socket/i.test(error.message))
@@ -35,9 +36,7 @@ export function mapOllamaError(backend: string, error: unknown, retryAfter?: str
       parseRetryAfter(retryAfter),
     );
   }
-  if (error.name === 'AbortError') {
-    return new GatewayError('cancelled', `${backend} call was cancelled`, { backend, cause: error });
-  }
+  if (error.name === 'AbortError') return cancelledError(backend, error);
   if (error.name === 'TimeoutError') return upstreamTimeoutError(backend, error);
   if (isNetworkFailure(error)) return upstreamNetworkError(backend, error);
   if (error instanceof SyntaxError) {
