@@ -16,6 +16,7 @@ export {
 export { type CollectedChat, collect, collectChat } from './collect.js';
 export type { Fault } from './fault.js';
 export { freePort } from './free-port.js';
+export { gatewayRejection } from './gateway-rejection.js';
 export { type MongoInstance, type MongoOptions, startMongo, withDatabase } from './mongo.js';
 export {
   defaultOllamaModels,
@@ -31,6 +32,7 @@ export {
   openAIErrorForStatus,
   startOpenAISimulator,
 } from './openai-simulator.js';
+export { type RecordingHost, recordingHost } from './recording-host.js';
 export { type RedisInstance, type RedisOptions, startRedis } from './redis.js';
 export {
   countTokens,

@@ -1,28 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AuthInput,
-  type AuthScheme,
-  GatewayError,
-  isDisabled,
-  type Logger,
-  type PluginHost,
-} from '@llm-gateway/spec';
-import { authConformance } from '@llm-gateway/testkit';
+import { type AuthInput, type AuthScheme, isDisabled } from '@llm-gateway/spec';
+import { authConformance, gatewayRejection, recordingHost } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { keyIdFor } from './index.js';
 
-function recordingHost(): PluginHost & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (object: object | string, message?: string) => {
-    lines.push(typeof object === 'string' ? object : `${JSON.stringify(object)} ${message ?? ''}`);
-  };
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return { instanceName: 'keys', log: logger, lines };
-}
-
-async function scheme(config: unknown, host = recordingHost()): Promise<AuthScheme> {
+async function scheme(config: unknown, host = recordingHost('keys')): Promise<AuthScheme> {
   const created = await plugin.create(plugin.configSchema.parse(config), host);
   if (isDisabled(created)) throw new Error(`unexpectedly disabled: ${created.reason}`);
   return created;
@@ -34,15 +18,6 @@ function input(
   allowQuery = false,
 ): AuthInput {
   return { headers, query, allowQueryCredentials: allowQuery };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
 }
 
 authConformance({
@@ -107,7 +82,7 @@ describe('auth-api-key', () => {
     const keys = await scheme({ keys: 'sk-abc' });
     expect(await keys.authenticate(input({}, { api_key: 'sk-abc' }, false))).toBeUndefined();
     expect((await keys.authenticate(input({}, { api_key: 'sk-abc' }, true)))?.kind).toBe('api_key');
-    const wrong = await rejection(keys.authenticate(input({}, { api_key: 'nope' }, true)));
+    const wrong = await gatewayRejection(keys.authenticate(input({}, { api_key: 'nope' }, true)));
     expect(wrong.code).toBe('invalid_api_key');
   });
 
@@ -119,10 +94,10 @@ describe('auth-api-key', () => {
   });
 
   it('rejects a wrong key with a 401 that does not echo the key', async () => {
-    const host = recordingHost();
+    const host = recordingHost('keys');
     const keys = await scheme({ keys: 'sk-right' }, host);
     for (const headers of [{ 'x-api-key': 'sk-wrong-secret' }, { authorization: 'Bearer sk-wrong-secret' }]) {
-      const error = await rejection(keys.authenticate(input(headers)));
+      const error = await gatewayRejection(keys.authenticate(input(headers)));
       expect(error.type).toBe('authentication');
       expect(error.status).toBe(401);
       expect(error.code).toBe('invalid_api_key');
@@ -134,9 +109,13 @@ describe('auth-api-key', () => {
 
   it('rejects an empty key, in a header or as a bare Bearer', async () => {
     const keys = await scheme({ keys: 'sk-abc' });
-    expect((await rejection(keys.authenticate(input({ 'x-api-key': '' })))).code).toBe('invalid_api_key');
-    expect((await rejection(keys.authenticate(input({ 'x-api-key': '   ' })))).code).toBe('invalid_api_key');
-    expect((await rejection(keys.authenticate(input({ authorization: 'Bearer' })))).code).toBe(
+    expect((await gatewayRejection(keys.authenticate(input({ 'x-api-key': '' })))).code).toBe(
+      'invalid_api_key',
+    );
+    expect((await gatewayRejection(keys.authenticate(input({ 'x-api-key': '   ' })))).code).toBe(
+      'invalid_api_key',
+    );
+    expect((await gatewayRejection(keys.authenticate(input({ authorization: 'Bearer' })))).code).toBe(
       'invalid_api_key',
     );
   });
@@ -155,7 +134,7 @@ describe('auth-api-key', () => {
       'medium-length-kez',
       'é'.repeat(40),
     ]) {
-      const error = await rejection(keys.authenticate(input({ 'x-api-key': presented })));
+      const error = await gatewayRejection(keys.authenticate(input({ 'x-api-key': presented })));
       expect(error.code).toBe('invalid_api_key');
     }
   });
@@ -175,11 +154,11 @@ describe('auth-api-key', () => {
   it('loads a key file with ids, bare keys, comments and blank lines', async () => {
     const file = join(dir, 'keys.txt');
     await writeFile(file, '# team keys\nalice:sk-alice\n\n  sk-bare  \nbroken:\n#bob:sk-bob\n');
-    const host = recordingHost();
+    const host = recordingHost('keys');
     const keys = await scheme({ keys: '', file }, host);
     expect((await keys.authenticate(input({ 'x-api-key': 'sk-alice' })))?.id).toBe('alice');
     expect((await keys.authenticate(input({ 'x-api-key': 'sk-bare' })))?.id).toBe(keyIdFor('sk-bare'));
-    await rejection(keys.authenticate(input({ 'x-api-key': 'sk-bob' })));
+    await gatewayRejection(keys.authenticate(input({ 'x-api-key': 'sk-bob' })));
     expect(host.lines.some((line) => line.includes('line 5: empty key'))).toBe(true);
     expect(host.lines.join('\n')).not.toMatch(/sk-alice|sk-bare/);
   });
@@ -191,7 +170,7 @@ describe('auth-api-key', () => {
     await writeFile(file, 'two:sk-two\n');
     expect(await keys.reload?.()).toEqual({ count: 2, errors: [] });
     expect((await keys.authenticate(input({ 'x-api-key': 'sk-two' })))?.id).toBe('two');
-    await rejection(keys.authenticate(input({ 'x-api-key': 'sk-one' })));
+    await gatewayRejection(keys.authenticate(input({ 'x-api-key': 'sk-one' })));
     await rm(file);
     const result = await keys.reload?.();
     expect(result?.errors[0]).toContain('ENOENT');
@@ -204,7 +183,7 @@ describe('auth-api-key', () => {
 
   it('is disabled when no keys are configured', async () => {
     for (const config of [{ keys: '' }, { keys: ' , ,' }, { keys: [] }, { keys: null }, {}]) {
-      const created = await plugin.create(plugin.configSchema.parse(config), recordingHost());
+      const created = await plugin.create(plugin.configSchema.parse(config), recordingHost('keys'));
       expect(created).toEqual({ disabled: true, reason: 'no API keys configured' });
     }
   });

@@ -1,15 +1,8 @@
 import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type AuthInput,
-  type AuthScheme,
-  GatewayError,
-  isDisabled,
-  type Logger,
-  type PluginHost,
-} from '@llm-gateway/spec';
-import { authConformance } from '@llm-gateway/testkit';
+import { type AuthInput, type AuthScheme, isDisabled } from '@llm-gateway/spec';
+import { authConformance, gatewayRejection, recordingHost } from '@llm-gateway/testkit';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import plugin, { hashSecret, verifySecret } from './index.js';
 
@@ -66,16 +59,7 @@ async function writeFiles(dir: string, files: Record<string, unknown>): Promise<
   }
 }
 
-function recordingHost(): PluginHost & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (object: object | string, message?: string) => {
-    lines.push(typeof object === 'string' ? object : `${JSON.stringify(object)} ${message ?? ''}`);
-  };
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return { instanceName: 'clients', log: logger, lines };
-}
-
-async function scheme(config: Record<string, unknown>, host = recordingHost()): Promise<AuthScheme> {
+async function scheme(config: Record<string, unknown>, host = recordingHost('clients')): Promise<AuthScheme> {
   const created = await plugin.create(plugin.configSchema.parse(config), host);
   if (isDisabled(created)) throw new Error(`unexpectedly disabled: ${created.reason}`);
   return created;
@@ -86,15 +70,6 @@ function creds(id?: string, secret?: string, extra: AuthInput['headers'] = {}): 
   if (id !== undefined) headers.client_id = id;
   if (secret !== undefined) headers.client_secret = secret;
   return { headers, query: {}, allowQueryCredentials: false };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
 }
 
 authConformance({
@@ -168,7 +143,7 @@ describe('auth-client-secret', () => {
       creds('', ''),
     ];
     for (const input of failures) {
-      const error = await rejection(clients.authenticate(input));
+      const error = await gatewayRejection(clients.authenticate(input));
       expect(error).toMatchObject({
         type: 'authentication',
         status: 401,
@@ -205,13 +180,13 @@ describe('auth-client-secret', () => {
 
     expect(await clients.reload?.()).toEqual({ count: 2, errors: [] });
     // The old secret was cached as valid; reload must forget it.
-    await rejection(clients.authenticate(creds('test_client', secrets.test)));
+    await gatewayRejection(clients.authenticate(creds('test_client', secrets.test)));
     const principal = await clients.authenticate(creds('test_client', 'rotated-secret'));
     expect(principal?.limits).toEqual({ requestsPerMinute: 5 });
     expect((await clients.authenticate(creds('groq_only_client', secrets.openai)))?.allowedProviders).toEqual(
       ['groq'],
     );
-    await rejection(clients.authenticate(creds('openai_only_client', secrets.openai)));
+    await gatewayRejection(clients.authenticate(creds('openai_only_client', secrets.openai)));
   });
 
   it('keeps the clients in force when the directory disappears before a reload', async () => {
@@ -227,7 +202,7 @@ describe('auth-client-secret file validation', () => {
   it('skips a malformed JSON file with its name and problem, without quoting its content', async () => {
     const leaky = '{"client_id": "broken", "client_secret_hash": "leaked-value-xyz", ';
     const dir = await clientDir({ 'test_client.json': testClient(), 'broken.json': leaky });
-    const host = recordingHost();
+    const host = recordingHost('clients');
     const clients = await scheme({ dir }, host);
     expect((await clients.authenticate(creds('test_client', secrets.test)))?.id).toBe('test_client');
     const { count, errors } = (await clients.reload?.()) ?? { count: 0, errors: [] };
@@ -248,8 +223,8 @@ describe('auth-client-secret file validation', () => {
     expect(result?.errors).toEqual([
       'plain.json: has a plaintext client_secret; store only client_secret_hash (create it with `gateway hash-secret`)',
     ]);
-    await rejection(clients.authenticate(creds('openai_only_client', 'password')));
-    await rejection(clients.authenticate(creds('openai_only_client', secrets.openai)));
+    await gatewayRejection(clients.authenticate(creds('openai_only_client', 'password')));
+    await gatewayRejection(clients.authenticate(creds('openai_only_client', secrets.openai)));
   });
 
   it('reports invalid fields, unknown keys, bad hashes and duplicate ids, file by file', async () => {
@@ -286,19 +261,19 @@ describe('auth-client-secret file validation', () => {
   });
 
   it('starts with no clients in an empty directory, and warns', async () => {
-    const host = recordingHost();
+    const host = recordingHost('clients');
     const clients = await scheme({ dir: await clientDir({}) }, host);
     expect(host.lines.join('\n')).toContain('no client configurations loaded');
-    await rejection(clients.authenticate(creds('test_client', secrets.test)));
+    await gatewayRejection(clients.authenticate(creds('test_client', secrets.test)));
   });
 
   it('is disabled without a directory and refuses to start on an unreadable one', async () => {
-    const created = await plugin.create(plugin.configSchema.parse({ dir: '' }), recordingHost());
+    const created = await plugin.create(plugin.configSchema.parse({ dir: '' }), recordingHost('clients'));
     expect(isDisabled(created) && created.reason).toBe('no client config directory');
     const missing = join(tmpdir(), 'auth-client-secret-does-not-exist');
-    await expect(plugin.create(plugin.configSchema.parse({ dir: missing }), recordingHost())).rejects.toThrow(
-      /cannot be read \(ENOENT\)/,
-    );
+    await expect(
+      plugin.create(plugin.configSchema.parse({ dir: missing }), recordingHost('clients')),
+    ).rejects.toThrow(/cannot be read \(ENOENT\)/);
   });
 
   // Root reads any file, so the permission cannot fail there.

@@ -1,29 +1,16 @@
 import { createHmac } from 'node:crypto';
-import {
-  type AuthInput,
-  type AuthScheme,
-  GatewayError,
-  isDisabled,
-  type Logger,
-  type PluginHost,
-} from '@llm-gateway/spec';
-import { authConformance } from '@llm-gateway/testkit';
+import { type AuthInput, type AuthScheme, isDisabled } from '@llm-gateway/spec';
+import { authConformance, gatewayRejection, recordingHost } from '@llm-gateway/testkit';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import plugin, { DEFAULT_TOKEN, parseDuration, TokenService } from './index.js';
 
 const secret = 'test-secret-that-is-long-enough-for-hs256!';
 
-function recordingHost(): PluginHost & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (object: object | string, message?: string) => {
-    lines.push(typeof object === 'string' ? object : `${JSON.stringify(object)} ${message ?? ''}`);
-  };
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return { instanceName: 'jwt', log: logger, lines };
-}
-
-async function scheme(config: Record<string, unknown> = {}, host = recordingHost()): Promise<AuthScheme> {
+async function scheme(
+  config: Record<string, unknown> = {},
+  host = recordingHost('jwt'),
+): Promise<AuthScheme> {
   const created = await plugin.create(plugin.configSchema.parse({ secret, ...config }), host);
   if (isDisabled(created)) throw new Error(`unexpectedly disabled: ${created.reason}`);
   return created;
@@ -31,15 +18,6 @@ async function scheme(config: Record<string, unknown> = {}, host = recordingHost
 
 function input(headers: AuthInput['headers']): AuthInput {
   return { headers, query: {}, allowQueryCredentials: false };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
 }
 
 const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -95,7 +73,7 @@ authConformance({
 describe('auth-jwt config', () => {
   it('is disabled without a TOKEN_SECRET', async () => {
     for (const raw of [{}, { secret: '' }, { secret: null }]) {
-      const created = await plugin.create(plugin.configSchema.parse(raw), recordingHost());
+      const created = await plugin.create(plugin.configSchema.parse(raw), recordingHost('jwt'));
       expect(isDisabled(created) && created.reason).toBe('no TOKEN_SECRET');
     }
   });
@@ -125,7 +103,7 @@ describe('auth-jwt config', () => {
   });
 
   it('warns about a short secret without logging it', async () => {
-    const host = recordingHost();
+    const host = recordingHost('jwt');
     await plugin.create(plugin.configSchema.parse({ secret: 'dgen_secret_key' }), host);
     expect(host.lines.join('\n')).toContain('shorter than 32 bytes');
     expect(host.lines.join('\n')).not.toContain('dgen_secret_key');
@@ -167,9 +145,11 @@ describe('auth-jwt tokens', () => {
 
   it('refuses an empty SOEID and reserved claims when issuing', async () => {
     const jwt = await scheme();
-    expect((await rejection(issue(jwt, '  '))).type).toBe('invalid_request');
-    expect((await rejection(issue(jwt, 'ab12345', { sub: 'someone-else' }))).type).toBe('invalid_request');
-    expect((await rejection(issue(jwt, 'ab12345', { exp: '1' }))).type).toBe('invalid_request');
+    expect((await gatewayRejection(issue(jwt, '  '))).type).toBe('invalid_request');
+    expect((await gatewayRejection(issue(jwt, 'ab12345', { sub: 'someone-else' }))).type).toBe(
+      'invalid_request',
+    );
+    expect((await gatewayRejection(issue(jwt, 'ab12345', { exp: '1' }))).type).toBe('invalid_request');
   });
 
   it('accepts tokens from the original service that carry only soeid', async () => {
@@ -205,17 +185,17 @@ describe('auth-jwt tokens', () => {
   it('rejects an alg:none token built by hand, in either header', async () => {
     const jwt = await scheme();
     const unsigned = `${b64('{"alg":"none"}')}.${b64('{"sub":"ab12345","soeid":"ab12345"}')}.`;
-    const error = await rejection(jwt.authenticate(input({ 'x-api-token': unsigned })));
+    const error = await gatewayRejection(jwt.authenticate(input({ 'x-api-token': unsigned })));
     expect(error).toMatchObject({ type: 'authentication', status: 401, code: 'invalid_token' });
-    await rejection(jwt.authenticate(input({ authorization: `Bearer ${unsigned}` })));
-    await rejection(jwt.verifyToken!(unsigned));
+    await gatewayRejection(jwt.authenticate(input({ authorization: `Bearer ${unsigned}` })));
+    await gatewayRejection(jwt.verifyToken!(unsigned));
   });
 
   it('rejects a token signed with another secret', async () => {
     const jwt = await scheme();
     const other = await scheme({ secret: 'a-completely-different-secret-of-length-32+' });
     const foreign = await issue(other, 'ab12345');
-    const error = await rejection(jwt.authenticate(input({ 'x-api-token': foreign })));
+    const error = await gatewayRejection(jwt.authenticate(input({ 'x-api-token': foreign })));
     expect(error).toMatchObject({ status: 401, code: 'invalid_token', message: 'Invalid token' });
   });
 
@@ -223,15 +203,15 @@ describe('auth-jwt tokens', () => {
     const jwt = await scheme();
     const [header, , signature] = (await issue(jwt, 'ab12345')).split('.');
     const altered = `${header}.${b64('{"sub":"admin","soeid":"admin"}')}.${signature}`;
-    await rejection(jwt.authenticate(input({ 'x-api-token': altered })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': altered })));
   });
 
   it('rejects a token whose sub and soeid disagree, even when correctly signed', async () => {
     const jwt = await scheme();
     const mixed = handSigned({ alg: 'HS256' }, { sub: 'ab12345', soeid: 'admin' });
-    await rejection(jwt.authenticate(input({ 'x-api-token': mixed })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': mixed })));
     const noSubject = handSigned({ alg: 'HS256' }, { project_id: 'p1' });
-    await rejection(jwt.authenticate(input({ 'x-api-token': noSubject })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': noSubject })));
   });
 
   it('rejects an HS512 token made with the same secret', async () => {
@@ -239,9 +219,9 @@ describe('auth-jwt tokens', () => {
     const hs512 = await new SignJWT({ sub: 'ab12345', soeid: 'ab12345' })
       .setProtectedHeader({ alg: 'HS512' })
       .sign(new TextEncoder().encode(secret));
-    await rejection(jwt.authenticate(input({ 'x-api-token': hs512 })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': hs512 })));
     const handMade = handSigned({ alg: 'HS512' }, { sub: 'ab12345' }, secret, 'sha512');
-    await rejection(jwt.authenticate(input({ 'x-api-token': handMade })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': handMade })));
   });
 
   it('rejects malformed strings with a 401, never a 500', async () => {
@@ -259,18 +239,18 @@ describe('auth-jwt tokens', () => {
       'ey.ey.ey',
     ];
     for (const value of malformed) {
-      const error = await rejection(jwt.authenticate(input({ 'x-api-token': value })));
+      const error = await gatewayRejection(jwt.authenticate(input({ 'x-api-token': value })));
       expect(error.status).toBe(401);
     }
   });
 
   it('never logs a token', async () => {
-    const host = recordingHost();
+    const host = recordingHost('jwt');
     const jwt = await scheme({}, host);
     const token = await issue(jwt, 'ab12345');
     const foreign = handSigned({ alg: 'HS256' }, { sub: 'ab12345' }, 'other-secret');
     await jwt.authenticate(input({ 'x-api-token': token }));
-    await rejection(jwt.authenticate(input({ 'x-api-token': foreign })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': foreign })));
     const logs = host.lines.join('\n');
     expect(logs).toContain('token rejected');
     expect(logs).not.toContain(token.split('.')[2]);
@@ -280,7 +260,7 @@ describe('auth-jwt tokens', () => {
 
 describe('auth-jwt default token', () => {
   it('authenticates token 1 as the development principal when allowed, and warns loudly', async () => {
-    const host = recordingHost();
+    const host = recordingHost('jwt');
     const jwt = await scheme({ allowDefaultToken: 'true', defaultPrincipal: 'local-dev' }, host);
     expect(host.lines.join('\n')).toMatch(/ALLOW_DEFAULT_TOKEN is ON/);
     expect(await jwt.authenticate(input({ 'x-api-token': '1' }))).toEqual({
@@ -297,10 +277,10 @@ describe('auth-jwt default token', () => {
   });
 
   it('refuses token 1 when not allowed, and does not warn', async () => {
-    const host = recordingHost();
+    const host = recordingHost('jwt');
     const jwt = await scheme({ allowDefaultToken: 'false' }, host);
     expect(host.lines.join('\n')).not.toMatch(/ALLOW_DEFAULT_TOKEN/);
-    const error = await rejection(jwt.authenticate(input({ 'x-api-token': '1' })));
+    const error = await gatewayRejection(jwt.authenticate(input({ 'x-api-token': '1' })));
     expect(error).toMatchObject({ type: 'authentication', status: 401 });
     // A Bearer `1` may be someone else's API key; this scheme does not claim it.
     expect(await jwt.authenticate(input({ authorization: 'Bearer 1' }))).toBeUndefined();
@@ -332,14 +312,14 @@ describe('auth-jwt expiry', () => {
     const token = await tokens.issue('ab12345');
     expect((await tokens.verify(token)).id).toBe('ab12345');
     now = start + 2 * day * 1000 + 1000;
-    const error = await rejection(tokens.verify(token));
+    const error = await gatewayRejection(tokens.verify(token));
     expect(error).toMatchObject({ type: 'authentication', status: 401, code: 'token_expired' });
   });
 
   it('rejects an expired token through authenticate, using the real clock', async () => {
     const jwt = await scheme({ expiresIn: '1h' });
     const old = handSigned({ alg: 'HS256' }, { sub: 'ab12345', soeid: 'ab12345', exp: 1_000_000 });
-    const error = await rejection(jwt.authenticate(input({ 'x-api-token': old })));
+    const error = await gatewayRejection(jwt.authenticate(input({ 'x-api-token': old })));
     expect(error.code).toBe('token_expired');
     const token = await issue(jwt, 'ab12345');
     expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp).toBeGreaterThan(
@@ -352,6 +332,6 @@ describe('auth-jwt expiry', () => {
     const token = await issue(jwt, 'ab12345');
     expect((await jwt.authenticate(input({ 'x-api-token': token })))?.id).toBe('ab12345');
     const noIssuer = await issue(await scheme(), 'ab12345');
-    await rejection(jwt.authenticate(input({ 'x-api-token': noIssuer })));
+    await gatewayRejection(jwt.authenticate(input({ 'x-api-token': noIssuer })));
   });
 });
