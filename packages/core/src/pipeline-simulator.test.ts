@@ -1,6 +1,6 @@
 import openaiPlugin from '@llm-gateway/backend-openai';
-import { type Backend, GatewayError, isDisabled, silentLogger } from '@llm-gateway/spec';
-import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import { type Backend, isDisabled, silentLogger } from '@llm-gateway/spec';
+import { gatewayRejection, type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestContext } from './__fixtures__/scripted-backend.js';
 import { MemoryCache } from './cache/memory-cache.js';
@@ -50,15 +50,6 @@ function pipeline(timeoutMs = 5_000, extra: Partial<PipelineOptions> = {}) {
 
 const messages = [{ role: 'user' as const, content: 'count to eight' }];
 
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-}
-
 describe('pipeline over backend-openai and the OpenAI simulator', () => {
   it('answers a chat with the upstream usage and sends a slash model id unchanged', async () => {
     const { pipeline: p } = pipeline();
@@ -98,14 +89,14 @@ describe('pipeline over backend-openai and the OpenAI simulator', () => {
   it('rejects a stream whose upstream fails before the first byte, with the upstream status mapped', async () => {
     sim.inject({ status: 503 });
     const { pipeline: p } = pipeline();
-    const error = await rejection(p.stream({ model: 'mini', messages }, requestContext()));
+    const error = await gatewayRejection(p.stream({ model: 'mini', messages }, requestContext()));
     expect(error).toMatchObject({ type: 'upstream_error', status: 502, upstreamStatus: 503 });
   });
 
   it('times out a hung upstream and closes its connection', async () => {
     sim.inject({ hang: true });
     const { pipeline: p, metrics } = pipeline(200);
-    const error = await rejection(p.chat({ model: 'mini', messages }, requestContext()));
+    const error = await gatewayRejection(p.chat({ model: 'mini', messages }, requestContext()));
     expect(error.type).toBe('upstream_timeout');
     await sim.waitFor((s) => s.aborted === 1);
     expect(await metrics.registry.metrics()).toContain('outcome="upstream_timeout"');
@@ -130,7 +121,7 @@ describe('pipeline over backend-openai and the OpenAI simulator', () => {
     const iterator = outcome.parts[Symbol.asyncIterator]();
     await iterator.next();
     client.abort();
-    const error = await rejection(
+    const error = await gatewayRejection(
       (async () => {
         for (;;) if ((await iterator.next()).done) return;
       })(),
@@ -177,7 +168,7 @@ describe('resilience stages over backend-openai and the OpenAI simulator', () =>
     const { pipeline: p } = pipeline(5_000, { retry });
     const outcome = await p.stream({ model: 'mini', messages }, requestContext());
     let text = '';
-    const error = await rejection(
+    const error = await gatewayRejection(
       (async () => {
         for await (const part of outcome.parts) if (part.type === 'text-delta') text += part.text;
       })(),
@@ -190,8 +181,8 @@ describe('resilience stages over backend-openai and the OpenAI simulator', () =>
   it('opens the breaker after the threshold and fails fast without an upstream call', async () => {
     sim.inject({ status: 502, times: 2 });
     const { pipeline: p } = pipeline(5_000, { breaker: { failureThreshold: 2, resetTimeoutMs: 60_000 } });
-    for (let i = 0; i < 2; i++) await rejection(p.chat({ model: 'mini', messages }, requestContext()));
-    const error = await rejection(p.chat({ model: 'mini', messages }, requestContext()));
+    for (let i = 0; i < 2; i++) await gatewayRejection(p.chat({ model: 'mini', messages }, requestContext()));
+    const error = await gatewayRejection(p.chat({ model: 'mini', messages }, requestContext()));
     expect(error.code).toBe('circuit_open');
     expect(sim.requests).toHaveLength(2);
     await p.close();

@@ -1,19 +1,11 @@
-import {
-  type Backend,
-  type ChatRequest,
-  type ChatStreamPart,
-  GatewayError,
-  type Principal,
-  type RequestContext,
-  silentLogger,
-  upstreamHttpError,
-} from '@llm-gateway/spec';
+import { type ChatRequest, type Principal, type RequestContext, upstreamHttpError } from '@llm-gateway/spec';
+import { collect, gatewayRejection } from '@llm-gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { requestContext, ScriptedBackend } from './__fixtures__/scripted-backend.js';
+import { pipelineOver } from './__fixtures__/scripted-pipeline.js';
 import { MemoryCache } from './cache/memory-cache.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
-import { createMetrics } from './metrics.js';
-import { createPipeline, type PipelineOptions, principalKey } from './pipeline.js';
+import { type PipelineOptions, principalKey } from './pipeline.js';
 import type { RoutingConfig } from './router.js';
 
 const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'Say hello' }] };
@@ -26,25 +18,7 @@ function setup(
   routing: RoutingConfig = { models: { m: backends[0]!.name } },
   extra: Partial<PipelineOptions> = {},
 ) {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const map = new Map<string, Backend>(backends.map((b) => [b.name, b]));
-  const pipeline = createPipeline({ backends: map, routing, log: silentLogger, metrics, ...extra });
-  return { pipeline, metrics, text: () => metrics.registry.metrics() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-}
-
-async function collect(parts: AsyncIterable<ChatStreamPart>): Promise<ChatStreamPart[]> {
-  const out: ChatStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
+  return pipelineOver(backends, routing, extra);
 }
 
 function contextFor(principal: Principal, signal?: AbortSignal): RequestContext {
@@ -68,13 +42,13 @@ describe('retries', () => {
   it('does not retry a client error, and counts retries on a final failure', async () => {
     const bad = new ScriptedBackend({ name: 'a', failWith: upstreamHttpError('a', 400, 'bad') });
     const { pipeline } = setup([bad], undefined, { retry: fastRetry });
-    expect((await rejection(pipeline.chat(request, requestContext()))).status).toBe(400);
+    expect((await gatewayRejection(pipeline.chat(request, requestContext()))).status).toBe(400);
     expect(bad.calls).toHaveLength(1);
 
     const broken = new ScriptedBackend({ name: 'a', failWith: down() });
     const context = requestContext();
     const { pipeline: p2 } = setup([broken], undefined, { retry: fastRetry });
-    expect((await rejection(p2.chat(request, context))).type).toBe('upstream_error');
+    expect((await gatewayRejection(p2.chat(request, context))).type).toBe('upstream_error');
     expect(broken.calls).toHaveLength(3);
     expect(context.annotations.retries).toBe(2);
   });
@@ -89,7 +63,7 @@ describe('retries', () => {
     const late = new ScriptedBackend({ name: 'a', failMidStream: { afterParts: 1, error: down() } });
     const { pipeline: p2 } = setup([late], undefined, { retry: fastRetry });
     const opened = await p2.stream(request, requestContext());
-    expect((await rejection(collect(opened.parts))).type).toBe('upstream_error');
+    expect((await gatewayRejection(collect(opened.parts))).type).toBe('upstream_error');
     expect(late.calls).toHaveLength(1);
   });
 
@@ -100,7 +74,7 @@ describe('retries', () => {
     const pending = pipeline.chat(request, requestContext(client.signal));
     await wait(20);
     client.abort();
-    expect((await rejection(pending)).type).toBe('cancelled');
+    expect((await gatewayRejection(pending)).type).toBe('cancelled');
     expect(a.calls).toHaveLength(1);
   });
 });
@@ -111,11 +85,11 @@ describe('circuit breaker', () => {
     const { pipeline, text } = setup([a], undefined, {
       breaker: { failureThreshold: 2, resetTimeoutMs: 80 },
     });
-    for (let i = 0; i < 2; i++) await rejection(pipeline.chat(request, requestContext()));
+    for (let i = 0; i < 2; i++) await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(pipeline.breakers()).toEqual({ a: { state: 'open', failure_count: 2, failure_threshold: 2 } });
     expect(await text()).toContain('gateway_circuit_breaker_state{backend="a"} 1');
 
-    const fast = await rejection(pipeline.chat(request, requestContext()));
+    const fast = await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(fast).toMatchObject({ status: 503, code: 'circuit_open' });
     expect(a.calls).toHaveLength(2);
 
@@ -133,7 +107,7 @@ describe('circuit breaker', () => {
       retry: fastRetry,
       breaker: { failureThreshold: 2, resetTimeoutMs: 10_000 },
     });
-    await rejection(pipeline.chat(request, requestContext()));
+    await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(a.calls).toHaveLength(3);
     expect(pipeline.breakers().a).toMatchObject({ state: 'closed', failure_count: 1 });
     await pipeline.close();
@@ -220,7 +194,7 @@ describe('fallback and load balancing', () => {
     const onlyB: Principal = { id: 'c1', kind: 'client', scheme: 'dsp', allowedProviders: ['b'] };
     expect((await pipeline.chat(request, contextFor(onlyB))).meta.backend).toBe('b');
     const none: Principal = { ...onlyB, allowedProviders: ['z'] };
-    const error = await rejection(pipeline.chat(request, contextFor(none)));
+    const error = await gatewayRejection(pipeline.chat(request, contextFor(none)));
     expect(error).toMatchObject({ type: 'permission', status: 403, code: 'provider_not_allowed' });
     expect(a.calls).toHaveLength(0);
   });
@@ -288,8 +262,8 @@ describe('response cache', () => {
       failMidStream: { afterParts: 1, error: down() },
     });
     const { pipeline } = setup([a], undefined, { cache: { store: new MemoryCache(), ttlSeconds: 60 } });
-    await rejection(collect((await pipeline.stream(request, requestContext())).parts));
-    await rejection(collect((await pipeline.stream(request, requestContext())).parts));
+    await gatewayRejection(collect((await pipeline.stream(request, requestContext())).parts));
+    await gatewayRejection(collect((await pipeline.stream(request, requestContext())).parts));
     expect(a.calls).toHaveLength(2);
 
     const b = new ScriptedBackend({ name: 'b', words: ['a', 'b', 'c'] });
@@ -313,7 +287,7 @@ describe('rate limits', () => {
       'X-RateLimit-Remaining': '1',
     });
     await pipeline.stream(request, requestContext());
-    const error = await rejection(pipeline.chat(request, requestContext()));
+    const error = await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
     expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
     expect(error.headers['X-RateLimit-Remaining']).toBe('0');
@@ -323,7 +297,7 @@ describe('rate limits', () => {
     // Another principal has its own bucket; its own limits override the default.
     const client: Principal = { id: 'c1', kind: 'client', scheme: 'dsp', limits: { requestsPerMinute: 1 } };
     await pipeline.chat(request, contextFor(client));
-    expect((await rejection(pipeline.chat(request, contextFor(client)))).status).toBe(429);
+    expect((await gatewayRejection(pipeline.chat(request, contextFor(client)))).status).toBe(429);
     expect(principalKey(client)).toBe('dsp:c1');
   });
 
@@ -333,7 +307,7 @@ describe('rate limits', () => {
     const { pipeline } = setup([a], undefined, { rateLimiter: limiter });
     await pipeline.chat(request, requestContext());
     await collect((await pipeline.stream(request, requestContext())).parts);
-    const error = await rejection(pipeline.chat(request, requestContext()));
+    const error = await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(error).toMatchObject({ status: 429, code: 'token_limit_exceeded' });
     expect(a.calls).toHaveLength(2);
   });
@@ -352,12 +326,12 @@ describe('concurrency limit', () => {
     expect(pipeline.concurrency!.inFlight()).toBe(1);
 
     // Waits in the queue, then gives up.
-    const error = await rejection(pipeline.chat(request, requestContext()));
+    const error = await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(error).toMatchObject({ status: 503, code: 'concurrency_limit' });
     expect(await text()).toContain('gateway_concurrency_rejections_total 1');
 
     client.abort();
-    await rejection(iterator.next());
+    await gatewayRejection(iterator.next());
     expect(pipeline.concurrency!.inFlight()).toBe(0);
   });
 
@@ -377,7 +351,7 @@ describe('streaming switch', () => {
     const a = new ScriptedBackend({ name: 'a' });
     const { pipeline } = setup([a], undefined, { streaming: false });
     expect(pipeline.streamingEnabled).toBe(false);
-    const error = await rejection(pipeline.stream(request, requestContext()));
+    const error = await gatewayRejection(pipeline.stream(request, requestContext()));
     expect(error).toMatchObject({ status: 400, code: 'streaming_disabled', param: 'stream' });
     expect(a.calls).toHaveLength(0);
     await expect(pipeline.chat(request, requestContext())).resolves.toBeDefined();

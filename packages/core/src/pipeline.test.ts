@@ -1,14 +1,9 @@
-import {
-  type Backend,
-  type ChatRequest,
-  GatewayError,
-  silentLogger,
-  upstreamHttpError,
-} from '@llm-gateway/spec';
+import { type ChatRequest, upstreamHttpError } from '@llm-gateway/spec';
+import { collect, gatewayRejection } from '@llm-gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { requestContext, ScriptedBackend } from './__fixtures__/scripted-backend.js';
-import { createMetrics } from './metrics.js';
-import { createPipeline, type PipelineOptions } from './pipeline.js';
+import { pipelineOver } from './__fixtures__/scripted-pipeline.js';
+import type { PipelineOptions } from './pipeline.js';
 import type { RoutingConfig } from './router.js';
 import { countTokens } from './usage.js';
 
@@ -20,27 +15,7 @@ function pipelineWith(
   routing: RoutingConfig = { models: { 'gpt-4o-mini': 'openai' } },
   extra: Partial<PipelineOptions> = {},
 ) {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const map = new Map<string, Backend>(backends.map((b) => [b.name, b]));
-  return {
-    metrics,
-    pipeline: createPipeline({ backends: map, routing, log: silentLogger, metrics, ...extra }),
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
+  return pipelineOver(backends, routing, extra);
 }
 
 describe('pipeline.chat', () => {
@@ -101,7 +76,7 @@ describe('pipeline.chat', () => {
     const backend = new ScriptedBackend({ name: 'openai', hang: true });
     const { pipeline, metrics } = pipelineWith([backend], undefined, { timeoutMs: 50 });
     const context = requestContext();
-    const error = await rejection(pipeline.chat(request, context));
+    const error = await gatewayRejection(pipeline.chat(request, context));
     expect(error.type).toBe('upstream_timeout');
     expect(error.status).toBe(504);
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
@@ -114,7 +89,7 @@ describe('pipeline.chat', () => {
   it('times out a backend that ignores its signal', async () => {
     const backend = new ScriptedBackend({ name: 'openai', hang: true, ignoreSignal: true });
     const { pipeline } = pipelineWith([backend], undefined, { timeoutMs: 30 });
-    expect((await rejection(pipeline.chat(request, requestContext()))).type).toBe('upstream_timeout');
+    expect((await gatewayRejection(pipeline.chat(request, requestContext()))).type).toBe('upstream_timeout');
   });
 
   it('reports a client that went away as cancelled and aborts the upstream', async () => {
@@ -124,7 +99,7 @@ describe('pipeline.chat', () => {
     const pending = pipeline.chat(request, requestContext(client.signal));
     await new Promise((resolve) => setImmediate(resolve));
     client.abort();
-    const error = await rejection(pending);
+    const error = await gatewayRejection(pending);
     expect(error.type).toBe('cancelled');
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
   });
@@ -136,7 +111,7 @@ describe('pipeline.chat', () => {
     });
     const { pipeline } = pipelineWith([backend]);
     const context = requestContext();
-    const error = await rejection(pipeline.chat(request, context));
+    const error = await gatewayRejection(pipeline.chat(request, context));
     expect(error.type).toBe('upstream_error');
     expect(error.upstreamStatus).toBe(503);
     expect(context.annotations).toMatchObject({ errorType: 'upstream_error', backend: 'openai' });
@@ -145,7 +120,7 @@ describe('pipeline.chat', () => {
   it('hides a non-gateway error behind an internal error', async () => {
     const backend = new ScriptedBackend({ name: 'openai', failWith: new Error('secret detail') });
     const { pipeline } = pipelineWith([backend]);
-    const error = await rejection(pipeline.chat(request, requestContext()));
+    const error = await gatewayRejection(pipeline.chat(request, requestContext()));
     expect(error.type).toBe('internal');
     expect(error.message).not.toContain('secret');
   });
@@ -153,7 +128,7 @@ describe('pipeline.chat', () => {
   it('annotates routing failures', async () => {
     const { pipeline } = pipelineWith([new ScriptedBackend({ name: 'openai' })]);
     const context = requestContext();
-    const error = await rejection(pipeline.chat({ ...request, model: 'unknown-model' }, context));
+    const error = await gatewayRejection(pipeline.chat({ ...request, model: 'unknown-model' }, context));
     expect(error.code).toBe('model_not_found');
     expect(context.annotations).toMatchObject({ requestedModel: 'unknown-model', errorType: 'not_found' });
   });
@@ -207,7 +182,7 @@ describe('pipeline.stream', () => {
     });
     const { pipeline } = pipelineWith([backend]);
     const context = requestContext();
-    const error = await rejection(pipeline.stream(request, context));
+    const error = await gatewayRejection(pipeline.stream(request, context));
     expect(error.status).toBe(429);
     expect(context.annotations.errorType).toBe('rate_limited');
   });
@@ -256,7 +231,7 @@ describe('pipeline.stream', () => {
     const context = requestContext();
     const outcome = await pipeline.stream(request, context);
     const seen: string[] = [];
-    const error = await rejection(
+    const error = await gatewayRejection(
       (async () => {
         for await (const part of outcome.parts) if (part.type === 'text-delta') seen.push(part.text);
       })(),
@@ -270,7 +245,7 @@ describe('pipeline.stream', () => {
     const backend = new ScriptedBackend({ name: 'openai', hangAfterParts: 1 });
     const { pipeline } = pipelineWith([backend], undefined, { timeoutMs: 50 });
     const outcome = await pipeline.stream(request, requestContext());
-    const error = await rejection(collect(outcome.parts));
+    const error = await gatewayRejection(collect(outcome.parts));
     expect(error.type).toBe('upstream_timeout');
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
   });
@@ -278,7 +253,9 @@ describe('pipeline.stream', () => {
   it('times out a stream whose first part never comes', async () => {
     const backend = new ScriptedBackend({ name: 'openai', hang: true });
     const { pipeline } = pipelineWith([backend], undefined, { timeoutMs: 50 });
-    expect((await rejection(pipeline.stream(request, requestContext()))).type).toBe('upstream_timeout');
+    expect((await gatewayRejection(pipeline.stream(request, requestContext()))).type).toBe(
+      'upstream_timeout',
+    );
   });
 
   it('aborts the upstream when the client disconnects mid-stream', async () => {
@@ -290,7 +267,7 @@ describe('pipeline.stream', () => {
     expect((await iterator.next()).value).toEqual({ type: 'text-delta', text: 'Hello' });
     const next = iterator.next();
     client.abort();
-    expect((await rejection(next)).type).toBe('cancelled');
+    expect((await gatewayRejection(next)).type).toBe('cancelled');
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { type Backend, GatewayError } from '@llm-gateway/spec';
+import type { Backend } from '@llm-gateway/spec';
+import { gatewayRejection } from '@llm-gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { ScriptedBackend } from './__fixtures__/scripted-backend.js';
 import { Router, type RoutingConfig } from './router.js';
@@ -10,15 +11,6 @@ function router(routing: RoutingConfig, disabled: Record<string, string> = {}) {
     ['openrouter', new ScriptedBackend({ name: 'openrouter', models: [] })],
   ]);
   return new Router({ backends, routing, disabledBackends: new Map(Object.entries(disabled)) });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(GatewayError);
-  return error as GatewayError;
 }
 
 describe('Router', () => {
@@ -104,7 +96,7 @@ describe('Router', () => {
   it('answers model_not_found for an unknown model, and for an unknown backend prefix', async () => {
     const r = router({ models: { 'gpt-4o-mini': 'openai' } });
     for (const name of ['nope', 'mistral/nope']) {
-      const error = await rejection(r.resolve(name));
+      const error = await gatewayRejection(r.resolve(name));
       expect(error.type).toBe('not_found');
       expect(error.status).toBe(404);
       expect(error.code).toBe('model_not_found');
@@ -117,7 +109,7 @@ describe('Router', () => {
     const r = router({ defaultModel: 'gpt-4o-mini', models: { 'gpt-4o-mini': 'openai' } });
     expect((await r.resolve('')).requestedModel).toBe('gpt-4o-mini');
     expect((await r.resolve(undefined)).targets[0]).toEqual({ backend: 'openai', model: 'gpt-4o-mini' });
-    const error = await rejection(router({ models: {} }).resolve(''));
+    const error = await gatewayRejection(router({ models: {} }).resolve(''));
     expect(error.type).toBe('invalid_request');
     expect(error.param).toBe('model');
   });
@@ -128,7 +120,7 @@ describe('Router', () => {
       { ollama: 'no base URL' },
     );
     for (const name of ['m', 'n', 'ollama/llama3']) {
-      const error = await rejection(r.resolve(name));
+      const error = await gatewayRejection(r.resolve(name));
       expect(error.type).toBe('unavailable');
       expect(error.status).toBe(503);
       expect(error.code).toBe('backend_unavailable');

@@ -1,21 +1,13 @@
 import type { Logger } from '@llm-gateway/spec';
 import { startRedis } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cachedEntry } from '../__fixtures__/cached-entry.js';
 import { RedisCache } from './redis-cache.js';
 import { createRedisConnection } from './redis-client.js';
-import type { CachedResponse } from './response-cache.js';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const entry = (text: string): CachedResponse => ({
-  text,
-  finishReason: 'stop',
-  usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
-  model: 'm',
-  backend: 'b',
-  createdAt: 1,
-});
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -52,13 +44,13 @@ describe('RedisCache', () => {
     const a = await open();
     const b = await open();
     expect(await b.get('shared')).toBeUndefined();
-    await a.set('shared', entry('from a'), 60);
-    expect(await b.get('shared')).toEqual(entry('from a'));
+    await a.set('shared', cachedEntry('from a'), 60);
+    expect(await b.get('shared')).toEqual(cachedEntry('from a'));
   });
 
   it('expires entries after their TTL', async () => {
     const cache = await open();
-    await cache.set('short', entry('soon gone'), 1);
+    await cache.set('short', cachedEntry('soon gone'), 1);
     expect(await cache.get('short')).toBeDefined();
     await wait(1200);
     expect(await cache.get('short')).toBeUndefined();
@@ -90,22 +82,22 @@ describe('RedisCache', () => {
     const cache = new RedisCache({ url: own.url, log });
     caches.push(cache);
     await until(() => cache.connected());
-    await cache.set('k', entry('before'), 60);
-    expect(await cache.get('k')).toEqual(entry('before'));
+    await cache.set('k', cachedEntry('before'), 60);
+    expect(await cache.get('k')).toEqual(cachedEntry('before'));
 
     await own.kill();
     await until(() => !cache.connected());
     for (let i = 0; i < 5; i++) {
       await expect(cache.get('k')).resolves.toBeUndefined();
-      await expect(cache.set('k', entry('during'), 60)).resolves.toBeUndefined();
+      await expect(cache.set('k', cachedEntry('during'), 60)).resolves.toBeUndefined();
     }
     expect(log.warn).toHaveBeenCalledTimes(1);
 
     // Back after a restart (empty): writes and reads work again, and the recovery is logged.
     await own.restart();
     await until(() => cache.connected(), 10_000);
-    await cache.set('k', entry('after'), 60);
-    expect(await cache.get('k')).toEqual(entry('after'));
+    await cache.set('k', cachedEntry('after'), 60);
+    expect(await cache.get('k')).toEqual(cachedEntry('after'));
     expect(log.info).toHaveBeenCalledWith('Redis response cache available again');
     await cache.close();
     await own.stop();

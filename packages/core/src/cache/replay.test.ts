@@ -1,4 +1,4 @@
-import type { ChatStreamPart } from '@llm-gateway/spec';
+import { collect } from '@llm-gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { replayAsStream, splitForReplay } from './replay.js';
 import { type CachedResponse, isCacheable, parseCachedResponse, toCachedResponse } from './response-cache.js';
@@ -11,12 +11,6 @@ const cached: CachedResponse = {
   backend: 'deepseek',
   createdAt: 1_705_920_000_000,
 };
-
-async function collect(parts: AsyncIterable<ChatStreamPart>): Promise<ChatStreamPart[]> {
-  const out: ChatStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
-}
 
 describe('replayAsStream', () => {
   it('yields the text in a few deltas, then a finish part with the usage', async () => {

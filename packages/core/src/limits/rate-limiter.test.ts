@@ -1,15 +1,6 @@
-import { GatewayError } from '@llm-gateway/spec';
+import { gatewayRejection } from '@llm-gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { burstWindow, createRateLimiter } from './rate-limiter.js';
-
-async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof GatewayError)) throw new Error(`expected a GatewayError, got ${String(error)}`);
-  return error;
-}
 
 describe('rate limiter (memory)', () => {
   it('allows requestsPerMinute per principal, then answers 429 with Retry-After and X-RateLimit-*', async () => {
@@ -23,7 +14,7 @@ describe('rate limiter (memory)', () => {
     }
     expect(remaining).toEqual(['2', '1', '0']);
 
-    const error = await rejection(limiter.consumeRequest('alice'));
+    const error = await gatewayRejection(limiter.consumeRequest('alice'));
     expect(error).toMatchObject({ type: 'rate_limited', status: 429, code: 'rate_limit_exceeded' });
     const retryAfter = Number(error.headers['Retry-After']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -52,7 +43,7 @@ describe('rate limiter (memory)', () => {
     await limiter.consumeRequest('k');
     const second = await limiter.consumeRequest('k');
     expect(second.remaining).toBe(0);
-    const error = await rejection(limiter.consumeRequest('k'));
+    const error = await gatewayRejection(limiter.consumeRequest('k'));
     expect(Number(error.headers['Retry-After'])).toBeLessThanOrEqual(2);
     expect(await limiter.snapshot('k')).toEqual({ rate: 60, tokens_available: 58 });
   });
@@ -65,7 +56,7 @@ describe('rate limiter (memory)', () => {
     await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ remaining: 40 });
     // The call that crosses the budget is already done; the next one is refused.
     await limiter.consumeTokens('alice', 60);
-    const error = await rejection(limiter.checkTokens('alice'));
+    const error = await gatewayRejection(limiter.checkTokens('alice'));
     expect(error).toMatchObject({ status: 429, code: 'token_limit_exceeded' });
     expect(Number(error.headers['Retry-After'])).toBeGreaterThan(86_000);
     expect(error.headers['X-RateLimit-Limit-Tokens']).toBe('100');
