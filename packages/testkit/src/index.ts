@@ -52,7 +52,10 @@ export type {
 export {
   buildSurfaceApp,
   createTestSurfaceHost,
+  mountSurface,
+  postJson,
   type SurfaceApp,
   type TestSurfaceHost,
+  type TestSurfaceHostOptions,
 } from './surface-host.js';
 export { mongoPing, redisPing } from './tcp-probe.js';

@@ -7,15 +7,17 @@ import {
   type AuthScheme,
   anonymousPrincipal,
   GatewayError,
+  isDisabled,
   type Pipeline,
   type Principal,
   type RequestContext,
   type Surface,
   type SurfaceHost,
+  type SurfacePlugin,
   silentLogger,
   type TelemetryRecord,
 } from '@llm-gateway/spec';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type LightMyRequestResponse } from 'fastify';
 
 export interface TestSurfaceHost {
   host: SurfaceHost;
@@ -26,11 +28,13 @@ export interface TestSurfaceHost {
   contextOf(request: FastifyRequest): RequestContext | undefined;
 }
 
-export function createTestSurfaceHost(options: {
+export interface TestSurfaceHostOptions {
   pipeline: Pipeline;
   authSchemes: AuthScheme[];
   instanceName: string;
-}): TestSurfaceHost {
+}
+
+export function createTestSurfaceHost(options: TestSurfaceHostOptions): TestSurfaceHost {
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   const emitted: TelemetryRecord[] = [];
   const finished: Array<{ context: RequestContext; status: number }> = [];
@@ -93,4 +97,31 @@ export async function buildSurfaceApp(
   await app.register(async (scope) => surface.register(scope));
   await app.ready();
   return app;
+}
+
+/** A surface plugin created from a raw config (parsed by its schema) on a test host, mounted on its own app. */
+export async function mountSurface<Config>(
+  plugin: SurfacePlugin<Config>,
+  config: unknown,
+  options: TestSurfaceHostOptions & { bodyLimit?: number },
+): Promise<{ app: SurfaceApp; test: TestSurfaceHost }> {
+  const test = createTestSurfaceHost(options);
+  const surface = await plugin.create(plugin.configSchema.parse(config), test.host);
+  if (isDisabled(surface)) throw new Error(`${plugin.name} is disabled: ${surface.reason}`);
+  return { app: await buildSurfaceApp(surface, test, options.bodyLimit), test };
+}
+
+/** POSTs a JSON body through `app.inject`; a string payload is sent as it is (malformed JSON, arrays). */
+export function postJson(
+  app: FastifyInstance,
+  url: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
 }

@@ -7,12 +7,11 @@ import {
   GatewayError,
   isDisabled,
   type Pipeline,
-  type Surface,
   silentLogger,
 } from '@llm-gateway/spec';
 import {
-  buildSurfaceApp,
-  createTestSurfaceHost,
+  mountSurface,
+  postJson,
   type Simulator,
   type SurfaceApp,
   startOpenAISimulator,
@@ -54,14 +53,12 @@ async function setup(
   } = {},
 ): Promise<Setup> {
   const schemes = options.schemes ?? [await jwtScheme(options.allowDefaultToken ?? true)];
-  const test = createTestSurfaceHost({
+  return mountSurface(plugin, config, {
     pipeline: options.pipeline ?? pipeline,
     authSchemes: schemes,
     instanceName: 'dgen-ping',
+    bodyLimit: options.bodyLimit,
   });
-  const surface = (await plugin.create(plugin.configSchema.parse(config), test.host)) as Surface;
-  const app = await buildSurfaceApp(surface, test, options.bodyLimit);
-  return { app, test };
 }
 
 async function tokenFor(app: FastifyInstance, soeid: string, projectId?: string): Promise<string> {
@@ -81,12 +78,7 @@ function completion(
   payload: unknown,
   url = '/api/llm/completion',
 ) {
-  return app.inject({
-    method: 'POST',
-    url,
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { 'x-api-token': token }) },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+  return postJson(app, url, payload, token === undefined ? {} : { 'x-api-token': token });
 }
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

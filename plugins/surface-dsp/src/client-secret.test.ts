@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import clientSecretPlugin, { hashSecret } from '@llm-gateway/auth-client-secret';
-import { isDisabled, type Pipeline, type Surface, silentLogger } from '@llm-gateway/spec';
-import { buildSurfaceApp, createTestSurfaceHost } from '@llm-gateway/testkit';
+import { isDisabled, type Pipeline, silentLogger } from '@llm-gateway/spec';
+import { mountSurface } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import plugin from './index.js';
 
@@ -43,10 +43,14 @@ describe('client secrets on /api/v1/generate', () => {
       },
     );
     if (isDisabled(scheme)) throw new Error(scheme.reason);
-    const test = createTestSurfaceHost({ pipeline: neverCalled, authSchemes: [scheme], instanceName: 'dsp' });
-    const app = await buildSurfaceApp(
-      (await plugin.create(plugin.configSchema.parse({}), test.host)) as Surface,
-      test,
+    const { app } = await mountSurface(
+      plugin,
+      {},
+      {
+        pipeline: neverCalled,
+        authSchemes: [scheme],
+        instanceName: 'dsp',
+      },
     );
     const spy = vi.mocked(crypto.timingSafeEqual);
     for (const secret of ['passwore', 'p', 'password'.repeat(64)]) {

@@ -11,12 +11,11 @@ import {
   GatewayError,
   isDisabled,
   type Pipeline,
-  type Surface,
   silentLogger,
 } from '@llm-gateway/spec';
 import {
-  buildSurfaceApp,
-  createTestSurfaceHost,
+  mountSurface,
+  postJson,
   type Simulator,
   type SurfaceApp,
   startOpenAISimulator,
@@ -68,22 +67,16 @@ async function setup(
   config: DspConfigInput = {},
   options: { pipeline?: Pipeline; bodyLimit?: number } = {},
 ): Promise<{ app: SurfaceApp; test: TestSurfaceHost }> {
-  const test = createTestSurfaceHost({
+  return mountSurface(plugin, config, {
     pipeline: options.pipeline ?? pipeline,
     authSchemes: [await clientScheme()],
     instanceName: 'dsp',
+    bodyLimit: options.bodyLimit,
   });
-  const surface = (await plugin.create(plugin.configSchema.parse(config), test.host)) as Surface;
-  return { app: await buildSurfaceApp(surface, test, options.bodyLimit), test };
 }
 
 function generate(app: FastifyInstance, headers: Record<string, string>, payload: unknown) {
-  return app.inject({
-    method: 'POST',
-    url: '/api/v1/generate',
-    headers: { 'content-type': 'application/json', ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+  return postJson(app, '/api/v1/generate', payload, headers);
 }
 
 beforeAll(async () => {
@@ -403,9 +396,7 @@ describe('GET /api/v1/clients/reload', () => {
         throw new Error('EACCES /etc/secret/clients');
       },
     };
-    const test = createTestSurfaceHost({ pipeline, authSchemes: [broken], instanceName: 'dsp' });
-    const surface = (await plugin.create(plugin.configSchema.parse({}), test.host)) as Surface;
-    const app = await buildSurfaceApp(surface, test);
+    const { app } = await mountSurface(plugin, {}, { pipeline, authSchemes: [broken], instanceName: 'dsp' });
     const response = await app.inject({ method: 'GET', url: '/api/v1/clients/reload' });
     expect(response.statusCode).toBe(500);
     expect(response.json()).toEqual({ detail: 'Failed to reload client configurations' });
