@@ -7,7 +7,7 @@ import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProfile, type Gateway, startGateway } from './helpers/gateway.js';
-import { expectOpenAIError, postJson, requestsFor } from './helpers/http.js';
+import { detailOf, dgenPingToken, expectOpenAIError, postJson, requestsFor } from './helpers/http.js';
 
 const TOKEN_SECRET = 'e2e-all-surfaces-token-secret-0123456789';
 const API_KEY = 'e2e-all-surfaces-api-key-7f3a9c';
@@ -37,24 +37,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-/** A FastAPI error body (dgen-ping and DSP): exactly `{"detail": ...}`. */
-async function detailOf(response: Response, status: number): Promise<unknown> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(body), text).toEqual(['detail']);
-  return body.detail;
-}
-
-async function dgenToken(soeid: string): Promise<string> {
-  const response = await postJson(
-    `${gateway.url}/generate-token`,
-    { soeid },
-    { 'X-Token-Secret': TOKEN_SECRET },
-  );
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const dgenToken = (soeid: string) => dgenPingToken(gateway.url, TOKEN_SECRET, soeid);
 
 function openai(apiKey: string): OpenAI {
   return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });

@@ -6,7 +6,7 @@
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkProfile, type Gateway, startGateway } from './helpers/gateway.js';
-import { postJson, requestsFor } from './helpers/http.js';
+import { dgenPingToken, postJson, requestsFor } from './helpers/http.js';
 
 const TOKEN_SECRET = 'dgen_secret_key';
 const SHARED_KEY = 'downstream-shared-key';
@@ -49,15 +49,7 @@ afterAll(async () => {
   await Promise.all([gpt4?.close(), gemini?.close()]);
 });
 
-async function tokenFor(soeid: string): Promise<string> {
-  const response = await postJson(
-    `${gateway.url}/generate-token`,
-    { soeid },
-    { 'X-Token-Secret': TOKEN_SECRET },
-  );
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (soeid: string) => dgenPingToken(gateway.url, TOKEN_SECRET, soeid);
 
 async function complete(prompt: string, model?: string): Promise<Response> {
   const body = { soeid: 'ab1234', project_name: 'downstream', prompt, ...(model ? { model } : {}) };

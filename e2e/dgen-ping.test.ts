@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, runGatewayCli, startGateway } from './helpers/gateway.js';
-import { postJson, requestsFor } from './helpers/http.js';
+import { detailOf, dgenPingToken, postJson, requestsFor } from './helpers/http.js';
 
 /** The seed README's example secret; the JWT signing secret is the same TOKEN_SECRET. */
 const TOKEN_SECRET = 'dgen_secret_key';
@@ -57,26 +57,11 @@ function generateToken(target: Gateway, body: unknown, secret: string | null = T
   return postJson(`${target.url}/generate-token`, body, secret === null ? {} : { 'X-Token-Secret': secret });
 }
 
-async function tokenFor(soeid: string, target = gateway): Promise<string> {
-  const response = await generateToken(target, { soeid });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { token: string }).token;
-}
+const tokenFor = (soeid: string, target = gateway) => dgenPingToken(target.url, TOKEN_SECRET, soeid);
 
 /** `curl -X POST .../api/llm/completion -H "X-API-Token: YOUR_TOKEN" -H "Content-Type: application/json" -d '{...}'` */
 function completion(target: Gateway, token: string | undefined, body: unknown, path = '/api/llm/completion') {
   return postJson(`${target.url}${path}`, body, token === undefined ? {} : { 'X-API-Token': token });
-}
-
-/** A FastAPI error: exactly `{"detail": ...}` with the status, JSON, no stack trace. */
-async function detailOf(response: Response, status: number): Promise<unknown> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get('content-type') ?? '').toMatch(/^application\/json/);
-  expect(text).not.toMatch(/\n\s+at |node:internal|\.js:\d+:\d+/);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(body), text).toEqual(['detail']);
-  return body.detail;
 }
 
 const b64url = (value: unknown) =>

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, repoRoot, runGatewayCli, startGateway } from './helpers/gateway.js';
-import { postJson, requestsFor } from './helpers/http.js';
+import { detailOf, postJson, requestsFor } from './helpers/http.js';
 
 const keys = { openai: 'sk-e2e-dsp-openai-0123456789', groq: 'gsk_e2e_dsp_groq_0123456789' };
 
@@ -98,17 +98,6 @@ function generate(target: Gateway, headers: Record<string, string>, body: unknow
 /** `GET /api/v1/clients/reload`. */
 function reload(target: Gateway, headers: Record<string, string>) {
   return fetch(`${target.url}/api/v1/clients/reload`, { headers });
-}
-
-/** A FastAPI error: exactly `{"detail": ...}` with the status, JSON, no stack trace. */
-async function detailOf(response: Response, status: number): Promise<unknown> {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get('content-type') ?? '').toMatch(/^application\/json/);
-  expect(text).not.toMatch(/\n\s+at |node:internal|\.js:\d+:\d+/);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(body), text).toEqual(['detail']);
-  return body.detail;
 }
 
 describe('POST /api/v1/generate (the seed README)', () => {

@@ -1,4 +1,4 @@
-/** Small HTTP helpers for black-box assertions: OpenAI error bodies, SSE parsing, polling. */
+/** Small HTTP helpers for black-box assertions: OpenAI and FastAPI error bodies, SSE parsing, polling, tokens. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedRequest, Simulator } from '@llm-gateway/testkit';
 import { expect } from 'vitest';
@@ -31,6 +31,17 @@ export async function expectOpenAIError(response: Response, status?: number): Pr
   // No stack trace ever reaches a client.
   expect(text).not.toMatch(/\n\s+at |node:internal|\.js:\d+:\d+/);
   return parsed;
+}
+
+/** A FastAPI error body (dgen-ping and DSP): JSON, exactly `{"detail": ...}`, no stack trace; returns the detail. */
+export async function detailOf(response: Response, status: number): Promise<unknown> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get('content-type') ?? '').toMatch(/^application\/json/);
+  expect(text).not.toMatch(/\n\s+at |node:internal|\.js:\d+:\d+/);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  expect(Object.keys(body), text).toEqual(['detail']);
+  return body.detail;
 }
 
 /** `data:` payloads of a text/event-stream body, in order. */
@@ -83,4 +94,11 @@ export async function postJson(
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** A dgen-ping token from `POST /generate-token` with the `X-Token-Secret` header. */
+export async function dgenPingToken(baseUrl: string, tokenSecret: string, soeid: string): Promise<string> {
+  const response = await postJson(`${baseUrl}/generate-token`, { soeid }, { 'X-Token-Secret': tokenSecret });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
 }
