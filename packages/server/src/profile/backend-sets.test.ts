@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profiles spell ${VAR} literally
 import { describe, expect, it } from 'vitest';
+import { profileErrorOf } from '../__fixtures__/profile-error-of.js';
 import { expandBackendSets } from './backend-sets.js';
 import { parseProfile } from './load-profile.js';
-import { ProfileError } from './profile-error.js';
 
 /** dgen-ping's shape: the services come from one JSON env variable, every one speaks the OpenAI API. */
 const profile = (extra = '') => `
@@ -18,16 +18,6 @@ backendSets:
 routing:
   defaultModel: \${DEFAULT_MODEL:-gpt-4}
 ${extra}`;
-
-function errorOf(run: () => unknown): ProfileError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProfileError);
-    return error as ProfileError;
-  }
-  throw new Error('expected a ProfileError');
-}
 
 const services = (value: unknown) => ({ DOWNSTREAM_SERVICES: JSON.stringify(value) });
 
@@ -126,7 +116,7 @@ backendSets:
   });
 
   it('names the key for malformed JSON, without echoing the value', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(profile(), {
         source: 'p.yaml',
         env: { DOWNSTREAM_SERVICES: '{"gpt-4": "http://x", secret-ish' },
@@ -138,7 +128,9 @@ backendSets:
     expect(error.message).toMatch(/^profile p\.yaml: backendSets\.downstream\.services: invalid JSON: /);
     expect(error.message).not.toContain('secret-ish');
 
-    const bare = errorOf(() => parseProfile(profile(), { env: { DOWNSTREAM_SERVICES: 'not json at all' } }));
+    const bare = profileErrorOf(() =>
+      parseProfile(profile(), { env: { DOWNSTREAM_SERVICES: 'not json at all' } }),
+    );
     expect(bare.message).toMatch(/invalid JSON: /);
     expect(bare.message).not.toContain('not json at all');
   });
@@ -154,7 +146,7 @@ backendSets:
       [{ 'bad name': 'http://a' }, 'backendSets.downstream.services.bad name', /letters, digits/],
     ];
     for (const [value, path, message] of cases) {
-      const error = errorOf(() => parseProfile(profile(), { env: services(value) }));
+      const error = profileErrorOf(() => parseProfile(profile(), { env: services(value) }));
       expect(
         error.issues.map((issue) => issue.path),
         JSON.stringify(value),
@@ -164,7 +156,7 @@ backendSets:
   });
 
   it('refuses a service name that clashes with an explicit backend or another set', () => {
-    const clash = errorOf(() => parseProfile(profile(), { env: services({ openai: 'http://a/v1' }) }));
+    const clash = profileErrorOf(() => parseProfile(profile(), { env: services({ openai: 'http://a/v1' }) }));
     expect(clash.issues).toEqual([
       {
         path: 'backendSets.downstream.services.openai',
@@ -177,7 +169,7 @@ backendSets:
   first: { plugin: backend-openai, services: '{"x": "http://a/v1"}' }
   second: { plugin: backend-openai, services: '{"x": "http://b/v1"}' }
 `;
-    expect(errorOf(() => parseProfile(twoSets, { env: {} })).issues).toEqual([
+    expect(profileErrorOf(() => parseProfile(twoSets, { env: {} })).issues).toEqual([
       {
         path: 'backendSets.second.services.x',
         message: 'also a service of backendSets.first; service names must be unique',
@@ -186,7 +178,9 @@ backendSets:
   });
 
   it('requires a plugin and refuses unknown keys of a set', () => {
-    const error = errorOf(() => parseProfile('backendSets:\n  s: { services: "{}", url: x }\n', { env: {} }));
+    const error = profileErrorOf(() =>
+      parseProfile('backendSets:\n  s: { services: "{}", url: x }\n', { env: {} }),
+    );
     expect(error.issues.map((issue) => issue.path).sort()).toEqual([
       'backendSets.s.plugin',
       'backendSets.s.url',

@@ -1,19 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profiles spell ${VAR} literally
 import { describe, expect, it } from 'vitest';
+import { profileErrorOf } from '../__fixtures__/profile-error-of.js';
 import { parseProfile } from './load-profile.js';
-import { ProfileError } from './profile-error.js';
 import { callTimeoutMs } from './resilience-section.js';
 import { resolveStore } from './store-field.js';
-
-function errorOf(run: () => unknown): ProfileError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProfileError);
-    return error as ProfileError;
-  }
-  throw new Error('expected a ProfileError');
-}
 
 describe('resilience, cache and limit sections', () => {
   it('defaults: 60 s timeout, 3 attempts, breaker at 5 for 60 s, cache off, no limits, streaming on', () => {
@@ -91,19 +81,19 @@ streaming:
   });
 
   it('names the key of a wrong value', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile('resilience:\n  retries:\n    attempts: 0\nconcurrency:\n  maxConcurrent: lots\n', {
         env: {},
       }),
     );
     expect(error.message).toContain('resilience.retries.attempts');
     expect(error.message).toContain('concurrency.maxConcurrent');
-    const typo = errorOf(() => parseProfile('cache:\n  ttl: 5\n', { env: {} }));
+    const typo = profileErrorOf(() => parseProfile('cache:\n  ttl: 5\n', { env: {} }));
     expect(typo.message).toContain('cache.ttl');
   });
 
   it('refuses a redis store without redis.url', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile('cache:\n  enabled: true\n  store: redis\nrateLimit:\n  store: redis\n', { env: {} }),
     );
     expect(error.message).toContain('cache.store: The redis store needs redis.url');
@@ -138,7 +128,7 @@ routing:
   });
 
   it('names an unknown backend inside a plan', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(
         `
 backends:

@@ -3,8 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { profileErrorOf } from '../__fixtures__/profile-error-of.js';
 import { loadProfile, parseProfile, resolveProfilePath } from './load-profile.js';
-import { ProfileError } from './profile-error.js';
 
 // Block style: inside a flow mapping `{ ... }` YAML reads `${` as a nested mapping, so quote it there.
 const example = `
@@ -31,16 +31,6 @@ resilience: { timeoutMs: 60000 }
 metrics: { enabled: true, defaultFormat: prometheus }
 docs: { enabled: true }
 `;
-
-function errorOf(run: () => unknown): ProfileError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProfileError);
-    return error as ProfileError;
-  }
-  throw new Error('expected a ProfileError');
-}
 
 describe('parseProfile', () => {
   it('reads the documented format with its defaults', () => {
@@ -114,7 +104,7 @@ describe('parseProfile', () => {
   });
 
   it('names the variable and the key when a required variable is unset', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(
         'backends: { openai: { plugin: backend-openai, config: { apiKey: "${OPENAI_API_KEY}" } } }',
         {
@@ -128,12 +118,14 @@ describe('parseProfile', () => {
   });
 
   it('names the key path and the problem for an invalid value', () => {
-    const error = errorOf(() => parseProfile('server: { port: abc }', { source: 'configs/x.yaml', env: {} }));
+    const error = profileErrorOf(() =>
+      parseProfile('server: { port: abc }', { source: 'configs/x.yaml', env: {} }),
+    );
     expect(error.message).toBe('profile configs/x.yaml: server.port: Expected number, received "abc"');
   });
 
   it('reports unknown keys, bad enums and missing fields, one line each', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(
         `
 server: { prot: 1 }
@@ -151,7 +143,7 @@ backends: { openai: { config: {} } }
   });
 
   it('does not echo secret values in errors', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(
         'surfaces: { s: { plugin: x, auth: [k] } }\nauth: { k: { plugin: y, apiKey: sk-secret-1 } }',
         {
@@ -164,7 +156,7 @@ backends: { openai: { config: {} } }
   });
 
   it('checks that routes name configured backends and surfaces name configured auth schemes', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile(
         `
 backends: { openai: { plugin: backend-openai } }
@@ -196,14 +188,14 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
   });
 
   it('hints at quoting when an unquoted ${VAR} sits inside a flow mapping', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile('server: { port: ${PORT:-8080} }', { source: 'p.yaml', env: {} }),
     );
     expect(error.message).toContain('quote "${VAR}"');
   });
 
   it('reports YAML syntax errors with a position', () => {
-    const error = errorOf(() =>
+    const error = profileErrorOf(() =>
       parseProfile('server: { port: 1\nlogging: [', { source: 'bad.yaml', env: {} }),
     );
     expect(error.message).toMatch(/^profile bad\.yaml: line \d+, column \d+: /);
