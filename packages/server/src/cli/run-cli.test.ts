@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pluginDir } from '../__fixtures__/plugin-packages.js';
-import type { CliIo } from './io.js';
+import { captureIo } from './__fixtures__/capture-io.js';
 import { runCli } from './run-cli.js';
 
 let cwd: string;
@@ -28,18 +28,7 @@ routing: { defaultModel: echo-1, models: { e: echo } }
   await writeFile(path.join(cwd, 'bad.yaml'), 'server: { port: abc }\n');
 });
 
-function io(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env,
-    cwd,
-    handleSignals: false,
-  };
-  return { io: value, out, err };
-}
+const io = (env: NodeJS.ProcessEnv = {}) => captureIo(env, cwd);
 
 describe('gateway check', () => {
   it('prints OK and a summary for a valid profile', async () => {
