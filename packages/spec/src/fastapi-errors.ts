@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { anonymousPrincipal, type Principal } from './auth.js';
 import { GatewayError, type GatewayErrorType, isGatewayError } from './errors.js';
 import type { RequestContext } from './pipeline.js';
+import { blankSetting, flagSetting } from './settings.js';
 import type { SurfaceHost } from './surface.js';
 
 /** One entry of FastAPI's 422 `detail` list (pydantic v2's error, without its `url`). */
@@ -340,26 +341,12 @@ export function laxNumber(value: unknown): unknown {
  * The seeds' settings came from `.env` (pydantic-settings); in a profile they arrive as `${VAR:-}` text.
  * These read that text the way the seeds did: blank means unset, numbers and flags from their words.
  */
-export function blankSetting(value: unknown): unknown {
-  return value === '' || value === null ? undefined : value;
-}
+export { blankSetting, flagSetting };
 
 export function numberSetting(value: unknown): unknown {
   if (typeof value === 'string' && value.trim() === '') return undefined;
   // Not a number: left as is so the profile error shows what was given.
   return laxNumber(blankSetting(value));
-}
-
-const truthy = new Set(['true', '1', 'yes', 'on']);
-const falsy = new Set(['false', '0', 'no', 'off']);
-
-export function flagSetting(value: unknown): unknown {
-  const given = blankSetting(value);
-  if (typeof given !== 'string') return given;
-  const word = given.trim().toLowerCase();
-  if (truthy.has(word)) return true;
-  if (falsy.has(word)) return false;
-  return given;
 }
 
 /** The telemetry `error_type` of an error a FastAPI-style surface answered with `status`. */

@@ -8,5 +8,6 @@ export * from './logger.js';
 export * from './pipeline.js';
 export * from './plugin.js';
 export * from './queue.js';
+export * from './settings.js';
 export * from './surface.js';
 export * from './telemetry.js';

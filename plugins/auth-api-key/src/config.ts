@@ -1,6 +1,4 @@
-import { z } from '@llm-gateway/spec';
-
-const blankAsUndefined = (value: unknown) => (value === '' || value === null ? undefined : value);
+import { blankSetting, z } from '@llm-gateway/spec';
 
 const count = () => z.coerce.number().positive();
 
@@ -11,7 +9,7 @@ export const limitsSchema = z.strictObject({
 });
 
 export const keyObjectSchema = z.strictObject({
-  id: z.preprocess(blankAsUndefined, z.string().optional()),
+  id: z.preprocess(blankSetting, z.string().optional()),
   key: z.string(),
   limits: limitsSchema.optional(),
 });
@@ -31,10 +29,10 @@ export const configSchema = z.strictObject({
     z.union([z.string(), z.array(z.union([z.string(), keyObjectSchema]))]),
   ),
   /** A file with one `id:key` or `key` per line; `#` comments. */
-  file: z.preprocess(blankAsUndefined, z.string().optional()),
+  file: z.preprocess(blankSetting, z.string().optional()),
   /** Headers tried in order; `authorization` means `Bearer <key>`. */
   headers: z.preprocess(
-    (value) => blankAsUndefined(commaList(value)),
+    (value) => blankSetting(commaList(value)),
     z
       .array(z.string().min(1))
       .min(1)

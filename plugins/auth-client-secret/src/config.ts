@@ -1,10 +1,8 @@
-import { z } from '@llm-gateway/spec';
-
-const blankAsUndefined = (value: unknown) => (value === '' || value === null ? undefined : value);
+import { blankSetting, z } from '@llm-gateway/spec';
 
 const headerName = (fallback: string) =>
   z.preprocess(
-    blankAsUndefined,
+    blankSetting,
     z
       .string()
       .min(1)
@@ -18,8 +16,8 @@ export const configSchema = z.strictObject({
   idHeader: headerName('client_id'),
   secretHeader: headerName('client_secret'),
   /** How long a successful verification is remembered (scrypt is slow on purpose); 0 turns it off. */
-  cacheTtlMs: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).default(60_000)),
-  cacheSize: z.preprocess(blankAsUndefined, z.coerce.number().int().min(0).default(1000)),
+  cacheTtlMs: z.preprocess(blankSetting, z.coerce.number().int().min(0).default(60_000)),
+  cacheSize: z.preprocess(blankSetting, z.coerce.number().int().min(0).default(1000)),
 });
 
 export type ClientSecretConfigInput = z.input<typeof configSchema>;

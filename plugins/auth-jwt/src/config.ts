@@ -1,20 +1,8 @@
-import { z } from '@llm-gateway/spec';
-
-const blankAsUndefined = (value: unknown) => (value === '' || value === null ? undefined : value);
-
-const truthy = new Set(['true', '1', 'yes', 'on']);
-const falsy = new Set(['false', '0', 'no', 'off']);
+import { blankSetting, flagSetting, z } from '@llm-gateway/spec';
 
 /** A boolean that also accepts the strings env interpolation yields ('true'/'false'); blank → default. */
 export function flag(defaultValue: boolean) {
-  return z.preprocess((value) => {
-    if (value === undefined || value === null || value === '') return defaultValue;
-    if (typeof value !== 'string') return value;
-    const word = value.trim().toLowerCase();
-    if (truthy.has(word)) return true;
-    if (falsy.has(word)) return false;
-    return value;
-  }, z.boolean());
+  return z.preprocess(flagSetting, z.boolean().default(defaultValue));
 }
 
 const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -44,10 +32,10 @@ export const configSchema = z.strictObject({
   /** TOKEN_SECRET; blank leaves the instance disabled. */
   secret: z.preprocess((value) => (value === null || value === undefined ? '' : value), z.string()),
   /** Fixed allow-list: HS256 only, so a token cannot pick a weaker or asymmetric algorithm. */
-  algorithm: z.preprocess(blankAsUndefined, z.literal('HS256').default('HS256')),
+  algorithm: z.preprocess(blankSetting, z.literal('HS256').default('HS256')),
   /** Header that carries the token (dgen-ping's X-API-Token). */
   header: z.preprocess(
-    blankAsUndefined,
+    blankSetting,
     z
       .string()
       .min(1)
@@ -57,12 +45,12 @@ export const configSchema = z.strictObject({
   /** Also read `Authorization: Bearer <jwt>`. */
   acceptBearer: flag(true),
   /** Token lifetime ('30d', '12h', seconds); absent → tokens never expire, as dgen-ping issues them. */
-  expiresIn: z.preprocess(blankAsUndefined, duration.optional()),
+  expiresIn: z.preprocess(blankSetting, duration.optional()),
   /** ALLOW_DEFAULT_TOKEN: the token `1` authenticates as `defaultPrincipal`. Development only. */
   allowDefaultToken: flag(false),
-  defaultPrincipal: z.preprocess(blankAsUndefined, z.string().min(1).default('dev-user')),
+  defaultPrincipal: z.preprocess(blankSetting, z.string().min(1).default('dev-user')),
   /** Written as `iss` into issued tokens and then required on every token verified. */
-  issuer: z.preprocess(blankAsUndefined, z.string().min(1).optional()),
+  issuer: z.preprocess(blankSetting, z.string().min(1).optional()),
 });
 
 export type JwtConfigInput = z.input<typeof configSchema>;
