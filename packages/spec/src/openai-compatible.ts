@@ -17,6 +17,7 @@ import {
 export * from './openai-compatible-call.js';
 export * from './openai-compatible-config.js';
 export * from './openai-compatible-errors.js';
+export * from './openai-compatible-fetch.js';
 export * from './openai-compatible-wire.js';
 
 /**
@@ -95,6 +96,8 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       const guard = guardCall(call);
       let finishReason: FinishReason | undefined;
       let usage: Usage | undefined;
+      /** The SDK's iteration ran to its end: the upstream response is over, nothing to stop. */
+      let drained = false;
       try {
         if (guard.signal.aborted) throw guard.signal.reason;
         const body = toOpenAICompatibleBody(request, true);
@@ -119,6 +122,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
           if (text) yield { type: 'text-delta', text };
           if (choice?.finish_reason) finishReason = mapOpenAICompatibleFinishReason(choice.finish_reason);
         }
+        drained = true;
         // The SDK ends the iteration quietly when its signal fires, so check it here.
         if (guard.signal.aborted) throw guard.signal.reason;
         if (finishReason === undefined) {
@@ -131,8 +135,9 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       } catch (error) {
         throw toError(error, guard);
       } finally {
-        // Stops the upstream request when the consumer leaves early.
-        guard.abort();
+        // Stops the upstream request when the consumer leaves early or it failed. Not after a clean
+        // end: an abort then changes nothing but costs two DOMExceptions (stack traces) per stream.
+        if (!drained) guard.abort();
         guard.dispose();
       }
       yield usage === undefined ? { type: 'finish', finishReason } : { type: 'finish', finishReason, usage };
