@@ -4,6 +4,7 @@ import type {
   ChatRequest,
   ChatResult,
   ChatStreamPart,
+  Logger,
   RequestContext,
 } from '@llm-gateway/spec';
 import type { GatewayMetrics } from './metrics.js';
@@ -42,12 +43,18 @@ export interface CallTargetOptions {
 }
 
 function callContext(attempt: Attempt, signal: AbortSignal, deadline?: number): CallContext {
-  return {
+  let log: Logger | undefined;
+  const context: CallContext = {
     signal,
     requestId: attempt.context.requestId,
-    log: attempt.context.log.child({ backend: attempt.target.backend }),
-    ...(deadline === undefined ? {} : { deadline }),
+    // A child logger per call is costly and backends rarely log: made on first use.
+    get log() {
+      log ??= attempt.context.log.child({ backend: attempt.target.backend });
+      return log;
+    },
   };
+  if (deadline !== undefined) context.deadline = deadline;
+  return context;
 }
 
 function recordUpstream(

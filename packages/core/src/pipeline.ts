@@ -49,7 +49,7 @@ import {
   createBreakerRegistry,
 } from './resilience/circuit-breaker.js';
 import { type ResolvedTarget, type Route, Router, type RoutingConfig } from './router.js';
-import { resolveUsage } from './usage.js';
+import { isEmptyUsage, resolveUsage } from './usage.js';
 
 export interface PipelineCacheOptions {
   store: ResponseCache;
@@ -107,8 +107,11 @@ export function principalKey(principal: Principal): string {
 const defaultTimeoutMs = 60_000;
 const breakerGauge: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
 
-function addHeaders(context: RequestContext, headers: Record<string, string>): void {
-  context.annotations.responseHeaders = { ...context.annotations.responseHeaders, ...headers };
+function addHeaders(context: RequestContext, headers: Record<string, string> | undefined): void {
+  if (!headers) return;
+  context.annotations.responseHeaders ??= {};
+  const target = context.annotations.responseHeaders;
+  for (const name in headers) target[name] = headers[name]!;
 }
 
 export function createPipeline(options: PipelineOptions): GatewayPipeline {
@@ -213,7 +216,8 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     try {
       const tokens = await rateLimiter.checkTokens(key, limits);
       const requests = await rateLimiter.consumeRequest(key, limits);
-      addHeaders(context, { ...requests.headers, ...tokens?.headers });
+      addHeaders(context, requests.headers);
+      addHeaders(context, tokens?.headers);
     } catch (error) {
       if (isGatewayError(error) && error.type === 'rate_limited') {
         const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
@@ -294,9 +298,10 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     const startedAt = performance.now();
     try {
       const route = await begin(request, context);
-      await admit(context);
+      // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
+      if (rateLimiter) await admit(context);
       const key = keyOf(request, route);
-      const hit = await lookup(key, context);
+      const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
         const result: ChatResult = {
           id: `cache-${key!.slice(0, 24)}`,
@@ -311,12 +316,17 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       const executed = await executeChat(route, request, context, stages);
       context.annotations.llmLatencyMs = performance.now() - startedAt;
       annotateTarget(context, executed);
-      const usage = await resolveUsage(executed.value.usage, request.messages, executed.value.text);
+      const reported = executed.value.usage;
+      const usage =
+        reported && !isEmptyUsage(reported)
+          ? reported
+          : await resolveUsage(reported, request.messages, executed.value.text);
       context.annotations.usage = usage;
       countTokens(executed.target.backend, usage);
       const result = { ...executed.value, usage };
-      if (isCacheable(result)) await store(key, toCachedResponse(result, executed.target.backend));
-      await charge(context, usage);
+      if (key !== undefined && isCacheable(result))
+        await store(key, toCachedResponse(result, executed.target.backend));
+      if (rateLimiter) await charge(context, usage);
       return { result, meta: meta(route.requestedModel, executed) };
     } catch (error) {
       throw failed(context, error, startedAt);
@@ -334,9 +344,9 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         );
       }
       const route = await begin(request, context);
-      await admit(context);
+      if (rateLimiter) await admit(context);
       const key = keyOf(request, route);
-      const hit = await lookup(key, context);
+      const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
         context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
         return { meta: cachedMeta(route.requestedModel, hit), parts: replayAsStream(hit) };

@@ -1,6 +1,6 @@
 import type { ChatRequest } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import { cacheKey, canonicalJson } from './cache-key.js';
+import { cacheKey, canonicalJson, canonicalRequestJson, normalizeForCache } from './cache-key.js';
 
 const base: ChatRequest = {
   model: 'deepseek/deepseek-v3.2',
@@ -57,5 +57,38 @@ describe('cacheKey', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined, x: null }], c: 'x' } })).toBe(
       '{"a":{"c":"x","d":[1,{"x":null,"z":1}]},"b":1}',
     );
+  });
+
+  it('keeps the keys earlier versions wrote (a shared Redis cache outlives a deploy)', () => {
+    expect(cacheKey(base)).toBe('f2c0c14fff654ce597766724ea9346ef445fce1dd09073fbf9d81a3ffaaa5d55');
+    expect(cacheKey(base, 'scope-a')).toBe(
+      'e7a3ccabd802b75c9e7c9694b92a3d0e4edc1f3fb00aab6e377ea3c1788a4e94',
+    );
+    const everything: ChatRequest = {
+      ...base,
+      messages: [{ role: 'user', content: 'x', name: 'bob' }],
+      stop: ['\n', 'END'],
+      seed: 3,
+      topP: 0.9,
+      presencePenalty: -1,
+      frequencyPenalty: 0.5,
+      user: 'u',
+      extra: { reasoning_effort: 'high', b: { z: 1, a: [1, null] } },
+    };
+    expect(cacheKey(everything)).toBe('8501e4bbda1c127ea2b6f0c937ede606bfbb967d3ef1a21dbe969a7357b453f3');
+  });
+
+  it('writes the request exactly as canonicalJson writes its normalized form', () => {
+    const requests: ChatRequest[] = [
+      base,
+      { model: 'm', messages: [] },
+      { model: 'm', messages: [{ role: 'user', content: 'a "quoted" \u2028 line' }], stop: [] },
+      { model: 'm', messages: [{ role: 'assistant', content: '', name: 'n' }], temperature: 0, seed: 0 },
+      { model: 'm', messages: [{ role: 'user', content: 'x' }], extra: {} },
+      { model: 'm', messages: [{ role: 'user', content: 'x' }], extra: { z: undefined, a: { c: [2, 1] } } },
+    ];
+    for (const request of requests) {
+      expect(canonicalRequestJson(request)).toBe(canonicalJson(normalizeForCache(request)));
+    }
   });
 });

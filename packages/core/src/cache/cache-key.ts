@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChatRequest } from '@llm-gateway/spec';
 
 /** JSON with object keys sorted at every level and undefined members dropped, so equal values hash equal. */
@@ -32,9 +32,48 @@ export function normalizeForCache(request: ChatRequest): Record<string, unknown>
   };
 }
 
+/** A primitive as canonicalJson writes it; objects and arrays go through canonicalJson. */
+function canonicalValue(value: unknown): string {
+  return value !== null && typeof value === 'object'
+    ? canonicalJson(value)
+    : (JSON.stringify(value) ?? 'null');
+}
+
+/**
+ * `canonicalJson(normalizeForCache(request))`, written directly: the normalized fields in their
+ * sorted order, without building the normalized object or sorting keys on every request. The
+ * output is byte for byte the same, so keys stay the same (Redis entries outlive a deploy).
+ */
+export function canonicalRequestJson(request: ChatRequest): string {
+  let out = '{';
+  const field = (name: string, value: unknown) => {
+    if (value === undefined) return;
+    out += `${out.length > 1 ? ',' : ''}"${name}":${canonicalValue(value)}`;
+  };
+  const extra = request.extra;
+  if (extra && Object.keys(extra).length > 0) field('extra', extra);
+  field('frequencyPenalty', request.frequencyPenalty);
+  field('maxTokens', request.maxTokens);
+  let messages = '';
+  for (const m of request.messages) {
+    let message = m.content === undefined ? '' : `"content":${canonicalValue(m.content)}`;
+    if (m.name !== undefined) message += `${message ? ',' : ''}"name":${canonicalValue(m.name)}`;
+    if (m.role !== undefined) message += `${message ? ',' : ''}"role":${canonicalValue(m.role)}`;
+    messages += `${messages ? ',' : ''}{${message}}`;
+  }
+  out += `${out.length > 1 ? ',' : ''}"messages":[${messages}]`;
+  field('model', request.model);
+  field('presencePenalty', request.presencePenalty);
+  field('seed', request.seed);
+  // An empty stop list means the same as none.
+  if (request.stop && request.stop.length > 0) field('stop', request.stop);
+  field('temperature', request.temperature);
+  field('topP', request.topP);
+  return `${out}}`;
+}
+
 /** sha256 (hex) of the canonical normalized request; `scope` separates e.g. profiles or backends. */
 export function cacheKey(request: ChatRequest, scope?: string): string {
-  const hash = createHash('sha256');
-  if (scope !== undefined) hash.update(`${scope}\n`);
-  return hash.update(canonicalJson(normalizeForCache(request))).digest('hex');
+  const json = canonicalRequestJson(request);
+  return hash('sha256', scope === undefined ? json : `${scope}\n${json}`, 'hex');
 }

@@ -10,13 +10,21 @@ export interface RateLimitState {
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
+const headerNames = new Map<string, readonly [string, string, string]>();
+
 /** `X-RateLimit-*` headers; Reset is in seconds from now, like Retry-After. */
 export function rateLimitHeaders(state: RateLimitState, suffix = ''): Record<string, string> {
-  return {
-    [`X-RateLimit-Limit${suffix}`]: String(state.limit),
-    [`X-RateLimit-Remaining${suffix}`]: String(Math.max(0, state.remaining)),
-    [`X-RateLimit-Reset${suffix}`]: String(seconds(state.resetMs)),
-  };
+  // Names built once per suffix: this runs on every request.
+  let names = headerNames.get(suffix);
+  if (!names) {
+    names = [`X-RateLimit-Limit${suffix}`, `X-RateLimit-Remaining${suffix}`, `X-RateLimit-Reset${suffix}`];
+    headerNames.set(suffix, names);
+  }
+  const headers: Record<string, string> = {};
+  headers[names[0]] = String(state.limit);
+  headers[names[1]] = String(Math.max(0, state.remaining));
+  headers[names[2]] = String(seconds(state.resetMs));
+  return headers;
 }
 
 /** The 429 a surface renders in its own shape, with Retry-After (at least 1 s) and the limit headers. */

@@ -113,7 +113,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return made;
   }
 
-  function effective(limits?: PrincipalLimits): Effective {
+  function effectiveFor(limits?: PrincipalLimits): Effective {
     const rpm = limits?.requestsPerMinute ?? options.requestsPerMinute;
     // A principal that sets its own rate without a burst may use its whole minute at once.
     const burst = limits?.burst ?? (limits?.requestsPerMinute === undefined ? options.burst : undefined);
@@ -125,6 +125,20 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     };
   }
 
+  // Most principals have no limits of their own: their settings are worked out once.
+  const defaults = effectiveFor(undefined);
+  const effective = (limits?: PrincipalLimits): Effective => (limits ? effectiveFor(limits) : defaults);
+  let minuteCounter: RateLimiterAbstract | undefined;
+  let dayCounter: RateLimiterAbstract | undefined;
+  const perMinute = (): RateLimiterAbstract => {
+    minuteCounter ??= counter('rpm', 60);
+    return minuteCounter;
+  };
+  const perDay = (): RateLimiterAbstract => {
+    dayCounter ??= counter('tpd', DAY_SECONDS);
+    return dayCounter;
+  };
+
   function storeFailed(error: unknown): void {
     if (loggedStoreFailure) return;
     loggedStoreFailure = true;
@@ -132,26 +146,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   }
 
   /** Adds points to a counter; undefined only if the store and its insurance both failed (then allow). */
-  async function add(
-    c: RateLimiterAbstract,
-    key: string,
-    points: number,
-  ): Promise<RateLimiterRes | undefined> {
-    try {
-      return await c.consume(key, points);
-    } catch (error) {
+  function add(c: RateLimiterAbstract, key: string, points: number): Promise<RateLimiterRes | undefined> {
+    // A plain promise chain, not an async wrapper: this runs on every request.
+    return c.consume(key, points).catch((error: unknown) => {
       storeFailed(error);
       return undefined;
-    }
+    });
   }
 
-  async function read(c: RateLimiterAbstract, key: string): Promise<RateLimiterRes | null> {
-    try {
-      return await c.get(key);
-    } catch (error) {
+  function read(c: RateLimiterAbstract, key: string): Promise<RateLimiterRes | null> {
+    return c.get(key).catch((error: unknown) => {
       storeFailed(error);
       return null;
-    }
+    });
   }
 
   return {
@@ -160,7 +167,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     async consumeRequest(principalKey, limits) {
       const e = effective(limits);
       if (!(e.rpm > 0)) return { limit: 0, remaining: 0, resetMs: 0, headers: {} };
-      const minuteCounter = counter('rpm', 60);
+      const minuteCounter = perMinute();
       const minute = await add(minuteCounter, principalKey, 1);
       if (!minute) return { limit: e.rpm, remaining: e.rpm, resetMs: 60_000, headers: {} };
       if (minute.consumedPoints > e.rpm) {
@@ -183,7 +190,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     async checkTokens(principalKey, limits) {
       const { tpd } = effective(limits);
       if (tpd === undefined || !(tpd > 0)) return undefined;
-      const current = await read(counter('tpd', DAY_SECONDS), principalKey);
+      const current = await read(perDay(), principalKey);
       const used = current?.consumedPoints ?? 0;
       const state = {
         limit: tpd,
@@ -205,13 +212,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const points = Math.ceil(tokens);
       if (tpd === undefined || !(tpd > 0) || !(points > 0)) return;
       // Counted even past the budget: the call already happened; the next check refuses.
-      await add(counter('tpd', DAY_SECONDS), principalKey, points);
+      await add(perDay(), principalKey, points);
     },
 
     async snapshot(principalKey = 'anonymous') {
       const rpm = options.requestsPerMinute;
       if (!(rpm > 0)) return { rate: 0, tokens_available: null };
-      const current = await read(counter('rpm', 60), principalKey);
+      const current = await read(perMinute(), principalKey);
       return { rate: rpm, tokens_available: Math.max(0, rpm - (current?.consumedPoints ?? 0)) };
     },
   };

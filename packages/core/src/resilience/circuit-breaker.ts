@@ -67,9 +67,10 @@ interface Entry {
  * One opossum breaker per backend. opossum opens on an error *percentage* over a rolling window;
  * the gateway wants "N consecutive failures", so opossum's own threshold is switched off
  * (errorThresholdPercentage 100 can never be exceeded) and the registry counts consecutive
- * failures from opossum's events and calls `open()` itself. opossum still does the rest: fail
- * fast while open, one trial call when half-open, re-open on a failed trial, close on success.
- * `errorFilter` turns non-counted errors into successes (they reset the count: the backend answered).
+ * failures itself (while closed, calls skip opossum entirely) and calls `open()` itself. opossum
+ * does the rest: fail fast while open, one trial call when half-open, re-open on a failed trial,
+ * close on success. `errorFilter` turns non-counted errors into successes (they reset the count:
+ * the backend answered).
  */
 export function createBreakerRegistry(options: BreakerRegistryOptions = {}): BreakerRegistry {
   const enabled = options.enabled !== false;
@@ -122,6 +123,24 @@ export function createBreakerRegistry(options: BreakerRegistryOptions = {}): Bre
     async run<T>(backend: string, fn: () => Promise<T>): Promise<T> {
       if (!enabled) return fn();
       const entry = entryFor(backend);
+      const { breaker } = entry;
+      if (breaker.closed) {
+        // Closed, opossum would only pass the call through and report its outcome: done here, without
+        // its promise and event machinery on every call. Open and half-open go through opossum below.
+        try {
+          const value = await fn();
+          if (breaker.closed) entry.failures = 0;
+          return value;
+        } catch (error) {
+          if (!isFailure(error)) {
+            if (breaker.closed) entry.failures = 0;
+          } else {
+            entry.failures = Math.min(entry.failures + 1, failureThreshold);
+            if (entry.failures >= failureThreshold && breaker.closed) breaker.open();
+          }
+          throw error;
+        }
+      }
       try {
         return (await entry.breaker.fire(fn)) as T;
       } catch (error) {

@@ -54,6 +54,8 @@ export function selectTargets<T extends WeightedTarget>(
   targets: readonly T[],
   random: () => number = Math.random,
 ): T[] {
+  // Most routes have one target: nothing to group or shuffle (and no random draw, as below).
+  if (targets.length <= 1) return [...targets];
   const groups = new Map<number, T[]>();
   targets.forEach((target, index) => {
     const priority = target.priority ?? index;
