@@ -23,6 +23,7 @@ import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
+import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
@@ -189,6 +190,7 @@ export async function buildServer(
 
     app = Fastify({
       loggerInstance: log,
+      logController: new RequestLogController(),
       genReqId: requestId,
       requestIdHeader: false,
       bodyLimit: profile.server.bodyLimit,
@@ -210,8 +212,8 @@ export async function buildServer(
         const backend = state.context ? (state.annotations.backend ?? 'none') : 'none';
         metrics.requests.inc({ surface, endpoint, backend, status });
         metrics.requestDuration.observe({ surface, endpoint, backend, status }, end.durationMs / 1000);
-        const record = requestRecord(end);
-        if (record) telemetry.emit(record);
+        // Built only when something reads it (a sink, debug logging).
+        if (state.context) telemetry.emitLazily(() => requestRecord(end));
       },
     });
     installErrorHandlers(server);

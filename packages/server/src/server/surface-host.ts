@@ -62,8 +62,7 @@ export function withResponseHeaders(
     if (!headers) return;
     const reply = replyOf(context);
     if (!reply || reply.sent || reply.raw.headersSent) return;
-    for (const [name, value] of Object.entries(headers))
-      if (!reply.hasHeader(name)) reply.header(name, value);
+    for (const name in headers) if (!reply.hasHeader(name)) reply.header(name, headers[name]);
   };
   return {
     get defaultModel() {

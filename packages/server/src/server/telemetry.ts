@@ -4,20 +4,36 @@ import type { RequestEnd } from './request-state.js';
 /** Where request records go. Today: the debug log and a count; sinks and batching plug in here. */
 export interface TelemetryEmitter {
   emit(record: TelemetryRecord): void;
+  /** Counts a record but builds it (calls `make`) only when something reads it: a sink or debug logging. */
+  emitLazily(make: () => TelemetryRecord | undefined): void;
   /** Records emitted since start. */
   readonly count: number;
 }
+
+type LevelAware = Logger & { isLevelEnabled?: (level: string) => boolean };
 
 export function createTelemetryEmitter(
   log: Logger,
   forward?: (record: TelemetryRecord) => void,
 ): TelemetryEmitter {
   let count = 0;
+  const logged = log as LevelAware;
+  // Asked per record: the log level may change while the gateway runs.
+  const wanted = () => forward !== undefined || logged.isLevelEnabled?.('debug') !== false;
+  const emit = (record: TelemetryRecord) => {
+    count += 1;
+    log.debug({ telemetry: record }, 'telemetry record');
+    forward?.(record);
+  };
   return {
-    emit(record) {
-      count += 1;
-      log.debug({ telemetry: record }, 'telemetry record');
-      forward?.(record);
+    emit,
+    emitLazily(make) {
+      if (!wanted()) {
+        count += 1;
+        return;
+      }
+      const record = make();
+      if (record) emit(record);
     },
     get count() {
       return count;
