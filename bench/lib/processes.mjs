@@ -1,13 +1,15 @@
 // Child processes of the benchmark: the upstream simulators and the built gateway.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from '@llm-gateway/testkit';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 const upstreamPath = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
+const heapProbePath = fileURLToPath(new URL('./heap-probe.mjs', import.meta.url));
 const maxLog = 64 * 1024;
 
 function tail(current, chunk) {
@@ -89,11 +91,24 @@ export async function startUpstreams() {
   return { ...urls, pid: child.pid, logs: () => state.logs, stop: () => stopChild(child, state) };
 }
 
-/** Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers. */
-export async function startGateway({ profile, env, timeoutMs = 30_000 }) {
+/**
+ * Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers.
+ * The heap probe is preloaded (see heap-probe.mjs); `cpuProfile` (a path) adds `--cpu-prof`.
+ */
+export async function startGateway({ profile, env, cpuProfile, timeoutMs = 30_000 }) {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`pnpm build\` first`);
   const port = await freePort();
-  const child = spawn(process.execPath, [cliPath, 'start', '--profile', profile], {
+  const nodeArgs = ['--expose-gc', '--import', pathToFileURL(heapProbePath).href];
+  if (cpuProfile) {
+    nodeArgs.push(
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dirname(cpuProfile),
+      '--cpu-prof-name',
+      basename(cpuProfile),
+    );
+  }
+  const child = spawn(process.execPath, [...nodeArgs, cliPath, 'start', '--profile', profile], {
     cwd: repoRoot,
     env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
     detached: true,
@@ -107,6 +122,8 @@ export async function startGateway({ profile, env, timeoutMs = 30_000 }) {
     logs: () => state.logs,
     alive: () => !state.exited,
     stop: () => stopChild(child, state),
+    heap: () => heapOf(child, state),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -120,6 +137,47 @@ export async function startGateway({ profile, env, timeoutMs = 30_000 }) {
   }
   await gateway.stop();
   throw new Error(`gateway did not answer /health on ${url} in ${timeoutMs} ms\n${state.logs}`);
+}
+
+/** Asks the heap probe for a post-GC reading; undefined if it does not answer within 5 s. */
+function heapOf(child, state) {
+  if (state.exited) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    let buffer = '';
+    const done = (value) => {
+      clearTimeout(timer);
+      child.stderr.off('data', onData);
+      resolve(value);
+    };
+    const onData = (chunk) => {
+      buffer += chunk;
+      const match = /^bench-heap (\{.*\})$/m.exec(buffer);
+      if (match) done(JSON.parse(match[1]));
+    };
+    const timer = setTimeout(() => done(undefined), 5000);
+    child.stderr.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU seconds a process has used so far, from /proc (Linux only). */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }
 
 /** VmHWM (peak resident set) and VmRSS of a process, in MiB, from /proc (Linux only). */
