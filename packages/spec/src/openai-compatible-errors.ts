@@ -49,7 +49,8 @@ function upstreamMessage(error: Record<string, unknown>): string {
   return typeof error['message'] === 'string' ? error['message'] : 'no message';
 }
 
-function isNetworkFailure(error: Error): boolean {
+/** A fetch/socket-level failure (no HTTP answer): retryable as a network error. */
+export function isNetworkFailure(error: Error): boolean {
   if (error.name === 'TypeError' && /fetch failed|terminated|network|socket/i.test(error.message))
     return true;
   const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;

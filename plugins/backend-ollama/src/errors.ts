@@ -7,14 +7,7 @@ import {
   upstreamNetworkError,
   upstreamTimeoutError,
 } from '@llm-gateway/spec';
-import { cancelledError } from '@llm-gateway/spec/openai-compatible';
-
-function isNetworkFailure(error: Error): boolean {
-  if (error.name === 'TypeError' && /fetch failed|terminated|network|socket/i.test(error.message))
-    return true;
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code);
-}
+import { cancelledError, isNetworkFailure } from '@llm-gateway/spec/openai-compatible';
 
 /**
  * `retryAfter` is the Retry-After header of the failed response, when one was seen (the library
