@@ -259,12 +259,24 @@ export async function startSimulator(
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     const dropAfter = fault?.dropAfterChunks;
 
+    // Settles when every byte written so far has been handed to the socket. Ending the socket any
+    // earlier loses them on some Node releases (24.22+ drops a write made in the same tick as end()).
+    let flushed: Promise<void> = Promise.resolve();
+    const write = (data: string | Uint8Array): boolean => {
+      let ok = true;
+      flushed = new Promise<void>((resolve) => {
+        ok = res.write(data, () => resolve());
+      });
+      return ok;
+    };
     const drop = () => {
       record.dropped = true;
-      const socket = res.socket;
       // Let the chunks already written reach the client, then cut the connection without ending the body.
-      if (socket && !socket.destroyed) socket.end(() => socket.destroy());
-      else res.destroy();
+      void flushed.then(() => {
+        const socket = res.socket;
+        if (socket && !socket.destroyed) socket.end(() => socket.destroy());
+        else res.destroy();
+      });
     };
     const send = (status: number, payload: string, contentType: string, headers?: Record<string, string>) => {
       if (res.headersSent || res.destroyed) return;
@@ -277,7 +289,7 @@ export async function startSimulator(
         ...headers,
       });
       if (dropAfter !== undefined) {
-        res.write(data.subarray(0, Math.floor(data.length / 2)));
+        write(data.subarray(0, Math.floor(data.length / 2)));
         drop();
         return;
       }
@@ -330,7 +342,7 @@ export async function startSimulator(
         }
         if (res.destroyed) return false;
         record.chunks += 1;
-        if (!res.write(data)) {
+        if (!write(data)) {
           await new Promise<void>((resolve) => {
             const done = () => {
               res.off('drain', done);
