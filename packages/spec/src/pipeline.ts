@@ -18,6 +18,8 @@ export interface RequestAnnotations {
   retries?: number;
   fallback?: boolean;
   errorType?: string;
+  /** A custom event the request carries (dgen-ping's POST /telemetry): stored in its record. */
+  event?: Record<string, unknown>;
   /**
    * Headers the response should carry whatever its outcome (X-RateLimit-*, x-gateway-cache). The
    * pipeline fills them; the server puts them on the reply as soon as the pipeline returns.

@@ -3,7 +3,7 @@ import type { AuthInput, AuthScheme, Principal } from './auth.js';
 import type { Pipeline, RequestContext } from './pipeline.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 import type { TaskQueue } from './queue.js';
-import type { TelemetryRecord } from './telemetry.js';
+import type { TelemetryRecord, TelemetryStatus } from './telemetry.js';
 
 /** Authenticates with the surface's configured schemes, in order; throws GatewayError on failure. */
 export type Authenticator = (input: Omit<AuthInput, 'allowQueryCredentials'>) => Promise<Principal>;
@@ -18,6 +18,8 @@ export interface SurfaceHost extends PluginHost {
   queue?: TaskQueue;
   /** Sends a custom telemetry record to the sinks (dgen-ping's POST /telemetry). */
   emitTelemetry(record: TelemetryRecord): void;
+  /** The telemetry path's state (store in use, counts), for info endpoints. */
+  telemetryStatus?(): TelemetryStatus;
   /**
    * Builds the pipeline context of a request: its id, a signal that fires when the client
    * disconnects, the request's logger and the annotations that become its telemetry record.

@@ -31,12 +31,68 @@ export interface TelemetryRecord {
   event?: Record<string, unknown>;
 }
 
+/** Every field of a record, in the order exports (CSV columns) list them. */
+export const TELEMETRY_FIELDS = [
+  'request_id',
+  'timestamp',
+  'surface',
+  'endpoint',
+  'method',
+  'status_code',
+  'principal_id',
+  'principal_kind',
+  'project_name',
+  'target_service',
+  'model',
+  'latency_ms',
+  'llm_latency_ms',
+  'time_to_first_token_ms',
+  'queue_wait_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'tokens_estimated',
+  'request_size',
+  'response_size',
+  'cache_hit',
+  'retries',
+  'fallback',
+  'error_type',
+  'event',
+] as const satisfies readonly (keyof TelemetryRecord)[];
+
+/** Records a spooling sink holds for a store that was down, one unit (a file) at a time. */
+export interface SpooledRecords {
+  /** Where they are, for logs (e.g. the file name). */
+  readonly name: string;
+  /** The records in batches of at most `size`, read lazily so a big spool never sits in memory. */
+  batches(size: number): AsyncIterable<TelemetryRecord[]>;
+  /** Called once every batch reached the store: moves the unit aside so it is never replayed twice. */
+  done(): Promise<void>;
+}
+
 export interface TelemetrySink {
   readonly name: string;
-  /** Writes the whole batch or throws; the caller falls back to the next sink. */
+  /** Writes the whole batch or throws; the caller falls back to the next sink. Repeated records store once. */
   write(batch: TelemetryRecord[]): Promise<void>;
   healthy?(): Promise<boolean>;
+  /** A last-resort sink (CSV) lists what it holds, so it is replayed into a store when one is back. */
+  spooled?(): Promise<SpooledRecords[]>;
   close(): Promise<void>;
+}
+
+/** What the gateway reports about its telemetry path (/health, /info, /metrics). */
+export interface TelemetryStatus {
+  /** The sink batches go to now (`null`: none configured or none healthy). */
+  store: string | null;
+  sinks: { name: string; healthy: boolean; last_error: string | null; written: number }[];
+  /** Records waiting in memory for a sink. */
+  buffered: number;
+  recorded: number;
+  written: number;
+  dropped: number;
+  replayed: number;
+  failovers: number;
 }
 
 export type SinkPlugin<Config = unknown> = PluginDefinition<'sink', Config, TelemetrySink, PluginHost>;

@@ -1,0 +1,107 @@
+import { createReadStream } from 'node:fs';
+import { access, constants, mkdir, open, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type SpooledRecords,
+  TELEMETRY_FIELDS,
+  type TelemetryRecord,
+  type TelemetrySink,
+} from '@llm-gateway/spec';
+import { parse } from 'csv-parse';
+import { stringify } from 'csv-stringify/sync';
+import { fromRow, toRow } from './csv-cells.js';
+
+const dailyFile = /^telemetry_(\d{4}-\d{2}-\d{2})\.csv$/;
+const REPLAYED_DIR = 'replayed';
+
+/** The day file a record belongs to, by its own timestamp (UTC). */
+export function fileNameFor(record: TelemetryRecord): string {
+  const day = /^\d{4}-\d{2}-\d{2}/.exec(record.timestamp)?.[0] ?? new Date().toISOString().slice(0, 10);
+  return `telemetry_${day}.csv`;
+}
+
+function byFile(batch: TelemetryRecord[]): Map<string, TelemetryRecord[]> {
+  const groups = new Map<string, TelemetryRecord[]>();
+  for (const record of batch) {
+    const name = fileNameFor(record);
+    const group = groups.get(name);
+    if (group) group.push(record);
+    else groups.set(name, [record]);
+  }
+  return groups;
+}
+
+/** Appends rows (and the header when the file is new), then fsyncs: only then has the batch been written. */
+async function append(path: string, records: TelemetryRecord[]): Promise<void> {
+  const file = await open(path, 'a');
+  try {
+    const { size } = await file.stat();
+    const text = stringify(records.map(toRow), { header: size === 0, columns: [...TELEMETRY_FIELDS] });
+    await file.writeFile(text);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+async function* readBatches(path: string, size: number): AsyncGenerator<TelemetryRecord[]> {
+  // A line cut off by a crash mid-append is skipped rather than stopping the replay.
+  const rows = createReadStream(path).pipe(parse({ columns: true, skip_records_with_error: true }));
+  let batch: TelemetryRecord[] = [];
+  for await (const row of rows as AsyncIterable<Record<string, string>>) {
+    if (!row['request_id']) continue;
+    batch.push(fromRow(row));
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+export function createCsvSink(dir: string, name: string): TelemetrySink {
+  let queue: Promise<unknown> = Promise.resolve();
+  // One append or move at a time, so a file is never moved aside while a batch goes into it.
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  const spooledFile = (fileName: string): SpooledRecords => ({
+    name: join(dir, fileName),
+    batches: (size) => readBatches(join(dir, fileName), size),
+    done: () =>
+      exclusive(async () => {
+        await mkdir(join(dir, REPLAYED_DIR), { recursive: true });
+        await rename(join(dir, fileName), join(dir, REPLAYED_DIR, `${Date.now()}-${fileName}`));
+      }),
+  });
+
+  return {
+    name,
+    write: (batch) =>
+      exclusive(async () => {
+        if (batch.length === 0) return;
+        await mkdir(dir, { recursive: true });
+        for (const [fileName, records] of byFile(batch)) await append(join(dir, fileName), records);
+      }),
+    async healthy() {
+      try {
+        await mkdir(dir, { recursive: true });
+        await access(dir, constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async spooled() {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      return names
+        .filter((fileName) => dailyFile.test(fileName))
+        .sort()
+        .map(spooledFile);
+    },
+    close: () => exclusive(async () => {}),
+  };
+}

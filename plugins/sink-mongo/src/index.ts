@@ -1,0 +1,22 @@
+import { disabled, type SinkPlugin } from '@llm-gateway/spec';
+import { configSchema, type MongoSinkConfig } from './config.js';
+import { createMongoSink } from './mongo-sink.js';
+
+export type { MongoSinkConfig } from './config.js';
+export { configSchema } from './config.js';
+export { onlyDuplicates, type TelemetryDocument, toDocument } from './mongo-sink.js';
+
+const plugin: SinkPlugin<MongoSinkConfig> = {
+  specificationVersion: 'v1',
+  kind: 'sink',
+  name: 'sink-mongo',
+  description: 'Telemetry records in a MongoDB collection, `_id` = request id.',
+  configSchema,
+  async create(config, host) {
+    const { uri } = config;
+    if (uri === undefined) return disabled('no MongoDB URI configured');
+    return createMongoSink({ ...config, uri }, host.instanceName, host.log);
+  },
+};
+
+export default plugin;

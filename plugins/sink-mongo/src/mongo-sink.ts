@@ -1,0 +1,80 @@
+import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
+import { type Collection, MongoBulkWriteError, MongoClient } from 'mongodb';
+import type { MongoSinkConfig } from './config.js';
+
+/** The stored form: `_id` is the request id, so a repeated write stores nothing twice. */
+export interface TelemetryDocument extends Omit<TelemetryRecord, 'timestamp'> {
+  _id: string;
+  timestamp: Date;
+}
+
+const DUPLICATE_KEY = 11000;
+
+export function toDocument(record: TelemetryRecord): TelemetryDocument {
+  return { _id: record.request_id, ...record, timestamp: new Date(record.timestamp) };
+}
+
+/** True when every failure of an unordered insert is a duplicate key: those records are already stored. */
+export function onlyDuplicates(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError)) return false;
+  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
+}
+
+export function createMongoSink(
+  config: MongoSinkConfig & { uri: string },
+  name: string,
+  log: Logger,
+): TelemetrySink {
+  const client = new MongoClient(config.uri, {
+    serverSelectionTimeoutMS: config.timeoutMs,
+    connectTimeoutMS: config.timeoutMs,
+    socketTimeoutMS: config.timeoutMs,
+  });
+  const collection: Collection<TelemetryDocument> = client
+    .db(config.db)
+    .collection<TelemetryDocument>(config.collection);
+  let indexed: Promise<void> | undefined;
+  // Indexes once per process; retried after a failure (the server may have been down at start).
+  const ensureIndexes = () => {
+    indexed ??= collection
+      .createIndexes([
+        { key: { timestamp: 1 }, name: 'timestamp' },
+        { key: { principal_id: 1 }, name: 'principal' },
+        { key: { project_name: 1 }, name: 'project' },
+      ])
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          indexed = undefined;
+          throw error;
+        },
+      );
+    return indexed;
+  };
+  ensureIndexes().catch((error: unknown) =>
+    log.warn({ err: error }, `telemetry sink ${name}: indexes not created yet (server unreachable?)`),
+  );
+
+  return {
+    name,
+    async write(batch) {
+      if (batch.length === 0) return;
+      try {
+        await collection.insertMany(batch.map(toDocument), { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+      if (!indexed) await ensureIndexes().catch(() => {});
+    },
+    async healthy() {
+      try {
+        await client.db(config.db).command({ ping: 1 });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
