@@ -10,4 +10,6 @@ export * from './plugin.js';
 export * from './queue.js';
 export * from './settings.js';
 export * from './surface.js';
+export * from './task-helpers.js';
+export * from './task-runtime.js';
 export * from './telemetry.js';

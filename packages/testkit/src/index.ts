@@ -32,6 +32,15 @@ export {
   openAIErrorForStatus,
   startOpenAISimulator,
 } from './openai-simulator.js';
+export {
+  finished,
+  type QueueConformanceOptions,
+  type QueueTestSettings,
+  queueConformance,
+  queueTestInput,
+  scriptedHandler,
+  waitUntil,
+} from './queue-conformance.js';
 export { type RecordingHost, recordingHost } from './recording-host.js';
 export { type RedisInstance, type RedisOptions, startRedis } from './redis.js';
 export {

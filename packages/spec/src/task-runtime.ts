@@ -1,0 +1,113 @@
+import type { Usage } from './chat.js';
+import type { TaskEvent, TaskHandler, TaskInput, TaskState } from './queue.js';
+import { TIME_LIMIT_ERROR_TYPE, taskError } from './task-helpers.js';
+
+export type TaskOutcome =
+  | { ok: true; text: string; usage: Usage }
+  | { ok: false; error: { message: string; type: string } };
+
+/**
+ * Runs one task under its time limit: past it the handler's signal fires and the task fails with
+ * `TimeLimitExceeded`, whether or not the handler honours the signal. Never throws.
+ */
+export async function runTaskHandler(
+  handler: TaskHandler,
+  input: TaskInput,
+  options: { timeLimitMs: number; delta(text: string): Promise<void>; signal?: AbortSignal },
+): Promise<TaskOutcome> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const seconds = options.timeLimitMs / 1000;
+  const limit = new Promise<TaskOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('time limit'));
+      resolve({
+        ok: false,
+        error: { message: `Task exceeded the time limit of ${seconds} seconds`, type: TIME_LIMIT_ERROR_TYPE },
+      });
+    }, options.timeLimitMs);
+  });
+  const run = (async (): Promise<TaskOutcome> => {
+    try {
+      const progress = {
+        signal: controller.signal,
+        delta: (text: string) => (controller.signal.aborted ? Promise.resolve() : options.delta(text)),
+      };
+      const { text, usage } = await handler(input, progress);
+      return { ok: true, text, usage };
+    } catch (error) {
+      return { ok: false, error: taskError(error) };
+    }
+  })();
+  try {
+    return await Promise.race([run, limit]);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The events a subscriber arriving now must see first: the status, the text so far, the end if any. */
+export function snapshotEvents(state: TaskState): TaskEvent[] {
+  const events: TaskEvent[] = [{ type: 'status', status: state.status }];
+  if (state.status === 'processing' && state.text) events.push({ type: 'delta', text: state.text });
+  if (state.status === 'completed') events.push({ type: 'completed', state });
+  if (state.status === 'failed') events.push({ type: 'failed', state });
+  return events;
+}
+
+export function isFinalEvent(event: TaskEvent): boolean {
+  return event.type === 'completed' || event.type === 'failed';
+}
+
+/**
+ * A push-to-pull bridge: listeners push events, one consumer iterates them in order until a final
+ * event, `end()`, or the signal fires.
+ */
+export function eventChannel(signal?: AbortSignal): {
+  push(event: TaskEvent): void;
+  end(): void;
+  events: AsyncIterable<TaskEvent>;
+} {
+  const buffer: TaskEvent[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const end = () => {
+    ended = true;
+    notify();
+  };
+  signal?.addEventListener('abort', end, { once: true });
+  async function* events(): AsyncGenerator<TaskEvent> {
+    try {
+      while (true) {
+        const next = buffer.shift();
+        if (next) {
+          yield next;
+          if (isFinalEvent(next)) return;
+          continue;
+        }
+        if (ended) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      signal?.removeEventListener('abort', end);
+    }
+  }
+  return {
+    push(event) {
+      if (ended) return;
+      buffer.push(event);
+      notify();
+    },
+    end,
+    events: events(),
+  };
+}
