@@ -313,6 +313,41 @@ describe('rate limits', () => {
   });
 });
 
+describe('day token budget reservations', () => {
+  const bounded = { ...request, maxTokens: 10 };
+
+  it('daily token limit let 110 of 100 through: concurrent calls reserve their max_tokens up front', async () => {
+    const a = new ScriptedBackend({
+      name: 'a',
+      usage: { promptTokens: 0, completionTokens: 10, totalTokens: 10 },
+    });
+    const limiter = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 100 });
+    const { pipeline } = setup([a], undefined, { rateLimiter: limiter });
+    const calls = await Promise.allSettled(
+      Array.from({ length: 11 }, () => pipeline.chat(bounded, requestContext())),
+    );
+    expect(calls.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(10);
+    expect(a.calls).toHaveLength(10);
+    expect(calls.find((outcome) => outcome.status === 'rejected')).toMatchObject({
+      reason: { status: 429, code: 'token_limit_exceeded' },
+    });
+  });
+
+  it('settles on the real usage and refunds failed calls and cache hits', async () => {
+    const a = new ScriptedBackend({ name: 'a', usage, failFirst: { times: 1, error: down() } });
+    const limiter = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 100 });
+    const { pipeline } = setup([a], undefined, { rateLimiter: limiter, cache: { store: new MemoryCache() } });
+    const big = { ...request, maxTokens: 50 };
+    // A failed call gives its whole reservation back.
+    expect((await gatewayRejection(pipeline.chat(big, requestContext()))).status).toBe(502);
+    // Reserves 50, settles on 13 used; the cached repeat is refunded.
+    await pipeline.chat(big, requestContext());
+    await pipeline.chat(big, requestContext());
+    const left = await limiter.reserveTokens(principalKey(requestContext().principal), 87);
+    expect(left?.remaining).toBe(0);
+  });
+});
+
 describe('concurrency limit', () => {
   it('refuses calls beyond the limit and queue with a 503, and a stream holds its slot until it ends', async () => {
     const slow = new ScriptedBackend({ name: 'a', hangAfterParts: 1 });

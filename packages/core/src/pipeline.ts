@@ -114,6 +114,17 @@ function addHeaders(context: RequestContext, headers: Record<string, string> | u
   for (const name in headers) target[name] = headers[name]!;
 }
 
+/** What the stream's bookkeeping needs about the call it wraps. */
+interface StreamCall {
+  target: ResolvedTarget;
+  request: ChatRequest;
+  context: RequestContext;
+  startedAt: number;
+  key: string | undefined;
+  /** Day-budget tokens held for the call, settled when the stream ends. */
+  reserved: number;
+}
+
 export function createPipeline(options: PipelineOptions): GatewayPipeline {
   const { backends, log, metrics } = options;
   const router = new Router({
@@ -208,17 +219,24 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     );
   }
 
-  /** Rate limits, before anything else costs: the day's token budget, then one request of the minute. */
-  async function admit(context: RequestContext): Promise<void> {
-    if (!rateLimiter) return;
+  /**
+   * Rate limits, before anything else costs: reserves the call's most tokens from the day's budget, then
+   * one request of the minute. Returns the tokens reserved, for {@link settle}.
+   */
+  async function admit(request: ChatRequest, context: RequestContext): Promise<number> {
+    if (!rateLimiter) return 0;
     const key = principalKey(context.principal);
     const limits = context.principal.limits;
+    let reserved = 0;
     try {
-      const tokens = await rateLimiter.checkTokens(key, limits);
+      const tokens = await rateLimiter.reserveTokens(key, reservation(request, context.principal), limits);
+      reserved = tokens?.reserved ?? 0;
       const requests = await rateLimiter.consumeRequest(key, limits);
       addHeaders(context, requests.headers);
       addHeaders(context, tokens?.headers);
+      return reserved;
     } catch (error) {
+      if (reserved > 0) await rateLimiter.settleTokens(key, reserved, 0);
       if (isGatewayError(error) && error.type === 'rate_limited') {
         const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
         metrics?.rateLimitRejections.inc({ surface: context.surface, limit });
@@ -228,14 +246,16 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     }
   }
 
-  /** Records the tokens an upstream call used against the principal's day budget. */
-  async function charge(context: RequestContext, usage: Usage): Promise<void> {
-    if (!rateLimiter) return;
-    await rateLimiter.consumeTokens(
-      principalKey(context.principal),
-      usage.totalTokens,
-      context.principal.limits,
-    );
+  /** Replaces the call's reservation by the tokens it used (0 on a failure or a cache hit: a refund). */
+  async function settle(context: RequestContext, reserved: number, used: number): Promise<void> {
+    if (!rateLimiter || reserved === 0) return;
+    await rateLimiter.settleTokens(principalKey(context.principal), reserved, used);
+  }
+
+  /** The reservation's size: the reply's most tokens, else the principal's default; prompts settle after. */
+  function reservation(request: ChatRequest, principal: Principal): number {
+    const defaults = principal.defaults;
+    return request.maxTokens ?? defaults?.maxTokens ?? defaults?.maxTokensLimit ?? 1;
   }
 
   /** The cache key of a request, or undefined without a cache. */
@@ -296,13 +316,15 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
 
   async function chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
     const startedAt = performance.now();
+    let reserved = 0;
     try {
       const route = await begin(request, context);
       // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
-      if (rateLimiter) await admit(context);
+      if (rateLimiter) reserved = await admit(request, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
+        if (reserved > 0) await settle(context, reserved, 0);
         const result: ChatResult = {
           id: `cache-${key!.slice(0, 24)}`,
           model: hit.model,
@@ -326,15 +348,18 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       const result = { ...executed.value, usage };
       if (key !== undefined && isCacheable(result))
         await store(key, toCachedResponse(result, executed.target.backend));
-      if (rateLimiter) await charge(context, usage);
+      if (reserved > 0) await settle(context, reserved, usage.totalTokens);
+      reserved = 0;
       return { result, meta: meta(route.requestedModel, executed) };
     } catch (error) {
+      if (reserved > 0) await settle(context, reserved, 0);
       throw failed(context, error, startedAt);
     }
   }
 
   async function stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome> {
     const startedAt = performance.now();
+    let reserved = 0;
     try {
       if (!streamingEnabled) {
         throw new GatewayError(
@@ -344,21 +369,23 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         );
       }
       const route = await begin(request, context);
-      if (rateLimiter) await admit(context);
+      if (rateLimiter) reserved = await admit(request, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
+        if (reserved > 0) await settle(context, reserved, 0);
+        reserved = 0;
         context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
         return { meta: cachedMeta(route.requestedModel, hit), parts: replayAsStream(hit) };
       }
       const executed = await executeStream(route, request, context, stages);
       context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
       annotateTarget(context, executed);
-      return {
-        meta: meta(route.requestedModel, executed),
-        parts: withUsage(executed.value.parts, executed.target, request, context, startedAt, key),
-      };
+      const call = { target: executed.target, request, context, startedAt, key, reserved };
+      reserved = 0;
+      return { meta: meta(route.requestedModel, executed), parts: withUsage(executed.value.parts, call) };
     } catch (error) {
+      if (reserved > 0) await settle(context, reserved, 0);
       throw failed(context, error, startedAt);
     }
   }
@@ -369,14 +396,12 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
    */
   async function* withUsage(
     parts: AsyncIterable<ChatStreamPart>,
-    target: ResolvedTarget,
-    request: ChatRequest,
-    context: RequestContext,
-    startedAt: number,
-    key: string | undefined,
+    call: StreamCall,
   ): AsyncGenerator<ChatStreamPart> {
+    const { target, request, context, startedAt, key } = call;
     let text = '';
     let finish: { reason: FinishReason; usage: Usage } | undefined;
+    let settled = false;
     try {
       for await (const part of parts) {
         if (part.type === 'text-delta') {
@@ -396,10 +421,12 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         context.annotations.llmLatencyMs = performance.now() - startedAt;
         context.annotations.usage = await resolveUsage(undefined, request.messages, text);
         countTokens(target.backend, context.annotations.usage);
-        await charge(context, context.annotations.usage);
+        settled = true;
+        await settle(context, call.reserved, context.annotations.usage.totalTokens);
         return;
       }
-      await charge(context, finish.usage);
+      settled = true;
+      await settle(context, call.reserved, finish.usage.totalTokens);
       if (isCacheable({ finishReason: finish.reason })) {
         await store(key, {
           text,
@@ -412,6 +439,9 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       }
     } catch (error) {
       throw failed(context, error, startedAt);
+    } finally {
+      // Failed or abandoned: refunded when nothing was sent, else the reservation stands (usage unknown).
+      if (!settled && text === '') await settle(context, call.reserved, 0);
     }
   }
 

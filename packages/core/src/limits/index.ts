@@ -12,4 +12,5 @@ export {
   type RateLimiter,
   type RateLimiterOptions,
   type RateLimitSnapshot,
+  type TokenReservation,
 } from './rate-limiter.js';

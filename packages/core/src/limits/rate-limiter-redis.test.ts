@@ -57,9 +57,16 @@ describe('rate limiter (redis)', () => {
     const a = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
     const b = createRateLimiter({ ...options, redis: await connect(redis.url, clients) });
     await a.consumeTokens('alice', 400);
-    await expect(b.checkTokens('alice')).resolves.toMatchObject({ remaining: 100 });
-    await b.consumeTokens('alice', 150);
-    await expect(a.checkTokens('alice')).rejects.toMatchObject({ status: 429, code: 'token_limit_exceeded' });
+    const held = await b.reserveTokens('alice', 100);
+    expect(held).toMatchObject({ remaining: 0 });
+    // Held on instance b, so instance a sees none left until b settles on the real usage.
+    await expect(a.reserveTokens('alice', 1)).rejects.toMatchObject({ status: 429 });
+    await b.settleTokens('alice', held!.reserved, 40);
+    await expect(a.reserveTokens('alice', 60)).resolves.toMatchObject({ remaining: 0 });
+    await expect(b.reserveTokens('alice', 1)).rejects.toMatchObject({
+      status: 429,
+      code: 'token_limit_exceeded',
+    });
   });
 
   it('keeps answering from memory when Redis dies, still enforcing the limit', async () => {
@@ -80,7 +87,7 @@ describe('rate limiter (redis)', () => {
     for (let i = 0; i < 3; i++)
       await expect(limiter.consumeRequest('alice')).resolves.toMatchObject({ limit: 3 });
     await expect(limiter.consumeRequest('alice')).rejects.toMatchObject({ status: 429 });
-    await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ limit: 100 });
+    await expect(limiter.reserveTokens('alice', 10)).resolves.toMatchObject({ limit: 100 });
     await expect(limiter.consumeTokens('alice', 10)).resolves.toBeUndefined();
     await expect(limiter.snapshot()).resolves.toMatchObject({ rate: 3 });
 

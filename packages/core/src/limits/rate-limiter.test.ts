@@ -50,26 +50,49 @@ describe('rate limiter (memory)', () => {
 
   it('refuses calls once the day token budget is spent', async () => {
     const limiter = createRateLimiter({ requestsPerMinute: 100, tokensPerDay: 100 });
-    const before = await limiter.checkTokens('alice');
-    expect(before?.headers['X-RateLimit-Remaining-Tokens']).toBe('100');
-    await limiter.consumeTokens('alice', 60);
-    await expect(limiter.checkTokens('alice')).resolves.toMatchObject({ remaining: 40 });
-    // The call that crosses the budget is already done; the next one is refused.
-    await limiter.consumeTokens('alice', 60);
-    const error = await gatewayRejection(limiter.checkTokens('alice'));
+    const first = await limiter.reserveTokens('alice', 60);
+    expect(first?.headers['X-RateLimit-Remaining-Tokens']).toBe('40');
+    // The call used more than it reserved (its prompt): the budget is crossed, the next one is refused.
+    await limiter.settleTokens('alice', first!.reserved, 110);
+    const error = await gatewayRejection(limiter.reserveTokens('alice', 1));
     expect(error).toMatchObject({ status: 429, code: 'token_limit_exceeded' });
+    expect(error.message).toBe('Daily token limit exceeded');
     expect(Number(error.headers['Retry-After'])).toBeGreaterThan(86_000);
     expect(error.headers['X-RateLimit-Limit-Tokens']).toBe('100');
     // A principal's own budget overrides the default.
-    await expect(limiter.checkTokens('alice', { tokensPerDay: 1000 })).resolves.toMatchObject({
+    await expect(limiter.reserveTokens('alice', 10, { tokensPerDay: 1000 })).resolves.toMatchObject({
       remaining: 880,
     });
+  });
+
+  it('daily token limit let 110 of 100 through: a call whose max_tokens does not fit is refused up front', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 100 });
+    // Eleven concurrent calls of at most 10 tokens each: only ten fit in the day.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 11 }, () => limiter.reserveTokens('alice', 10)),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(10);
+    const refused = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect(refused?.reason).toMatchObject({ status: 429, code: 'token_limit_exceeded' });
+  });
+
+  it('settles a reservation on the real usage and refunds a failed call', async () => {
+    const limiter = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 100 });
+    const big = await limiter.reserveTokens('alice', 80);
+    // 80 held: a call of 30 does not fit, and the refusal holds nothing.
+    const error = await gatewayRejection(limiter.reserveTokens('alice', 30));
+    expect(error.message).toContain('20 tokens left today, this request reserves 30');
+    await limiter.settleTokens('alice', big!.reserved, 12);
+    const next = await limiter.reserveTokens('alice', 30);
+    expect(next?.remaining).toBe(58);
+    await limiter.settleTokens('alice', next!.reserved, 0);
+    await expect(limiter.reserveTokens('alice', 88)).resolves.toMatchObject({ remaining: 0 });
   });
 
   it('does not limit when no limit is configured', async () => {
     const limiter = createRateLimiter({ requestsPerMinute: 0 });
     for (let i = 0; i < 50; i++) await limiter.consumeRequest('k');
-    await expect(limiter.checkTokens('k')).resolves.toBeUndefined();
+    await expect(limiter.reserveTokens('k', 10)).resolves.toBeUndefined();
     await limiter.consumeTokens('k', 1_000_000);
     expect(await limiter.snapshot()).toEqual({ rate: 0, tokens_available: null });
   });

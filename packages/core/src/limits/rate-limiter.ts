@@ -29,6 +29,11 @@ export interface RateLimitDecision extends RateLimitState {
   headers: Record<string, string>;
 }
 
+export interface TokenReservation extends RateLimitDecision {
+  /** The points taken from the day's budget, to hand back to `settleTokens`. */
+  reserved: number;
+}
+
 export interface RateLimitSnapshot {
   /** Requests per minute of the default bucket. */
   rate: number;
@@ -40,9 +45,18 @@ export interface RateLimiter {
   readonly requestsPerMinute: number;
   /** Counts one request; throws a `rate_limited` GatewayError (429, Retry-After) when over the limit. */
   consumeRequest(principalKey: string, limits?: PrincipalLimits): Promise<RateLimitDecision>;
-  /** Before a call: throws when the day's token budget is already spent. */
-  checkTokens(principalKey: string, limits?: PrincipalLimits): Promise<RateLimitDecision | undefined>;
-  /** After a call: records the tokens it actually used (may overshoot the budget; the next check refuses). */
+  /**
+   * Before a call: takes `tokens` (at least 1) from the day's budget, so concurrent calls cannot all
+   * spend the same remainder; throws when they do not fit. Undefined without a day budget.
+   */
+  reserveTokens(
+    principalKey: string,
+    tokens: number,
+    limits?: PrincipalLimits,
+  ): Promise<TokenReservation | undefined>;
+  /** After a call: replaces a reservation by the tokens actually used (0 refunds it). */
+  settleTokens(principalKey: string, reserved: number, used: number): Promise<void>;
+  /** Records tokens used outside a reservation (may overshoot the budget; the next reservation refuses). */
   consumeTokens(principalKey: string, tokens: number, limits?: PrincipalLimits): Promise<void>;
   /** The `/metrics` view of one key's bucket (default `anonymous`). */
   snapshot(principalKey?: string): Promise<RateLimitSnapshot>;
@@ -187,24 +201,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return { ...state, headers: rateLimitHeaders(state) };
     },
 
-    async checkTokens(principalKey, limits) {
+    async reserveTokens(principalKey, tokens, limits) {
       const { tpd } = effective(limits);
       if (tpd === undefined || !(tpd > 0)) return undefined;
-      const current = await read(perDay(), principalKey);
-      const used = current?.consumedPoints ?? 0;
-      const state = {
-        limit: tpd,
-        remaining: tpd - used,
-        resetMs: current?.msBeforeNext ?? DAY_SECONDS * 1000,
-      };
-      if (used >= tpd) {
-        throw rateLimitedError(state, {
-          message: 'Daily token limit exceeded',
-          code: 'token_limit_exceeded',
-          headerSuffix: '-Tokens',
-        });
+      const points = Math.max(1, Math.ceil(tokens));
+      const day = perDay();
+      const after = await add(day, principalKey, points);
+      if (!after) return undefined;
+      if (after.consumedPoints > tpd) {
+        // Refused, so it must not hold any of the budget.
+        await day.reward(principalKey, points).catch(storeFailed);
+        const left = Math.max(0, tpd - (after.consumedPoints - points));
+        throw rateLimitedError(
+          { limit: tpd, remaining: left, resetMs: after.msBeforeNext },
+          {
+            message:
+              left === 0
+                ? 'Daily token limit exceeded'
+                : `Daily token limit exceeded: ${left} tokens left today, this request reserves ${points} (its max_tokens)`,
+            code: 'token_limit_exceeded',
+            headerSuffix: '-Tokens',
+          },
+        );
       }
-      return { ...state, headers: rateLimitHeaders(state, '-Tokens') };
+      const state = { limit: tpd, remaining: tpd - after.consumedPoints, resetMs: after.msBeforeNext };
+      return { ...state, reserved: points, headers: rateLimitHeaders(state, '-Tokens') };
+    },
+
+    async settleTokens(principalKey, reserved, used) {
+      const delta = Math.max(0, Math.ceil(used)) - reserved;
+      if (delta > 0) await add(perDay(), principalKey, delta);
+      else if (delta < 0) await perDay().reward(principalKey, -delta).catch(storeFailed);
     },
 
     async consumeTokens(principalKey, tokens, limits) {
