@@ -21,4 +21,11 @@ export type {
 } from './router.js';
 export { normalizeRouteEntry, Router, routeStrategy } from './router.js';
 export { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
-export { countPromptTokens, countTokens, isEmptyUsage, resolveUsage } from './usage.js';
+export {
+  BoundedTokenCounter,
+  defaultTokenCountLimits,
+  slicesOf,
+  type TokenCountLimits,
+  type Tokenizer,
+} from './token-count.js';
+export { countPromptTokens, countTokens, isEmptyUsage, loadTokenizer, resolveUsage } from './usage.js';

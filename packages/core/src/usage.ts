@@ -1,36 +1,44 @@
 import type { Message, Usage } from '@llm-gateway/spec';
-import type { Tiktoken } from 'js-tiktoken/lite';
+import { BoundedTokenCounter, type TokenCountLimits, type Tokenizer } from './token-count.js';
 
-let encoder: Promise<Tiktoken> | undefined;
+let tokenizer: Promise<Tokenizer> | undefined;
 
 /** Loads the o200k_base encoder once, on first use: its ranks are megabytes we only need without upstream usage. */
-export function loadEncoder(): Promise<Tiktoken> {
-  encoder ??= Promise.all([import('js-tiktoken/lite'), import('js-tiktoken/ranks/o200k_base')]).then(
-    ([lite, ranks]) => new lite.Tiktoken(ranks.default),
+export function loadTokenizer(): Promise<Tokenizer> {
+  tokenizer ??= Promise.all([import('js-tiktoken/lite'), import('js-tiktoken/ranks/o200k_base')]).then(
+    ([lite, ranks]) => ({ encoder: new lite.Tiktoken(ranks.default), pattern: ranks.default.pat_str }),
   );
-  return encoder;
+  return tokenizer;
 }
 
 /** Tokens of a plain text; special-token markers are counted as ordinary text, never rejected. */
-export async function countTokens(text: string): Promise<number> {
+export async function countTokens(text: string, limits?: TokenCountLimits): Promise<number> {
   if (!text) return 0;
-  const enc = await loadEncoder();
-  return enc.encode(text, [], []).length;
+  const counter = new BoundedTokenCounter(await loadTokenizer(), limits);
+  await counter.add(text);
+  return counter.total();
 }
 
 // OpenAI's chat format spends about 3 tokens per message on role markers, plus 3 to prime the reply.
 const perMessageTokens = 3;
 const replyPrimingTokens = 3;
 
-export async function countPromptTokens(messages: readonly Message[]): Promise<number> {
-  const enc = await loadEncoder();
-  let total = replyPrimingTokens;
+export async function countPromptTokens(
+  messages: readonly Message[],
+  limits?: TokenCountLimits,
+): Promise<number> {
+  const counter = new BoundedTokenCounter(await loadTokenizer(), limits);
+  let overhead = replyPrimingTokens;
   for (const message of messages) {
-    total +=
-      perMessageTokens + enc.encode(message.content, [], []).length + enc.encode(message.role, [], []).length;
-    if (message.name) total += 1 + enc.encode(message.name, [], []).length;
+    overhead += perMessageTokens;
+    await counter.add(message.content);
+    await counter.add(message.role);
+    if (message.name) {
+      overhead += 1;
+      await counter.add(message.name);
+    }
   }
-  return total;
+  return overhead + counter.total();
 }
 
 /** True when an upstream reported no usage at all (every count zero or missing). */

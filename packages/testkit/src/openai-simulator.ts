@@ -157,16 +157,20 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
             finish_reason: reply.finishReason,
           },
         ],
-        usage: {
-          ...usageOf(reply),
-          prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-          completion_tokens_details: {
-            reasoning_tokens: 0,
-            audio_tokens: 0,
-            accepted_prediction_tokens: 0,
-            rejected_prediction_tokens: 0,
-          },
-        },
+        ...(options.omitUsage
+          ? {}
+          : {
+              usage: {
+                ...usageOf(reply),
+                prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+                completion_tokens_details: {
+                  reasoning_tokens: 0,
+                  audio_tokens: 0,
+                  accepted_prediction_tokens: 0,
+                  rejected_prediction_tokens: 0,
+                },
+              },
+            }),
         service_tier: 'default',
         system_fingerprint: systemFingerprint,
       });
@@ -174,7 +178,7 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     const streamOptions = body['stream_options'] as { include_usage?: unknown } | undefined;
-    const includeUsage = streamOptions?.include_usage === true;
+    const includeUsage = streamOptions?.include_usage === true && !options.omitUsage;
     const groqId = id('req_');
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => {
       const payload: Record<string, unknown> = {

@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   apiKey?: string;
   /** The reply text for a request (default: `Echo: ` and the last user message). */
   reply?: (body: SimRequestBody) => string;
+  /** Send no `usage` at all, as some OpenAI-compatible upstreams do (the gateway must estimate it). */
+  omitUsage?: boolean;
 }
 
 export type SimulatorKind = 'openai' | 'ollama';
