@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Logger,
+  queueFullError,
+  runTaskHandler,
+  type TaskHandler,
+  type TaskInput,
+  type TaskOutcome,
+  type TaskQueue,
+  type TaskState,
+  type TaskWorker,
+  taskMetrics,
+} from '@llm-gateway/spec';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { BullmqQueueConfig } from './config.js';
+import { ChannelHub, taskEvents } from './task-events.js';
+import { taskKeys, type WireEvent } from './task-keys.js';
+
+interface JobData {
+  input: TaskInput;
+  createdAt: number;
+}
+
+/** A job's return value: the outcome plus when the worker finished it. */
+type JobResult = TaskOutcome & { startedAt: number; finishedAt: number };
+
+/** `error_type` of a task whose workers died more often than `maxStalledCount` allows. */
+const WORKER_LOST = 'WorkerLostError';
+
+export function createBullmqQueue(config: BullmqQueueConfig, log: Logger, name = 'bullmq'): TaskQueue {
+  const { prefix, queueName } = config;
+  // Commands fail rather than wait forever while Redis is away: submit answers 503, not a hang.
+  const commands = new Redis(config.url, { maxRetriesPerRequest: 2, lazyConnect: false });
+  commands.on('error', (error) => log.warn({ err: error }, 'redis (task queue) error'));
+  const queue = new Queue<JobData, JobResult>(queueName, { connection: commands, prefix });
+  queue.on('error', (error) => log.warn({ err: error }, 'task queue error'));
+  let hub: ChannelHub | undefined;
+  let subscriber: Redis | undefined;
+  const workers = new Set<Worker<JobData, JobResult>>();
+  const timeLimitMs = config.timeLimitSeconds * 1000;
+  const retentionMs = config.retentionSeconds * 1000;
+  const keys = (id: string) => taskKeys(prefix, queueName, id);
+
+  const publish = (id: string, event: WireEvent) => commands.publish(keys(id).channel, JSON.stringify(event));
+
+  async function stateOf(job: Job<JobData, JobResult>): Promise<TaskState> {
+    const id = job.id!;
+    const base: TaskState = {
+      id,
+      status: 'queued',
+      createdAt: job.data.createdAt,
+      principalId: job.data.input.principal.id,
+    };
+    const bullState = await job.getState();
+    if (bullState === 'completed' && job.returnvalue) {
+      const result = job.returnvalue;
+      const times = { ...base, startedAt: result.startedAt, finishedAt: result.finishedAt };
+      if (!result.ok) return { ...times, status: 'failed', error: result.error };
+      const done = { ...times, status: 'completed' as const, text: result.text, usage: result.usage };
+      return { ...done, metrics: taskMetrics(done) };
+    }
+    if (bullState === 'failed') {
+      const finishedAt = job.finishedOn ?? Date.now();
+      const message = 'The worker running this task stopped; it could not be completed';
+      return { ...base, status: 'failed', finishedAt, error: { message, type: WORKER_LOST } };
+    }
+    if (bullState === 'active') {
+      const text = (await commands.get(keys(id).text)) ?? '';
+      return {
+        ...base,
+        status: 'processing',
+        ...(job.processedOn ? { startedAt: job.processedOn } : {}),
+        text,
+      };
+    }
+    return base;
+  }
+
+  async function get(id: string): Promise<TaskState | undefined> {
+    const job = (await queue.getJob(id)) as Job<JobData, JobResult> | undefined;
+    if (!job) return undefined;
+    const state = await stateOf(job);
+    if (state.finishedAt !== undefined && Date.now() - state.finishedAt >= retentionMs) {
+      // Redis removes old jobs lazily (when later ones finish); a task past retention is gone now.
+      await job.remove().catch(() => {});
+      return undefined;
+    }
+    return state;
+  }
+
+  function processor(handler: TaskHandler) {
+    return async (job: Job<JobData, JobResult>): Promise<JobResult> => {
+      const id = job.id!;
+      const { text: textKey } = keys(id);
+      const startedAt = Date.now();
+      // A task run again after its worker died: the text already streamed is not streamed twice.
+      const prior = await commands.strlen(textKey);
+      let generated = 0;
+      await publish(id, { type: 'status', status: 'processing' });
+      const outcome = await runTaskHandler(handler, job.data.input, {
+        timeLimitMs,
+        delta: async (text) => {
+          const start = generated;
+          generated += text.length;
+          if (generated <= prior) return;
+          const fresh = start >= prior ? text : text.slice(prior - start);
+          await commands
+            .multi()
+            .append(textKey, fresh)
+            .pexpire(textKey, timeLimitMs + retentionMs)
+            .publish(keys(id).channel, JSON.stringify({ type: 'delta', text: fresh, end: generated }))
+            .exec();
+        },
+      });
+      await commands.pexpire(textKey, retentionMs);
+      return { ...outcome, startedAt, finishedAt: Date.now() };
+    };
+  }
+
+  return {
+    name,
+    async submit(input) {
+      if ((await queue.count()) >= config.maxQueued) throw queueFullError(config.maxQueued);
+      const id = randomUUID();
+      const keep = { age: Math.ceil(config.retentionSeconds) };
+      await queue.add(
+        'task',
+        { input, createdAt: Date.now() },
+        {
+          jobId: id,
+          attempts: 1,
+          removeOnComplete: keep,
+          removeOnFail: keep,
+        },
+      );
+      return id;
+    },
+    get,
+    events(id, signal) {
+      if (!hub) {
+        subscriber = new Redis(config.url, { maxRetriesPerRequest: null });
+        subscriber.on('error', (error) => log.warn({ err: error }, 'redis (task events) error'));
+        hub = new ChannelHub(subscriber);
+      }
+      return taskEvents(hub, keys(id).channel, () => get(id), signal);
+    },
+    work(handler, concurrency): TaskWorker {
+      const worker = new Worker<JobData, JobResult>(queueName, processor(handler), {
+        connection: new Redis(config.url, { maxRetriesPerRequest: null }),
+        prefix,
+        concurrency: Math.max(1, concurrency),
+        lockDuration: config.lockSeconds * 1000,
+        stalledInterval: config.stalledIntervalSeconds * 1000,
+        maxStalledCount: config.maxStalledCount,
+      });
+      worker.on('error', (error) => log.warn({ err: error }, 'task worker error'));
+      // Published once the job is stored as finished, so a subscriber that reads it sees the end.
+      worker.on('completed', (job) => void publish(job.id!, { type: 'final' }).catch(() => {}));
+      worker.on('failed', (job) => {
+        if (job?.id) void publish(job.id, { type: 'final' }).catch(() => {});
+      });
+      workers.add(worker);
+      return {
+        async close() {
+          workers.delete(worker);
+          await worker.close();
+          await worker.disconnect().catch(() => {});
+        },
+      };
+    },
+    async close() {
+      await Promise.allSettled([...workers].map((worker) => worker.close()));
+      workers.clear();
+      await queue.close().catch(() => {});
+      subscriber?.disconnect();
+      commands.disconnect();
+    },
+  };
+}
