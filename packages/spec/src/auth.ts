@@ -51,8 +51,25 @@ export interface AuthScheme {
   issueToken?(subject: string, claims?: Record<string, string>): Promise<string>;
   verifyToken?(token: string): Promise<Principal>;
   /** Schemes backed by files reload them on demand. */
-  reload?(): Promise<{ count: number; errors: string[] }>;
+  reload?(): Promise<ReloadOutcome>;
   close?(): Promise<void>;
+}
+
+/** A configuration file a reload left out or accepted with a caveat; never quotes its contents. */
+export interface ReloadFileNote {
+  file: string;
+  reason: string;
+}
+
+export interface ReloadOutcome {
+  /** Entries loaded and now in force. */
+  count: number;
+  /** Every problem as one line (`<file>: <reason>`, or one not tied to a file). */
+  errors: string[];
+  /** Files left out, by name and reason. */
+  skipped?: ReloadFileNote[];
+  /** Files loaded despite a problem the operator should fix (e.g. a plaintext secret). */
+  warnings?: ReloadFileNote[];
 }
 
 export type AuthPlugin<Config = unknown> = PluginDefinition<'auth', Config, AuthScheme, PluginHost>;

@@ -4,14 +4,21 @@ import { parseSecretHash } from './secret-hash.js';
 const text = () => z.string().trim().min(1);
 const count = () => z.number().int().positive();
 
-/** One client file: the DSP gateway's fields plus `client_secret_hash`. Unknown keys are refused (typos). */
+/**
+ * One client file: the DSP gateway's documented fields, plus the secret as `client_secret_hash` (or, to be
+ * converted, a plaintext `client_secret`). Unknown keys are refused (typos).
+ */
 export const clientFileSchema = z.strictObject({
   client_id: text(),
   name: text().nullish(),
   description: z.string().nullish(),
-  client_secret_hash: z.string().refine((value) => parseSecretHash(value) !== undefined, {
-    message: 'must be scrypt$N$r$p$saltBase64$hashBase64 (create one with `gateway hash-secret`)',
-  }),
+  client_secret_hash: z
+    .string()
+    .refine((value) => parseSecretHash(value) !== undefined, {
+      message: 'must be scrypt$N$r$p$saltBase64$hashBase64 (create one with `gateway hash-secret`)',
+    })
+    .optional(),
+  client_secret: z.string().min(1).optional(),
   allowed_providers: z.array(text()).nullish(),
   default_provider: text().nullish(),
   default_model: text().nullish(),

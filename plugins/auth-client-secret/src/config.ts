@@ -13,6 +13,11 @@ const headerName = (fallback: string) =>
 export const configSchema = z.strictObject({
   /** Directory of per-client JSON files; blank leaves the instance disabled. */
   dir: z.preprocess((value) => (value === null || value === undefined ? '' : value), z.string()),
+  /**
+   * The secret of a client file that carries none (the DSP seed kept one shared secret in code): plaintext
+   * or a `scrypt$...` hash. Blank: such files are skipped. Every client using it is warned about.
+   */
+  defaultSecret: z.preprocess(blankSetting, z.string().min(1).optional()),
   idHeader: headerName('client_id'),
   secretHeader: headerName('client_secret'),
   /** How long a successful verification is remembered (scrypt is slow on purpose); 0 turns it off. */

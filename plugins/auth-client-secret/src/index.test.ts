@@ -178,7 +178,7 @@ describe('auth-client-secret', () => {
     // Before reload the files in memory still rule, including the cached verification.
     expect(await clients.authenticate(creds('test_client', secrets.test))).toBeDefined();
 
-    expect(await clients.reload?.()).toEqual({ count: 2, errors: [] });
+    expect(await clients.reload?.()).toMatchObject({ count: 2, errors: [], skipped: [] });
     // The old secret was cached as valid; reload must forget it.
     await gatewayRejection(clients.authenticate(creds('test_client', secrets.test)));
     const principal = await clients.authenticate(creds('test_client', 'rotated-secret'));
@@ -210,21 +210,53 @@ describe('auth-client-secret file validation', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^broken\.json: not valid JSON/);
     expect(errors[0]).not.toContain('leaked-value-xyz');
-    expect(host.lines.join('\n')).toContain('broken.json: not valid JSON');
+    expect(host.lines.join('\n')).toContain('"file":"broken.json","reason":"not valid JSON');
     expect(host.lines.join('\n')).not.toContain('leaked-value-xyz');
   });
 
-  it('rejects a file with a plaintext client_secret, with a clear reason', async () => {
-    const plaintext = { ...openaiOnly, client_secret: 'password' };
+  it('plaintext client_secret was skipped (401): now accepted with a loud warning that never shows it', async () => {
+    const plaintext = { ...openaiOnly, client_secret: 'plain-secret-xyz', client_secret_hash: undefined };
     const dir = await clientDir({ 'test_client.json': testClient(), 'plain.json': plaintext });
-    const clients = await scheme({ dir });
+    const host = recordingHost('clients');
+    const clients = await scheme({ dir }, host);
+    expect((await clients.authenticate(creds('openai_only_client', 'plain-secret-xyz')))?.id).toBe(
+      'openai_only_client',
+    );
+    await gatewayRejection(clients.authenticate(creds('openai_only_client', 'wrong')));
     const result = await clients.reload?.();
-    expect(result?.count).toBe(1);
-    expect(result?.errors).toEqual([
-      'plain.json: has a plaintext client_secret; store only client_secret_hash (create it with `gateway hash-secret`)',
+    expect(result).toMatchObject({ count: 2, errors: [], skipped: [] });
+    expect(result?.warnings).toEqual([
+      {
+        file: 'plain.json',
+        reason: expect.stringMatching(/^PLAINTEXT client_secret.*hash-secret --rewrite/),
+      },
     ]);
-    await gatewayRejection(clients.authenticate(creds('openai_only_client', 'password')));
-    await gatewayRejection(clients.authenticate(creds('openai_only_client', secrets.openai)));
+    expect(host.lines.join('\n')).toContain('PLAINTEXT client_secret');
+    expect(host.lines.join('\n')).not.toContain('plain-secret-xyz');
+  });
+
+  it('seed-format file (no secret) was silently counted: skipped with its reason, or uses defaultSecret', async () => {
+    const seedFormat = testClient({ client_secret_hash: undefined });
+    const both = { ...openaiOnly, client_secret: 'x' };
+    const dir = await clientDir({ 'test_client.json': seedFormat, 'both.json': both });
+    const strict = await scheme({ dir });
+    const result = await strict.reload?.();
+    expect(result?.count).toBe(0);
+    expect(result?.skipped).toEqual([
+      { file: 'both.json', reason: expect.stringContaining('has both client_secret and client_secret_hash') },
+      { file: 'test_client.json', reason: expect.stringMatching(/^no client_secret_hash .*defaultSecret/) },
+    ]);
+    await gatewayRejection(strict.authenticate(creds('test_client', 'shared-secret')));
+
+    // The seed kept one secret for every client: `defaultSecret`, plaintext or a scrypt hash.
+    for (const defaultSecret of ['shared-secret', await hashSecret('shared-secret', cheap)]) {
+      const shared = await scheme({ dir, defaultSecret });
+      expect((await shared.authenticate(creds('test_client', 'shared-secret')))?.id).toBe('test_client');
+      await gatewayRejection(shared.authenticate(creds('test_client', 'other')));
+      const reloaded = await shared.reload?.();
+      expect(reloaded?.count).toBe(1);
+      expect(reloaded?.warnings?.[0]).toMatchObject({ file: 'test_client.json' });
+    }
   });
 
   it('reports invalid fields, unknown keys, bad hashes and duplicate ids, file by file', async () => {
@@ -257,7 +289,7 @@ describe('auth-client-secret file validation', () => {
     await writeFiles(join(dir, '..data'), { 'test_client.json': testClient() });
     await symlink(join('..data', 'test_client.json'), join(dir, 'test_client.json'));
     const clients = await scheme({ dir });
-    expect(await clients.reload?.()).toEqual({ count: 1, errors: [] });
+    expect(await clients.reload?.()).toMatchObject({ count: 1, errors: [], skipped: [] });
   });
 
   it('starts with no clients in an empty directory, and warns', async () => {
@@ -281,7 +313,11 @@ describe('auth-client-secret file validation', () => {
     const dir = await clientDir({ 'test_client.json': testClient(), 'locked.json': openaiOnly });
     await chmod(join(dir, 'locked.json'), 0o000);
     const clients = await scheme({ dir });
-    expect(await clients.reload?.()).toEqual({ count: 1, errors: ['locked.json: cannot be read (EACCES)'] });
+    expect(await clients.reload?.()).toMatchObject({
+      count: 1,
+      errors: ['locked.json: cannot be read (EACCES)'],
+      skipped: [{ file: 'locked.json', reason: 'cannot be read (EACCES)' }],
+    });
   });
 });
 

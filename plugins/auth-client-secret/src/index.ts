@@ -5,16 +5,22 @@ import {
   disabled,
   firstValue,
   GatewayError,
+  type Logger,
   type Principal,
 } from '@llm-gateway/spec';
-import { type ClientFile, clientPrincipal } from './client-file.js';
-import { loadClients } from './client-store.js';
+import { clientPrincipal } from './client-file.js';
+import { type LoadedClient, type LoadedClients, loadClients } from './client-store.js';
 import { type ClientSecretConfig, configSchema } from './config.js';
-import { hashSecret, verifySecret } from './secret-hash.js';
+import { hashSecret, parseSecretHash, verifySecret } from './secret-hash.js';
 import { VerificationCache } from './verification-cache.js';
 
 export { type ClientFile, clientFileSchema, clientPrincipal } from './client-file.js';
-export { type LoadedClients, loadClients } from './client-store.js';
+export {
+  type LoadClientsOptions,
+  type LoadedClient,
+  type LoadedClients,
+  loadClients,
+} from './client-store.js';
 export type { ClientSecretConfig, ClientSecretConfigInput } from './config.js';
 export { configSchema } from './config.js';
 export {
@@ -35,12 +41,20 @@ interface Entry {
   principal: Principal;
 }
 
-function entries(clients: Map<string, ClientFile>, scheme: string): Map<string, Entry> {
+function entries(clients: Map<string, LoadedClient>, scheme: string): Map<string, Entry> {
   const result = new Map<string, Entry>();
-  for (const [id, client] of clients) {
-    result.set(id, { hash: client.client_secret_hash, principal: clientPrincipal(client, scheme) });
+  for (const [id, { client, hash }] of clients) {
+    result.set(id, { hash, principal: clientPrincipal(client, scheme) });
   }
   return result;
+}
+
+/** Logs what a load left out (warn) and the secrets to fix (error: they are a risk, not a typo). */
+function report(loaded: LoadedClients, log: Logger): void {
+  for (const { file, reason } of loaded.skipped) log.warn({ file, reason }, 'client file skipped');
+  for (const { file, reason } of loaded.warnings)
+    log.error({ file, reason }, 'client file secret needs fixing');
+  if (loaded.unreadable) for (const message of loaded.errors) log.warn(message);
 }
 
 const plugin: AuthPlugin<ClientSecretConfig> = {
@@ -52,10 +66,14 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
   async create(config, host) {
     if (config.dir === '') return disabled('no client config directory');
     const name = host.instanceName;
-    const initial = await loadClients(config.dir);
+    const secret = config.defaultSecret;
+    const options = {
+      defaultHash: secret === undefined || parseSecretHash(secret) ? secret : await hashSecret(secret),
+    };
+    const initial = await loadClients(config.dir, options);
     // A named but unreadable directory is a broken profile, not "no clients": stop the start.
     if (initial.unreadable) throw new Error(`auth-client-secret ${name}: ${initial.errors.join('; ')}`);
-    for (const message of initial.errors) host.log.warn(message);
+    report(initial, host.log);
     if (initial.clients.size === 0) host.log.warn({ dir: config.dir }, 'no client configurations loaded');
     else host.log.info({ count: initial.clients.size, ids: [...initial.clients.keys()] }, 'clients loaded');
 
@@ -92,15 +110,16 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
         return structuredClone(client.principal);
       },
       async reload() {
-        const next = await loadClients(config.dir);
-        for (const message of next.errors) host.log.warn(message);
+        const next = await loadClients(config.dir, options);
+        report(next, host.log);
+        const { errors, skipped, warnings } = next;
         // A directory that cannot be read keeps the clients in force rather than locking them all out.
-        if (next.unreadable) return { count: clients.size, errors: next.errors };
+        if (next.unreadable) return { count: clients.size, errors, skipped, warnings };
         clients = entries(next.clients, name);
         generation += 1;
         cache.clear();
         host.log.info({ count: clients.size }, 'clients reloaded');
-        return { count: clients.size, errors: next.errors };
+        return { count: clients.size, errors, skipped, warnings };
       },
     };
     return scheme;
