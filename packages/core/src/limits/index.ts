@@ -1,4 +1,9 @@
 export {
+  type AuthFailureThrottle,
+  type AuthFailureThrottleOptions,
+  createAuthFailureThrottle,
+} from './auth-failure-throttle.js';
+export {
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,
   capacityError,

@@ -1,0 +1,58 @@
+import { isGatewayError } from '@llm-gateway/spec';
+import { startRedis } from '@llm-gateway/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedisConnection } from '../cache/redis-client.js';
+import { createAuthFailureThrottle } from './auth-failure-throttle.js';
+
+async function refusal(promise: Promise<void>) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isGatewayError(error)) throw new Error(`expected a GatewayError, got ${String(error)}`);
+  return error;
+}
+
+describe('auth-failure throttle', () => {
+  it('blocks an address past its failed logins with a 429 and Retry-After, other addresses untouched', async () => {
+    const throttle = createAuthFailureThrottle({ limit: 3, windowSeconds: 60, blockSeconds: 120 });
+    for (let i = 0; i < 3; i++) {
+      await throttle.check('10.0.0.1');
+      await throttle.fail('10.0.0.1');
+    }
+    await expect(throttle.check('10.0.0.1')).resolves.toBeUndefined();
+    await throttle.fail('10.0.0.1');
+    const error = await refusal(throttle.check('10.0.0.1'));
+    expect(error.status).toBe(429);
+    expect(error.code).toBe('auth_throttled');
+    expect(Number(error.headers['Retry-After'])).toBeGreaterThan(60);
+    await expect(throttle.check('10.0.0.2')).resolves.toBeUndefined();
+  });
+
+  describe('redis store', () => {
+    const clients: Redis[] = [];
+    let stop: (() => Promise<void>) | undefined;
+    afterAll(async () => {
+      for (const client of clients) client.disconnect();
+      await stop?.();
+    });
+
+    it('shares the count between gateway instances', async () => {
+      const redis = await startRedis();
+      stop = () => redis.stop();
+      const connect = () => {
+        const client = createRedisConnection(redis.url);
+        clients.push(client);
+        return new Promise<Redis>((resolve) => client.once('ready', () => resolve(client)));
+      };
+      const options = { store: 'redis' as const, limit: 2, windowSeconds: 60, blockSeconds: 60 };
+      const a = createAuthFailureThrottle({ ...options, redis: await connect() });
+      const b = createAuthFailureThrottle({ ...options, redis: await connect() });
+      await a.fail('10.0.0.9');
+      await b.fail('10.0.0.9');
+      await a.fail('10.0.0.9');
+      expect((await refusal(b.check('10.0.0.9'))).status).toBe(429);
+    });
+  });
+});

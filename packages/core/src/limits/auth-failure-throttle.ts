@@ -1,0 +1,82 @@
+import { type Logger, silentLogger } from '@llm-gateway/spec';
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { rateLimitedError } from './rate-limit-headers.js';
+
+export interface AuthFailureThrottleOptions {
+  /** `redis` shares the counts between gateway instances (default `memory`). */
+  store?: 'memory' | 'redis';
+  redis?: Redis;
+  /** Failed authentications one address may have per window; the next one blocks it. */
+  limit: number;
+  windowSeconds: number;
+  /** How long a blocked address is refused. */
+  blockSeconds: number;
+  /** Key namespace in the store (default `llmgw:authfail`). */
+  keyPrefix?: string;
+  log?: Logger;
+}
+
+/** Failed logins counted per client address, shared by every auth scheme and surface. */
+export interface AuthFailureThrottle {
+  /** Throws a `rate_limited` GatewayError (429, Retry-After) while `address` is blocked. */
+  check(address: string): Promise<void>;
+  /** Records one failed authentication from `address`. */
+  fail(address: string): Promise<void>;
+}
+
+/**
+ * Counts 401s per address in a fixed window; past `limit` the address is blocked for `blockSeconds`.
+ * With the redis store a memory counter stands in while Redis is unreachable, as for the rate limits.
+ */
+export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): AuthFailureThrottle {
+  if (options.store === 'redis' && !options.redis)
+    throw new TypeError('The redis auth-failure store needs a redis client');
+  const log = options.log ?? silentLogger;
+  const settings = {
+    points: options.limit,
+    duration: options.windowSeconds,
+    blockDuration: options.blockSeconds,
+    keyPrefix: options.keyPrefix ?? 'llmgw:authfail',
+  };
+  const memory = new RateLimiterMemory(settings);
+  const counter: RateLimiterAbstract =
+    options.store === 'redis'
+      ? new RateLimiterRedis({
+          ...settings,
+          storeClient: options.redis,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+          // A blocked address is refused from memory without asking Redis on every attempt.
+          inMemoryBlockOnConsumed: options.limit + 1,
+          inMemoryBlockDuration: options.blockSeconds,
+        })
+      : memory;
+  let loggedStoreFailure = false;
+  const storeFailed = (error: unknown) => {
+    if (loggedStoreFailure) return;
+    loggedStoreFailure = true;
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Auth-failure store failed');
+  };
+
+  return {
+    async check(address) {
+      const current = await counter.get(address).catch((error: unknown) => {
+        storeFailed(error);
+        return null;
+      });
+      if (current && current.consumedPoints > options.limit) {
+        throw rateLimitedError(
+          { limit: options.limit, remaining: 0, resetMs: current.msBeforeNext },
+          { message: 'Too many failed authentication attempts; try again later', code: 'auth_throttled' },
+        );
+      }
+    },
+    async fail(address) {
+      // consume rejects with the counter's state once over the limit: that is the block, not a failure.
+      await counter.consume(address).catch((reason: unknown) => {
+        if (reason instanceof Error) storeFailed(reason);
+      });
+    },
+  };
+}
