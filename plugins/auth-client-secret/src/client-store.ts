@@ -96,7 +96,8 @@ export async function loadClients(dir: string, options: LoadClientsOptions = {})
     names = await readdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    return { ...loaded, errors: [`client directory ${dir} cannot be read (${code})`], unreadable: true };
+    const reason = `client directory cannot be read (${code})`;
+    return { ...loaded, skipped: [{ file: dir, reason }], errors: [`${reason}: ${dir}`], unreadable: true };
   }
   const skip = (file: string, reason: string) => {
     loaded.skipped.push({ file, reason });

@@ -64,6 +64,15 @@ export const generateRouteSchema = {
   },
 };
 
+const fileNotes = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['file', 'reason'],
+    properties: { file: { type: 'string' }, reason: { type: 'string' } },
+  },
+} as const;
+
 export const reloadRouteSchema = {
   summary: 'Reload client configurations',
   description: 'Re-reads the client configuration files; needs the `clients/reload` endpoint permission.',
@@ -73,8 +82,15 @@ export const reloadRouteSchema = {
     200: {
       type: 'object',
       required: ['message', 'count'],
-      properties: { message: { type: 'string' }, count: { type: 'integer' } },
-      examples: [{ message: 'Successfully reloaded 3 client configurations', count: 3 }],
+      properties: {
+        message: { type: 'string' },
+        count: { type: 'integer', description: 'Client configurations loaded and in force' },
+        skipped: { ...fileNotes, description: 'Files left out, with why (never their contents)' },
+        warnings: { ...fileNotes, description: 'Files loaded with a secret to fix (plaintext, or shared)' },
+      },
+      examples: [
+        { message: 'Successfully reloaded 3 client configurations', count: 3, skipped: [], warnings: [] },
+      ],
     },
     ...errorResponses,
   },

@@ -364,11 +364,19 @@ describe('GET /api/v1/clients/reload', () => {
     const { app } = await setup();
     const first = await app.inject({ method: 'GET', url: '/api/v1/clients/reload', headers: testClient });
     expect(first.statusCode).toBe(200);
-    expect(first.json()).toEqual({ message: 'Successfully reloaded 3 client configurations', count: 3 });
+    expect(first.json()).toEqual({
+      message: 'Successfully reloaded 3 client configurations',
+      count: 3,
+      skipped: [],
+      warnings: [],
+    });
 
     await writeClient({ client_id: 'new_client', allowed_providers: ['openai'] }, 'new-secret');
     const second = await app.inject({ method: 'GET', url: '/api/v1/clients/reload', headers: testClient });
-    expect(second.json()).toEqual({ message: 'Successfully reloaded 4 client configurations', count: 4 });
+    expect(second.json()).toMatchObject({
+      message: 'Successfully reloaded 4 client configurations',
+      count: 4,
+    });
     const newcomer = await generate(
       app,
       { client_id: 'new_client', client_secret: 'new-secret' },
@@ -385,6 +393,36 @@ describe('GET /api/v1/clients/reload', () => {
       { prompt: 'Hi' },
     );
     expect(removed.statusCode).toBe(401);
+    await app.close();
+  });
+
+  it('reload counted skipped files silently: names them with reasons, loads plaintext secrets with a warning', async () => {
+    const { app } = await setup();
+    // The seed's documented format (no secret at all) and a plaintext secret, as a migrating operator writes them.
+    await writeFile(
+      join(dir, 'seed_format.json'),
+      JSON.stringify({ client_id: 'seed_format', name: 'Seed' }),
+    );
+    await writeFile(
+      join(dir, 'plain.json'),
+      JSON.stringify({ client_id: 'plain', client_secret: 'plain-secret-1', allowed_providers: ['openai'] }),
+    );
+    const response = await app.inject({ method: 'GET', url: '/api/v1/clients/reload', headers: testClient });
+    const body = response.json();
+    expect(body).toMatchObject({ message: 'Successfully reloaded 4 client configurations', count: 4 });
+    expect(body.skipped).toEqual([
+      { file: 'seed_format.json', reason: expect.stringContaining('no client_secret_hash') },
+    ]);
+    expect(body.warnings).toEqual([{ file: 'plain.json', reason: expect.stringContaining('PLAINTEXT') }]);
+    expect(response.body).not.toContain('plain-secret-1');
+    const plain = await generate(
+      app,
+      { client_id: 'plain', client_secret: 'plain-secret-1' },
+      { prompt: 'Hi' },
+    );
+    expect(plain.statusCode).toBe(200);
+    await rm(join(dir, 'seed_format.json'));
+    await rm(join(dir, 'plain.json'));
     await app.close();
   });
 

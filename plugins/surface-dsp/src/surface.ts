@@ -3,6 +3,7 @@ import type {
   FastifyInstance,
   FastifyRequest,
   Principal,
+  ReloadFileNote,
   RequestContext,
   Surface,
   SurfaceHost,
@@ -114,19 +115,27 @@ export function createDspSurface(config: DspConfig, host: SurfaceHost): Surface 
       async (request) => {
         const context = await authorize(request, ENDPOINTS.reload);
         let count = 0;
+        const skipped: ReloadFileNote[] = [];
+        const warnings: ReloadFileNote[] = [];
         for (const scheme of reloadable) {
           try {
             const outcome = await scheme.reload!();
             count += outcome.count;
-            for (const problem of outcome.errors)
-              context.log.warn({ scheme: scheme.name, problem }, 'client file skipped');
+            skipped.push(
+              ...(outcome.skipped ?? outcome.errors.map((reason) => ({ file: scheme.name, reason }))),
+            );
+            warnings.push(...(outcome.warnings ?? []));
           } catch (error) {
             context.log.error({ err: error, scheme: scheme.name }, 'reloading client configurations failed');
             throw httpError(500, 'Failed to reload client configurations');
           }
         }
-        context.log.info({ count, by: context.principal.id }, 'client configurations reloaded');
-        return { message: `Successfully reloaded ${count} client configurations`, count };
+        context.log.info(
+          { count, skipped: skipped.length, by: context.principal.id },
+          'client configurations reloaded',
+        );
+        // The seed's two fields, plus what a migrating operator needs: which files were left out and why.
+        return { message: `Successfully reloaded ${count} client configurations`, count, skipped, warnings };
       },
     );
   }

@@ -13,6 +13,7 @@ import { entryTargets, routingSection } from './routing-section.js';
 import { serverSection } from './server-section.js';
 import { serviceSection } from './service-section.js';
 import { streamingSection } from './streaming-section.js';
+import { telemetrySection } from './telemetry-section.js';
 
 /**
  * The whole profile. One schema per section, each in its own file; a new section is one more key
@@ -37,6 +38,7 @@ export const profileSchema = z
     streaming: streamingSection,
     metrics: metricsSection,
     docs: docsSection,
+    telemetry: telemetrySection,
   })
   .superRefine((profile, ctx) => {
     const backends = Object.keys(profile.backends);

@@ -7,6 +7,7 @@ import {
   type Surface,
   type SurfaceHost,
   type TelemetryRecord,
+  type TelemetryStatus,
 } from '@llm-gateway/spec';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
@@ -17,6 +18,12 @@ import {
 } from '../plugins/create-instance.js';
 import type { AnyPluginDefinition } from '../plugins/load-plugin.js';
 import type { Profile } from '../profile/schema.js';
+import { createSinks } from '../telemetry/create-sinks.js';
+import {
+  createTelemetryService,
+  type TelemetryService,
+  telemetryStatusOf,
+} from '../telemetry/telemetry-service.js';
 import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installErrorHandlers } from './errors.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
@@ -27,7 +34,12 @@ import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
-import { createTelemetryEmitter, requestRecord, type TelemetryEmitter } from './telemetry.js';
+import {
+  createTelemetryEmitter,
+  requestRecord,
+  type TelemetryEmitter,
+  unmatchedRecord,
+} from './telemetry.js';
 
 export interface BuildServerOptions {
   /** Log destination (default stdout); tests pass a stream to read the lines. */
@@ -56,6 +68,14 @@ export interface GatewayServer {
   openSurfaces: string[];
   /** Stops accepting, lets in-flight requests finish (bounded by server.shutdownTimeoutMs), closes plugins. */
   close(): Promise<void>;
+}
+
+/** JSON `/metrics` also reports the telemetry store in use and its counts (dgen-ping's did). */
+function withTelemetry(json: () => Promise<unknown>, status: () => TelemetryStatus) {
+  return async () => {
+    const body = await json();
+    return typeof body === 'object' && body !== null ? { ...body, telemetry: status() } : body;
+  };
 }
 
 interface MountedSurface {
@@ -96,7 +116,17 @@ export async function buildServer(
   };
 
   const metrics = createMetrics({ defaultMetrics: profile.metrics.defaultMetrics });
-  const telemetry = createTelemetryEmitter(log.child({ component: 'telemetry' }), options.onTelemetry);
+  const telemetryLog = log.child({ component: 'telemetry' });
+  let telemetryService: TelemetryService | undefined;
+  const forward = (record: TelemetryRecord) => {
+    telemetryService?.record(record);
+    options.onTelemetry?.(record);
+  };
+  const hasSinks = Object.keys(profile.telemetry.sinks).length > 0;
+  const telemetry = createTelemetryEmitter(
+    telemetryLog,
+    hasSinks || options.onTelemetry ? forward : undefined,
+  );
   let pipeline: GatewayPipeline | undefined;
   let features: PipelineFeatures | undefined;
   let shuttingDown = false;
@@ -104,6 +134,13 @@ export async function buildServer(
 
   const openSurfaces: string[] = [];
   try {
+    if (hasSinks) {
+      const built = await createSinks(profile.telemetry, log, instanceOptions('telemetry'));
+      instances.push(...built.summaries);
+      const service = createTelemetryService(profile.telemetry, built.sinks, metrics.registry, telemetryLog);
+      telemetryService = service;
+      closers.push(() => service.close());
+    }
     // Backends, then the pipeline over the enabled ones.
     const backends = new Map<string, Backend>();
     const disabledBackends = new Map<string, string>();
@@ -173,6 +210,7 @@ export async function buildServer(
         }),
         authSchemes: schemes,
         emitTelemetry: (record) => telemetry.emit(record),
+        telemetryStatus: () => telemetryStatusOf(telemetryService, telemetry.count),
         service,
       });
       const created = await createInstance<Surface, SurfaceHost>(
@@ -214,6 +252,8 @@ export async function buildServer(
         metrics.requestDuration.observe({ surface, endpoint, backend, status }, end.durationMs / 1000);
         // Built only when something reads it (a sink, debug logging).
         if (state.context) telemetry.emitLazily(() => requestRecord(end));
+        // A path no route serves still gets its one record (a 404 is a rejection like any other).
+        else if (end.request.routeOptions.url === undefined) telemetry.emitLazily(() => unmatchedRecord(end));
       },
     });
     installErrorHandlers(server);
@@ -229,13 +269,19 @@ export async function buildServer(
       backends: Object.fromEntries(
         Object.keys(profile.backends).map((name) => [name, backends.has(name) ? 'enabled' : 'disabled']),
       ),
-      contributors: [featureHealth(pipeline, features), ...(options.healthContributors ?? [])],
+      contributors: [
+        featureHealth(pipeline, features),
+        () => ({ fields: { telemetry: telemetryStatusOf(telemetryService, telemetry.count) } }),
+        ...(options.healthContributors ?? []),
+      ],
     });
     if (profile.metrics.enabled) {
       registerMetricsRoute(server, {
         registry: metrics.registry,
         defaultFormat: profile.metrics.defaultFormat,
-        json: options.metricsJson ?? seedMetricsJson(pipeline, features),
+        json: withTelemetry(options.metricsJson ?? seedMetricsJson(pipeline, features), () =>
+          telemetryStatusOf(telemetryService, telemetry.count),
+        ),
       });
     }
 
@@ -277,6 +323,8 @@ export async function buildServer(
         await server.close();
       } finally {
         clearTimeout(deadline);
+        // Records of the requests just finished are written before the sinks close.
+        await telemetryService?.close(Date.now() + profile.server.shutdownTimeoutMs);
         await closeAll();
       }
     })();

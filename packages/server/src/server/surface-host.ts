@@ -10,6 +10,7 @@ import {
   type SurfaceHost,
   type TaskQueue,
   type TelemetryRecord,
+  type TelemetryStatus,
 } from '@llm-gateway/spec';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -45,6 +46,7 @@ export interface SurfaceHostOptions {
   authSchemes: readonly AuthScheme[];
   queue?: TaskQueue;
   emitTelemetry(record: TelemetryRecord): void;
+  telemetryStatus?(): TelemetryStatus;
   service: { name: string; version: string };
 }
 
@@ -97,6 +99,7 @@ export function createSurfaceHost(options: SurfaceHostOptions): SurfaceHost {
     authSchemes: options.authSchemes,
     ...(options.queue ? { queue: options.queue } : {}),
     emitTelemetry: options.emitTelemetry,
+    ...(options.telemetryStatus ? { telemetryStatus: options.telemetryStatus } : {}),
     service: options.service,
     createContext(
       request: FastifyRequest,
