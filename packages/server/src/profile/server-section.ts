@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { envBoolean, envNumber, port } from './coerce.js';
 
+const milliseconds = (fallback: number) => envNumber(z.number().int().nonnegative().default(fallback));
+
+/** Failed logins (401 answers) per client address before its surface requests get 429. */
+const authFailuresSection = z
+  .strictObject({
+    enabled: envBoolean(z.boolean().default(true)),
+    /** 401 answers one address may get per window. */
+    limit: envNumber(z.number().int().positive().default(30)),
+    windowSeconds: envNumber(z.number().int().positive().default(60)),
+    /** How long an address that went over the limit is refused (429 with Retry-After). */
+    blockSeconds: envNumber(z.number().int().positive().default(300)),
+  })
+  .prefault({});
+
 export const serverSection = z
   .strictObject({
     /** `auto`: 0.0.0.0 when every surface requires credentials, else 127.0.0.1 only. */
@@ -12,5 +26,32 @@ export const serverSection = z
     trustProxy: envBoolean(z.boolean().default(false)),
     /** How long shutdown waits for in-flight requests. */
     shutdownTimeoutMs: envNumber(z.number().int().nonnegative().default(10_000)),
+    /** The whole request (headers and body) must arrive within this; answers and streams are not cut. 0 = off. */
+    requestTimeoutMs: milliseconds(30_000),
+    /** The request head must arrive within this (slow-header clients). */
+    headersTimeoutMs: milliseconds(10_000),
+    /** An idle keep-alive connection is closed after this (above a load balancer's idle timeout). */
+    keepAliveTimeoutMs: milliseconds(72_000),
+    /** A socket silent in both directions for this long is closed; 0 = off (the timeouts above cover idle clients). */
+    connectionTimeoutMs: milliseconds(0),
+    /** Requests one keep-alive connection may carry before it is closed; 0 = unlimited. */
+    maxRequestsPerSocket: envNumber(z.number().int().nonnegative().default(0)),
+    /** Open client connections; `auto` leaves half the process's file descriptors for upstreams. 0 = unlimited. */
+    maxConnections: z.union([z.literal('auto'), envNumber(z.number().int().nonnegative())]).default('auto'),
+    /** Open connections from one client address (behind a proxy, raise it or set 0). 0 = unlimited. */
+    maxConnectionsPerAddress: envNumber(z.number().int().nonnegative().default(256)),
+    authFailures: authFailuresSection,
+  })
+  .superRefine((server, ctx) => {
+    const { requestTimeoutMs: request, headersTimeoutMs: headers } = server;
+    if (request > 0 && (headers === 0 || headers > request)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersTimeoutMs'],
+        message: `must be between 1 and requestTimeoutMs (${request})`,
+      });
+    }
   })
   .prefault({});
+
+export type ServerSettings = z.output<typeof serverSection>;

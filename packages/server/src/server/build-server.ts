@@ -25,7 +25,9 @@ import {
   telemetryStatusOf,
 } from '../telemetry/telemetry-service.js';
 import { registerDocs, registerOpenApiRoute } from './docs.js';
+import { installConnectionLimits } from './connection-limits.js';
 import { installErrorHandlers } from './errors.js';
+import { fastifyTimeouts } from './fastify-timeouts.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
@@ -234,10 +236,12 @@ export async function buildServer(
       bodyLimit: profile.server.bodyLimit,
       trustProxy: profile.server.trustProxy,
       forceCloseConnections: 'idle',
+      ...fastifyTimeouts(profile.server),
       // Wire formats are strict: `"temperature": "1"` or `"model": ["x"]` is a 400, never coerced.
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     }) as unknown as FastifyInstance;
     const server = app;
+    installConnectionLimits(server.server, profile.server);
 
     installRequestState(server, {
       onStart: () => metrics.inflight.inc(),
