@@ -200,6 +200,12 @@ export const infoRouteSchema = {
         default_max_tokens: { type: 'integer' },
         default_temperature: { type: 'number' },
         endpoints: { type: 'array', items: { type: 'string' } },
+        telemetry: {
+          type: ['object', 'null'],
+          description: 'The telemetry store in use (null: none) and its record counts',
+          additionalProperties: true,
+          properties: { store: { type: ['string', 'null'] } },
+        },
       },
     },
     ...errorResponses,

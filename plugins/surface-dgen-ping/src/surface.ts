@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AuthScheme,
   type ChatRequest,
@@ -8,7 +7,6 @@ import {
   isGatewayError,
   type Surface,
   type SurfaceHost,
-  type TelemetryRecord,
 } from '@llm-gateway/spec';
 import { createFastApiScope, httpError, validate } from '@llm-gateway/spec/fastapi-errors';
 import type { DgenPingConfig } from './config.js';
@@ -188,25 +186,13 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
       '/telemetry',
       { schema: telemetryRouteSchema, onRequest: begin('telemetry') },
       async (request) => {
-        const { principal } = await scope.authenticate(request, 'telemetry');
+        const context = await scope.authenticate(request, 'telemetry');
         const event = validate(telemetryEvent, request.body);
-        // The event gets an id of its own: the request's id belongs to the request's own record.
-        const record: TelemetryRecord = {
-          request_id: randomUUID(),
-          timestamp: new Date().toISOString(),
-          surface: host.instanceName,
-          endpoint: 'telemetry',
-          method: 'POST',
-          status_code: 200,
-          principal_id: principal.id,
-          principal_kind: principal.kind,
-          latency_ms: 0,
-          event,
-        };
+        // The event is this request's one record (its `event` field), stored under the request's id.
+        context.annotations.event = event;
         if (typeof event.project_name === 'string' && event.project_name !== '')
-          record.project_name = event.project_name;
-        host.emitTelemetry(record);
-        return { status: 'logged', request_id: record.request_id };
+          context.annotations.projectName = event.project_name;
+        return { status: 'logged', request_id: context.requestId };
       },
     );
 
@@ -232,6 +218,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
           '/telemetry',
           '/info',
         ],
+        telemetry: host.telemetryStatus?.() ?? null,
       };
     });
   }

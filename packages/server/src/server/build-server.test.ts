@@ -214,6 +214,17 @@ describe('shared routes', () => {
       cache: { enabled: false, store: 'off', ttl_seconds: null },
       rate_limit: { enabled: true, store: 'memory', requests_per_minute: 0 },
       streaming_enabled: true,
+      // No sink configured: records reach only the debug log.
+      telemetry: {
+        store: null,
+        sinks: [],
+        buffered: 0,
+        recorded: 0,
+        written: 0,
+        dropped: 0,
+        replayed: 0,
+        failovers: 0,
+      },
     });
   });
 

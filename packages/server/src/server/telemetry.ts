@@ -46,6 +46,21 @@ function size(value: unknown): number | undefined {
   return Number.isFinite(number) && value !== undefined ? number : undefined;
 }
 
+/** The record of a request no route matched (a 404 the gateway itself answered). */
+export function unmatchedRecord({ request, reply, completed, durationMs }: RequestEnd): TelemetryRecord {
+  return {
+    request_id: request.id,
+    timestamp: new Date(Date.now() - durationMs).toISOString(),
+    surface: request.gateway.surface ?? 'gateway',
+    endpoint: request.url.split('?')[0] ?? '/',
+    method: request.method,
+    status_code: completed ? reply.statusCode : 499,
+    principal_kind: 'anonymous',
+    latency_ms: Math.round(durationMs * 1000) / 1000,
+    error_type: 'not_found',
+  };
+}
+
 /** The one record of a surface request, from its context and annotations; `undefined` for other routes. */
 export function requestRecord({
   request,
@@ -90,5 +105,6 @@ export function requestRecord({
   if (a.fallback !== undefined) record.fallback = a.fallback;
   const errorType = a.errorType ?? (completed ? undefined : 'cancelled');
   if (errorType) record.error_type = errorType;
+  if (a.event) record.event = a.event;
   return record;
 }
