@@ -10,6 +10,7 @@ process.env.DEMO_OPENAI_URL = openaiSim.url;
 process.env.DEMO_OLLAMA_URL = ollamaSim.url;
 const apiKey = process.env.DEMO_API_KEY ?? 'demo-gateway-key';
 
+process.env.LOG_LEVEL ??= 'warn'; // the demo prints its own lines; set LOG_LEVEL=info for access logs
 const profilePath = fileURLToPath(new URL('../../configs/demo.yaml', import.meta.url));
 const gateway = await startServer(await loadProfile(profilePath), { handleSignals: false });
 const base = gateway.url;
@@ -22,16 +23,26 @@ const response = await fetch(`${base}/v1/chat/completions`, {
     messages: [{ role: 'user', content: 'Hello gateway!' }],
   }),
 });
-console.log(`\nPOST ${base}/v1/chat/completions -> ${response.status}`);
-console.log(JSON.stringify(await response.json(), null, 2));
+const body = await response.json();
+if (!response.ok) {
+  console.error(`The demo request failed: ${response.status} ${JSON.stringify(body)}`);
+  process.exitCode = 1;
+}
+const answer = body.choices?.[0]?.message?.content ?? '';
 console.log(`
-The gateway is running on ${base} against simulated upstreams (Ctrl-C to stop). Try:
+Asked ${base}/v1/chat/completions (model groq/llama-3.1-8b-instant, a built-in Groq simulator):
+  "Hello gateway!"
+The gateway answered (HTTP ${response.status}, ${body.usage?.total_tokens ?? '?'} tokens):
+  ${answer}
+
+The gateway keeps running on ${base} against simulated upstreams; Ctrl-C stops it. Try next:
 
   curl -N ${base}/v1/chat/completions -H 'authorization: Bearer ${apiKey}' \\
     -H 'content-type: application/json' \\
     -d '{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Tell me a story"}]}'
 
   Models: ${base}/v1/models   Docs: ${base}/docs   Health: ${base}/health   Metrics: ${base}/metrics
+  With a real provider: OPENAI_API_KEY=sk-... pnpm start   (configs/default.yaml; see README.md)
 `);
 
 const stop = async () => {
