@@ -169,7 +169,10 @@ export const testSurfacePlugin: SurfacePlugin<z.infer<typeof surfaceConfig>> = {
             error.validation || (status >= 400 && status < 500)
               ? new GatewayError(status === 413 ? 'payload_too_large' : 'invalid_request', error.message)
               : toGatewayError(error);
-          return reply.code(failure.status).send({ error: { type: failure.type, message: failure.message } });
+          return reply
+            .code(failure.status)
+            .headers(failure.headers)
+            .send({ error: { type: failure.type, message: failure.message } });
         });
         app.post(
           '/chat',

@@ -24,6 +24,7 @@ import {
   type TelemetryService,
   telemetryStatusOf,
 } from '../telemetry/telemetry-service.js';
+import { buildAuthThrottle, installAuthThrottle } from './auth-throttle.js';
 import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installConnectionLimits } from './connection-limits.js';
 import { installErrorHandlers } from './errors.js';
@@ -84,6 +85,7 @@ interface MountedSurface {
   name: string;
   prefix: string;
   surface: Surface;
+  host: SurfaceHost;
 }
 
 /** Builds the Fastify app and every plugin a profile names, ready for `listen` or `inject`. */
@@ -225,7 +227,7 @@ export async function buildServer(
       );
       instances.push(created.summary);
       if (!isDisabled(created.value))
-        surfaces.push({ name, prefix: instance.prefix, surface: created.value });
+        surfaces.push({ name, prefix: instance.prefix, surface: created.value, host: surfaceHost });
     }
 
     app = Fastify({
@@ -289,7 +291,8 @@ export async function buildServer(
       });
     }
 
-    for (const { name, prefix, surface } of surfaces) {
+    const authThrottle = buildAuthThrottle(profile.server.authFailures, features, log);
+    for (const { name, prefix, surface, host: surfaceHost } of surfaces) {
       // Each surface in its own encapsulated context: its error handler and hooks stay its own.
       await server.register(
         async (scope) => {
@@ -299,6 +302,7 @@ export async function buildServer(
           scope.addHook('onRequest', async (request) => {
             request.gateway.surface = name;
           });
+          if (authThrottle) installAuthThrottle(scope, authThrottle, surfaceHost);
           await surface.register(scope);
         },
         { prefix },
