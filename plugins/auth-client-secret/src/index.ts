@@ -15,6 +15,7 @@ import { hashSecret, parseSecretHash, verifySecret } from './secret-hash.js';
 import { VerificationCache } from './verification-cache.js';
 
 export { type ClientFile, clientFileSchema, clientPrincipal } from './client-file.js';
+export { type RewriteOutcome, rewriteClientFiles } from './client-rewrite.js';
 export {
   type LoadClientsOptions,
   type LoadedClient,
@@ -86,6 +87,7 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
 
     const scheme: AuthScheme = {
       name,
+      credentialNames: { headers: [config.secretHeader], query: [] },
       async authenticate(input) {
         const id = firstValue(input.headers[config.idHeader])?.trim();
         const secret = firstValue(input.headers[config.secretHeader]);

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +65,29 @@ describe('gateway hash-secret', () => {
       /cancelled/,
     );
     expect(cancelled.out).toEqual([]);
+  });
+
+  it('--rewrite converts the plaintext secrets of a client directory in place, one line per file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hash-secret-rewrite-'));
+    try {
+      const plain = { client_id: 'test_client', client_secret: 'password', max_tokens_limit: 2000 };
+      await writeFile(path.join(dir, 'test_client.json'), JSON.stringify(plain, null, 4));
+      await writeFile(path.join(dir, 'broken.json'), '{');
+      const { io: cli, out, err } = io();
+      expect(await runCli(['hash-secret', '--rewrite', dir], cli)).toEqual({ exitCode: 1 });
+      expect(out).toEqual([
+        'broken.json: failed (not valid JSON)',
+        'test_client.json: converted (client_secret replaced by client_secret_hash)',
+      ]);
+      expect(err.join('\n')).toContain('1 converted, 1 failed, 0 unchanged');
+      const file = JSON.parse(await readFile(path.join(dir, 'test_client.json'), 'utf8'));
+      expect(file).toMatchObject({ client_id: 'test_client', max_tokens_limit: 2000 });
+      expect(file).not.toHaveProperty('client_secret');
+      expect(await verifySecret('password', file.client_secret_hash)).toBe(true);
+      expect([...out, ...err].join('\n')).not.toContain('password');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('works from the built binary with the secret on stdin', async () => {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { hashSecret } from '@llm-gateway/auth-client-secret';
+import { hashSecret, rewriteClientFiles } from '@llm-gateway/auth-client-secret';
 import type { CliIo } from './io.js';
 
 /** Input that may be a terminal, whose echo is turned off while the secret is typed. */
@@ -57,4 +57,18 @@ export async function hashSecretCommand(
   if (secret === '') throw new Error('the secret is empty');
   io.stdout(await hashSecret(secret));
   return 0;
+}
+
+/**
+ * `gateway hash-secret --rewrite <dir>`: converts every client file's plaintext `client_secret` to a
+ * `client_secret_hash` in place; one line per file, exit 1 when a file could not be converted.
+ */
+export async function rewriteSecretsCommand(dir: string, io: CliIo): Promise<number> {
+  const outcomes = await rewriteClientFiles(dir);
+  for (const { file, result, reason } of outcomes) io.stdout(`${file}: ${result} (${reason})`);
+  const converted = outcomes.filter((outcome) => outcome.result === 'converted').length;
+  const failed = outcomes.filter((outcome) => outcome.result === 'failed').length;
+  io.stderr(`${converted} converted, ${failed} failed, ${outcomes.length - converted - failed} unchanged`);
+  if (converted > 0) io.stderr('reload the clients (GET /api/v1/clients/reload) or restart to apply');
+  return failed > 0 ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ProfileError } from '../profile/profile-error.js';
 import type { RunningServer } from '../server/start-server.js';
 import { checkCommand } from './check-command.js';
-import { hashSecretCommand } from './hash-secret-command.js';
+import { hashSecretCommand, rewriteSecretsCommand } from './hash-secret-command.js';
 import type { CliIo } from './io.js';
 import { startCommand } from './start-command.js';
 import { tokenCommand } from './token-command.js';
@@ -13,6 +13,7 @@ interface CommandArgs {
   positionals: string[];
   profile: string | undefined;
   projectId?: string | undefined;
+  rewrite?: string | undefined;
 }
 
 interface Command {
@@ -33,8 +34,14 @@ export const commands: Record<string, Command> = {
   },
   'hash-secret': {
     usage:
-      'hash-secret [<secret>]      print the scrypt hash for a client file (the secret from stdin when not given)',
-    run: async (args, io) => ({ exitCode: await hashSecretCommand(args.positionals[0], io) }),
+      'hash-secret [<secret>]      print the scrypt hash for a client file (the secret from stdin when not given)\n' +
+      '  gateway hash-secret --rewrite <dir>  replace each plaintext client_secret in the client files of <dir> by its hash',
+    run: async (args, io) => ({
+      exitCode:
+        args.rewrite === undefined
+          ? await hashSecretCommand(args.positionals[0], io)
+          : await rewriteSecretsCommand(args.rewrite, io),
+    }),
   },
   token: {
     usage:
@@ -73,8 +80,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: 1 };
   }
   try {
-    const { profile, 'project-id': projectId } = parsed.values;
-    return await command.run({ positionals, profile, projectId }, io);
+    const { profile, 'project-id': projectId, rewrite } = parsed.values;
+    return await command.run({ positionals, profile, projectId, rewrite }, io);
   } catch (error) {
     if (error instanceof ProfileError) io.stderr(error.message);
     else io.stderr(`gateway ${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -90,6 +97,7 @@ function parse(argv: readonly string[]) {
     options: {
       profile: { type: 'string', short: 'p' },
       'project-id': { type: 'string' },
+      rewrite: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
