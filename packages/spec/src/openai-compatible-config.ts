@@ -24,9 +24,9 @@ export const modelsField = (defaults: readonly string[]) =>
     z.array(z.string().min(1)).default([...defaults]),
   );
 
-/** `apiKey`, `baseURL`, `models`, `timeoutMs`: the config of an OpenAI-compatible backend. */
+/** `apiKey`, `baseURL`, `models`, `timeoutMs`: the config of an OpenAI-compatible backend; other keys are typos. */
 export function openAICompatibleConfigSchema(defaultModels: readonly string[]) {
-  return z.object({
+  return z.strictObject({
     apiKey: optionalStringField(),
     baseURL: optionalStringField(),
     models: modelsField(defaultModels),

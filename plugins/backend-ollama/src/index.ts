@@ -6,7 +6,7 @@ import {
 } from '@llm-gateway/spec/openai-compatible';
 import { createOllamaBackend } from './backend.js';
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   host: optionalStringField(),
   models: modelsField(['llama3.2']),
   timeoutMs: optionalPositiveIntField(),

@@ -6,9 +6,10 @@ import {
   type PluginHost,
   type PluginKind,
 } from '@llm-gateway/spec';
-import { formatIssues } from '../profile/format-issues.js';
+import { formatIssues, unknownKeyIssue } from '../profile/format-issues.js';
 import type { PluginInstanceConfig } from '../profile/plugin-section.js';
 import { ProfileError } from '../profile/profile-error.js';
+import { strippedKeys } from '../profile/schema-keys.js';
 import { type LoadPluginOptions, loadPlugin } from './load-plugin.js';
 
 export type ProfileSection = 'backends' | 'auth' | 'surfaces' | 'telemetry' | 'queue';
@@ -70,7 +71,17 @@ export async function createInstance<Instance, Host extends PluginHost>(
 
   const parsed = definition.configSchema.safeParse(instance.config ?? {}, { reportInput: true });
   if (!parsed.success) {
-    throw new ProfileError(options.source, formatIssues(parsed.error.issues, [section, name, 'config']));
+    throw new ProfileError(
+      options.source,
+      formatIssues(parsed.error.issues, [section, name, 'config'], definition.configSchema),
+    );
+  }
+  const stripped = strippedKeys(definition.configSchema, instance.config ?? {});
+  if (stripped.length > 0) {
+    const issues = stripped.map((key) =>
+      unknownKeyIssue([section, name, 'config'], key, definition.configSchema),
+    );
+    throw new ProfileError(options.source, issues);
   }
 
   let value: Instance | Disabled;

@@ -126,6 +126,18 @@ logging: { level: silent }
     );
   });
 
+  it('refuses a config key a plain z.object would drop, naming the closest one', async () => {
+    expect((await buildError('gateway-plugin-echo', '{ greetng: Yo }')).message).toBe(
+      'profile configs/p.yaml: backends.echo.config.greetng: unknown key `greetng` in backends.echo.config; did you mean `greeting`?',
+    );
+  });
+
+  it('refuses `apikey` in a first-party backend instead of starting it disabled for want of a key', async () => {
+    expect((await buildError('backend-openai', '{ apikey: sk-typo-1 }')).message).toBe(
+      'profile configs/p.yaml: backends.echo.config.apikey: unknown key `apikey` in backends.echo.config; did you mean `apiKey`?',
+    );
+  });
+
   it('skips an instance switched off in the profile without loading its package', async () => {
     const gateway = await buildServer(
       parseProfile(

@@ -142,7 +142,11 @@ backendSets:
       [{ a: 'ftp://files/x' }, 'backendSets.downstream.services.a.url', /Expected an http\(s\) URL/],
       [{ a: 42 }, 'backendSets.downstream.services.a', /Expected a URL or \{ url/],
       [{ a: { model: 'x' } }, 'backendSets.downstream.services.a.url', /Required \(expected string\)/],
-      [{ a: { url: 'http://a', port: 1 } }, 'backendSets.downstream.services.a.port', /Unknown key/],
+      [
+        { a: { url: 'http://a', port: 1 } },
+        'backendSets.downstream.services.a.port',
+        /unknown key `port`.*expected one of `url`/,
+      ],
       [{ 'bad name': 'http://a' }, 'backendSets.downstream.services.bad name', /letters, digits/],
     ];
     for (const [value, path, message] of cases) {

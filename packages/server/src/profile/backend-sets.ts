@@ -127,7 +127,7 @@ function serviceBackend(set: BackendSetConfig, name: string, service: ServiceCon
 export function expandBackendSets(tree: Record<string, unknown>): ProfileIssue[] {
   if (tree.backendSets === undefined) return [];
   const parsed = backendSetsSection.safeParse(tree.backendSets, { reportInput: true });
-  if (!parsed.success) return formatIssues(parsed.error.issues, ['backendSets']);
+  if (!parsed.success) return formatIssues(parsed.error.issues, ['backendSets'], backendSetsSection);
   // A malformed `backends` or `routing` is left for the profile schema to report.
   if (tree.backends !== undefined && tree.backends !== null && !isRecord(tree.backends)) return [];
   const routing = tree.routing ?? {};

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { suggestion } from './did-you-mean.js';
 import { formatPath } from './interpolate.js';
+import { keysAt } from './schema-keys.js';
 
 const secretKey = /key|secret|password|token|credential/i;
 
@@ -17,10 +19,34 @@ export interface ProfileIssue {
   message: string;
 }
 
-/** Turns zod issues into `key.path: problem` lines that never echo secrets. */
+/**
+ * `unknown key \`apikey\` in backends.openai.config; did you mean \`apiKey\`?` for the key at `keyPath`
+ * of `schema` (which sits at `prefix` in the profile).
+ */
+export function unknownKeyIssue(
+  prefix: readonly PropertyKey[],
+  keyPath: readonly PropertyKey[],
+  schema: unknown,
+): ProfileIssue {
+  const key = String(keyPath.at(-1));
+  const where = [...prefix, ...keyPath.slice(0, -1)];
+  const what = where.length === 0 ? 'unknown section' : 'unknown key';
+  const place = where.length === 0 ? '' : ` in ${formatPath(where)}`;
+  const valid = keysAt(schema, keyPath.slice(0, -1));
+  return {
+    path: formatPath([...where, key]),
+    message: `${what} \`${key}\`${place}${suggestion(key, valid)}`,
+  };
+}
+
+/**
+ * Turns zod issues into `key.path: problem` lines that never echo secrets. `schema` (the one that was
+ * parsed, at `prefix`) lets an unknown key name the closest valid one.
+ */
 export function formatIssues(
   issues: readonly z.core.$ZodIssue[],
   prefix: readonly PropertyKey[] = [],
+  schema?: unknown,
 ): ProfileIssue[] {
   const out: ProfileIssue[] = [];
   for (const issue of issues) {
@@ -44,7 +70,7 @@ export function formatIssues(
         });
         break;
       case 'unrecognized_keys':
-        for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'Unknown key' });
+        for (const key of issue.keys) out.push(unknownKeyIssue(prefix, [...issue.path, key], schema));
         break;
       case 'invalid_value':
         out.push({

@@ -136,7 +136,7 @@ backends: { openai: { config: {} } }
       ),
     );
     expect(error.message.split('\n')).toEqual([
-      'profile p.yaml: server.prot: Unknown key',
+      'profile p.yaml: server.prot: unknown key `prot` in server; did you mean `port`?',
       'profile p.yaml: logging.level: Expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", received "loud"',
       'profile p.yaml: backends.openai.plugin: Required (expected string)',
     ]);
@@ -151,7 +151,9 @@ backends: { openai: { config: {} } }
         },
       ),
     );
-    expect(error.message).toContain('auth.k.apiKey: Unknown key');
+    expect(error.message).toContain(
+      'auth.k.apiKey: unknown key `apiKey` in auth.k; expected one of `plugin`, `config`, `enabled`',
+    );
     expect(error.message).not.toContain('sk-secret-1');
   });
 
@@ -182,9 +184,13 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
     expect(profile.server.host).toBe('::1');
   });
 
-  it('keeps unknown top-level sections for features that type them later', () => {
-    const profile = parseProfile('queue: { ttl: "${QUEUE_TTL:-60}" }', { env: {} });
-    expect((profile as Record<string, unknown>).queue).toEqual({ ttl: '60' });
+  it('refuses a misspelled top-level section (`backend:` printed OK with no backends)', () => {
+    const error = profileErrorOf(() =>
+      parseProfile('backend: { openai: { plugin: backend-openai } }', { source: 'p.yaml', env: {} }),
+    );
+    expect(error.message).toBe(
+      'profile p.yaml: backend: unknown section `backend`; did you mean `backends`?',
+    );
   });
 
   it('hints at quoting when an unquoted ${VAR} sits inside a flow mapping', () => {
@@ -199,6 +205,21 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
       parseProfile('server: { port: 1\nlogging: [', { source: 'bad.yaml', env: {} }),
     );
     expect(error.message).toMatch(/^profile bad\.yaml: line \d+, column \d+: /);
+  });
+
+  it('reports a YAML error as a whole sentence with the offending lines, secrets masked', () => {
+    const text =
+      'backends:\n  openai:\n    plugin: backend-openai\n    apiKey: sk-live-123\n    config: "unclosed\nlogging: {}\n';
+    const error = profileErrorOf(() => parseProfile(text, { source: 'bad.yaml', env: {} }));
+    expect(error.message.split('\n')).toEqual([
+      'profile bad.yaml: line 7, column 1: Missing closing "quote',
+      '  4 |     apiKey: ***',
+      '  5 |     config: "unclosed',
+      '  6 | logging: {}',
+      '> 7 |',
+      '    | ^',
+    ]);
+    expect(error.message).not.toContain('sk-live-123');
   });
 });
 

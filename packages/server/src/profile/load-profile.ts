@@ -8,6 +8,7 @@ import { formatIssues } from './format-issues.js';
 import { InterpolationError, interpolateEnv } from './interpolate.js';
 import { ProfileError } from './profile-error.js';
 import { type Profile, profileSchema } from './schema.js';
+import { yamlIssue } from './yaml-error.js';
 
 export interface ParseProfileOptions {
   /** Named in error messages, e.g. `configs/default.yaml`. */
@@ -27,16 +28,7 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
   try {
     tree = parse(text) ?? {};
   } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const position = error.linePos?.[0];
-      const where = position ? `line ${position.line}, column ${position.col}` : 'YAML';
-      let message = error.message.split('\n')[0] ?? 'invalid YAML';
-      const line = position ? (text.split('\n')[position.line - 1] ?? '') : '';
-      // Inside `{ ... }` YAML reads the `{` of an unquoted `${VAR}` as a nested mapping.
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint spells ${VAR} literally
-      if (/(^|[\s,{:])\$\{/.test(line)) message += ' (inside a { } mapping, quote "${VAR}" references)';
-      throw new ProfileError(source, [{ path: where, message }]);
-    }
+    if (error instanceof YAMLParseError) throw new ProfileError(source, [yamlIssue(error, text)]);
     throw error;
   }
   if (!isRecord(tree))
@@ -63,7 +55,7 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
   if (setIssues.length > 0) throw new ProfileError(source, setIssues);
 
   const result = profileSchema.safeParse(root, { reportInput: true });
-  if (!result.success) throw new ProfileError(source, formatIssues(result.error.issues));
+  if (!result.success) throw new ProfileError(source, formatIssues(result.error.issues, [], profileSchema));
   return Object.assign(result.data, { source });
 }
 

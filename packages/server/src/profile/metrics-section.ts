@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { envBoolean } from './coerce.js';
 
 export const metricsSection = z
-  .looseObject({
+  .strictObject({
     enabled: envBoolean(z.boolean().default(true)),
     /** What `/metrics` answers when neither `?format=` nor `Accept` chooses. */
     defaultFormat: z.enum(['prometheus', 'json']).default('prometheus'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { backendSetsSection } from './backend-sets.js';
 import { cacheSection } from './cache-section.js';
 import { concurrencySection } from './concurrency-section.js';
+import { closestMatch } from './did-you-mean.js';
 import { docsSection } from './docs-section.js';
 import { loggingSection } from './logging-section.js';
 import { metricsSection } from './metrics-section.js';
@@ -15,12 +16,18 @@ import { serviceSection } from './service-section.js';
 import { streamingSection } from './streaming-section.js';
 import { telemetrySection } from './telemetry-section.js';
 
+/** `; did you mean 'openai'?` when a name is one typo away from a configured one. */
+function didYouMean(name: string, configured: readonly string[]): string {
+  const match = closestMatch(name, configured);
+  return match === undefined ? '' : `; did you mean '${match}'?`;
+}
+
 /**
  * The whole profile. One schema per section, each in its own file; a new section is one more key
- * here. Unknown top-level sections pass through untyped until a feature claims them.
+ * here. Every object is strict: an unknown section or key is an error that names the closest valid one.
  */
 export const profileSchema = z
-  .looseObject({
+  .strictObject({
     service: serviceSection,
     server: serverSection,
     logging: loggingSection,
@@ -53,7 +60,7 @@ export const profileSchema = z
         ctx.addIssue({
           code: 'custom',
           path,
-          message: `Unknown backend '${target.backend}' (configured: ${backends.join(', ') || 'none'})`,
+          message: `Unknown backend '${target.backend}' (configured: ${backends.join(', ') || 'none'})${didYouMean(target.backend, backends)}`,
         });
       });
     }
@@ -73,7 +80,7 @@ export const profileSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['surfaces', name, 'auth', index],
-          message: `Unknown auth scheme '${scheme}' (configured: ${schemes.join(', ') || 'none'})`,
+          message: `Unknown auth scheme '${scheme}' (configured: ${schemes.join(', ') || 'none'})${didYouMean(scheme, schemes)}`,
         });
       });
     }
