@@ -40,8 +40,18 @@ export const anonymousPrincipal: Principal = Object.freeze({
   scheme: 'none',
 });
 
+/** Where a scheme reads its credentials: the server keeps their values out of every log line. */
+export interface CredentialNames {
+  /** Lower-case header names. */
+  headers: readonly string[];
+  /** Query parameter names (read only on surfaces that allow query credentials). */
+  query: readonly string[];
+}
+
 export interface AuthScheme {
   readonly name: string;
+  /** The header and query names this instance reads secrets from, as configured (they may be renamed). */
+  readonly credentialNames?: CredentialNames;
   /**
    * Returns the principal, `undefined` when this scheme's credentials are absent (so the next
    * scheme may try), or throws a GatewayError('authentication') when they are present but wrong.

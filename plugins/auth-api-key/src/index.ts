@@ -46,6 +46,7 @@ const plugin: AuthPlugin<ApiKeyConfig> = {
 
     const scheme: AuthScheme = {
       name: host.instanceName,
+      credentialNames: { headers: config.headers, query: config.queryParam ? [config.queryParam] : [] },
       async authenticate(input) {
         const presented = presentedCredential(input, config.headers, config.queryParam || undefined);
         if (presented === undefined) return undefined;

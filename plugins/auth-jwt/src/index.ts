@@ -57,6 +57,7 @@ const plugin: AuthPlugin<JwtConfig> = {
 
     const scheme: AuthScheme = {
       name,
+      credentialNames: { headers, query: [] },
       async authenticate(input) {
         const presented = presentedCredential(input, headers);
         if (presented === undefined) return undefined;

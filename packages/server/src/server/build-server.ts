@@ -30,6 +30,7 @@ import { installConnectionLimits } from './connection-limits.js';
 import { installErrorHandlers } from './errors.js';
 import { fastifyTimeouts } from './fastify-timeouts.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
+import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
@@ -93,8 +94,11 @@ export async function buildServer(
   profile: Profile,
   options: BuildServerOptions = {},
 ): Promise<GatewayServer> {
+  // Filled with the auth schemes' credential names before the server serves.
+  const redaction = new LogRedaction();
   const log = createLogger({
     level: profile.logging.level,
+    redaction,
     ...(options.logStream ? { stream: options.logStream } : {}),
   });
   const source = profile.source ?? '<profile>';
@@ -190,6 +194,7 @@ export async function buildServer(
       if (isDisabled(created.value)) continue;
       const scheme = created.value;
       authSchemes.set(name, scheme);
+      redaction.add(scheme.credentialNames);
       if (scheme.close) closers.push(() => scheme.close!());
     }
 

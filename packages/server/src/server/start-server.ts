@@ -1,3 +1,4 @@
+import { loadTokenizer } from '@llm-gateway/core';
 import type { Profile } from '../profile/schema.js';
 import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
 
@@ -17,6 +18,8 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const gateway = await buildServer(profile, options);
+  // Building the tokenizer's rank table blocks for seconds: pay it before serving, not inside a request.
+  await loadTokenizer();
   const host = listenHost(profile.server.host, gateway.openSurfaces);
   if (gateway.openSurfaces.length > 0) {
     gateway.log.warn(
