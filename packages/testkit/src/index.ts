@@ -67,4 +67,5 @@ export {
   type TestSurfaceHost,
   type TestSurfaceHostOptions,
 } from './surface-host.js';
+export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
 export { mongoPing, redisPing } from './tcp-probe.js';
