@@ -23,6 +23,9 @@ export const configSchema = z.strictObject({
   /** How long a successful verification is remembered (scrypt is slow on purpose); 0 turns it off. */
   cacheTtlMs: z.preprocess(blankSetting, z.coerce.number().int().min(0).default(60_000)),
   cacheSize: z.preprocess(blankSetting, z.coerce.number().int().min(0).default(1000)),
+  /** scrypt verifications at once; more wait in a queue of maxQueuedVerifications, then get 503. */
+  maxConcurrentVerifications: z.preprocess(blankSetting, z.coerce.number().int().min(1).default(2)),
+  maxQueuedVerifications: z.preprocess(blankSetting, z.coerce.number().int().min(0).default(100)),
 });
 
 export type ClientSecretConfigInput = z.input<typeof configSchema>;
