@@ -5,6 +5,7 @@ import { checkCommand } from './check-command.js';
 import { hashSecretCommand, rewriteSecretsCommand } from './hash-secret-command.js';
 import type { CliIo } from './io.js';
 import { startCommand } from './start-command.js';
+import { telemetryCommand } from './telemetry-command.js';
 import { tokenCommand } from './token-command.js';
 
 export type CliResult = { exitCode: number } | { running: RunningServer };
@@ -41,6 +42,13 @@ export const commands: Record<string, Command> = {
         args.rewrite === undefined
           ? await hashSecretCommand(args.positionals[0], io)
           : await rewriteSecretsCommand(args.rewrite, io),
+    }),
+  },
+  telemetry: {
+    usage:
+      'telemetry replay [--profile <file>]  move CSV-spooled telemetry into the first reachable MongoDB sink',
+    run: async ({ positionals: [action], profile }, io) => ({
+      exitCode: await telemetryCommand(action, profile, io),
     }),
   },
   token: {

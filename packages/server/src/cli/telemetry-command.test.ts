@@ -1,0 +1,68 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import csvSink from '@llm-gateway/sink-csv';
+import { silentLogger } from '@llm-gateway/spec';
+import { type MongoInstance, sampleRecords, startMongo } from '@llm-gateway/testkit';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from './__fixtures__/capture-io.js';
+import { runCli } from './run-cli.js';
+
+let mongo: MongoInstance;
+let dir: string;
+beforeAll(async () => {
+  mongo = await startMongo();
+  dir = await mkdtemp(join(tmpdir(), 'telemetry-replay-'));
+}, 60_000);
+afterAll(async () => {
+  await mongo?.stop();
+  await rm(dir, { recursive: true, force: true });
+}, 30_000);
+
+const profile = (uri: string, csvDir: string) => `
+telemetry:
+  sinks:
+    mongo: { plugin: sink-mongo, config: { uri: "${uri}", db: replay_db } }
+    csv: { plugin: sink-csv, config: { dir: "${csvDir}" } }
+`;
+
+describe('gateway telemetry replay', () => {
+  it('moves spooled CSV records into MongoDB once, prints the counts, and moves the file aside', async () => {
+    const csvDir = join(dir, 'spool');
+    const created = await csvSink.create(csvSink.configSchema.parse({ dir: csvDir }), {
+      instanceName: 'csv',
+      log: silentLogger,
+    });
+    if ('disabled' in created) throw new Error('disabled');
+    const records = sampleRecords(12, 'cli');
+    await created.write(records);
+    const file = join(dir, 'profile.yaml');
+    await writeFile(file, profile(mongo.url, csvDir));
+
+    const first = captureIo();
+    expect(await runCli(['telemetry', 'replay', '--profile', file], first.io)).toEqual({ exitCode: 0 });
+    expect(first.out).toEqual([`replayed 12 records from 1 files into mongo`]);
+    expect(await readdir(csvDir)).toEqual(['replayed']);
+
+    const again = captureIo();
+    expect(await runCli(['telemetry', 'replay', '--profile', file], again.io)).toEqual({ exitCode: 0 });
+    expect(again.out).toEqual([`replayed 0 records from 0 files into mongo`]);
+
+    const client = new MongoClient(mongo.url);
+    try {
+      const ids = await client.db('replay_db').collection('telemetry').distinct('_id');
+      expect(ids.sort()).toEqual(records.map((record) => record.request_id).sort());
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fails with a clear message when no store is reachable', async () => {
+    const file = join(dir, 'down.yaml');
+    await writeFile(file, profile('mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300', join(dir, 'down')));
+    const { io, err } = captureIo();
+    expect(await runCli(['telemetry', 'replay', '--profile', file], io)).toEqual({ exitCode: 1 });
+    expect(err.join('\n')).toContain('no store (MongoDB sink) is configured and reachable');
+  });
+});

@@ -1,0 +1,56 @@
+import type { Logger, TelemetrySink } from '@llm-gateway/spec';
+import { Registry } from 'prom-client';
+import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
+import { createLogger } from '../server/logger.js';
+import { createSinks } from '../telemetry/create-sinks.js';
+import { createSinkChain } from '../telemetry/sink-chain.js';
+import { createTelemetryMetrics } from '../telemetry/telemetry-metrics.js';
+import type { CliIo } from './io.js';
+
+/** `gateway telemetry replay`: moves CSV-spooled records into the first reachable store, by hand. */
+export async function telemetryCommand(
+  action: string | undefined,
+  profileArg: string | undefined,
+  io: CliIo,
+): Promise<number> {
+  if (action !== 'replay') {
+    io.stderr(`gateway telemetry: unknown action '${action ?? ''}' (expected: replay)`);
+    return 1;
+  }
+  const file = resolveProfilePath({ profile: profileArg, env: io.env, cwd: io.cwd });
+  const profile = await loadProfile(file, { env: io.env });
+  const log = createLogger({
+    level: 'warn',
+    stream: { write: (line: string) => io.stderr(`warning: ${JSON.parse(line).msg ?? line}`) },
+  }) as unknown as Logger;
+  const { sinks } = await createSinks(profile.telemetry, log, {
+    source: profile.source ?? file,
+    log,
+    cwd: io.cwd,
+  });
+  try {
+    const reachable: TelemetrySink[] = [];
+    for (const sink of sinks) if ((await sink.healthy?.()) ?? true) reachable.push(sink);
+    const spools = reachable.filter((sink) => sink.spooled);
+    const store = reachable.find((sink) => !sink.spooled);
+    const files = (await Promise.all(spools.map((sink) => sink.spooled!()))).flat().length;
+    if (!store) {
+      io.stderr('gateway telemetry replay: no store (MongoDB sink) is configured and reachable');
+      return 1;
+    }
+    const chain = createSinkChain({
+      sinks: reachable,
+      log,
+      metrics: createTelemetryMetrics(new Registry(), () => 0),
+      probeIntervalMs: profile.telemetry.probeIntervalMs,
+      probeMaxIntervalMs: profile.telemetry.probeMaxIntervalMs,
+      replayBatchSize: profile.telemetry.batchSize,
+      replay: false,
+    });
+    const moved = await chain.replay().finally(() => chain.close());
+    io.stdout(`replayed ${moved} records from ${files} files into ${store.name}`);
+    return 0;
+  } finally {
+    await Promise.allSettled(sinks.map((sink) => sink.close()));
+  }
+}
