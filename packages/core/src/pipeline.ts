@@ -62,6 +62,8 @@ export interface PipelineOptions {
   backends: ReadonlyMap<string, Backend>;
   /** Instances the profile names but that are switched off, with the reason. */
   disabledBackends?: ReadonlyMap<string, string>;
+  /** Said in the 503 when no backend at all is enabled: what would enable one. */
+  noBackendHint?: string;
   routing: RoutingConfig;
   log: Logger;
   metrics?: GatewayMetrics;
@@ -131,6 +133,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     backends,
     routing: options.routing,
     ...(options.disabledBackends ? { disabledBackends: options.disabledBackends } : {}),
+    ...(options.noBackendHint === undefined ? {} : { noBackendHint: options.noBackendHint }),
   });
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const streamingEnabled = options.streaming !== false;

@@ -14,6 +14,23 @@ function router(routing: RoutingConfig, disabled: Record<string, string> = {}) {
 }
 
 describe('Router', () => {
+  it('answers every model with what would enable a backend when none is enabled', async () => {
+    const r = new Router({
+      backends: new Map(),
+      routing: { defaultModel: 'gpt-4o-mini', models: { 'gpt-4o-mini': 'openai' } },
+      disabledBackends: new Map([['openai', 'no API key (set OPENAI_API_KEY)']]),
+      noBackendHint: 'Set OPENAI_API_KEY (openai) and restart.',
+    });
+    for (const name of [undefined, 'gpt-4o-mini', 'some-unrouted-model', 'openai/gpt-4o']) {
+      const error = await gatewayRejection(r.resolve(name));
+      expect(error.status).toBe(503);
+      expect(error.code).toBe('backend_unavailable');
+      expect(error.message).toMatch(
+        /^No backend is enabled, so model '.+' cannot be served\. Set OPENAI_API_KEY \(openai\) and restart\.$/,
+      );
+    }
+  });
+
   it('sends an exact routing key to its backend with the key as upstream model id, slashes included', async () => {
     const r = router({ models: { 'deepseek/deepseek-v3.2': 'openrouter', 'gpt-4o-mini': 'openai' } });
     expect(await r.resolve('deepseek/deepseek-v3.2')).toEqual({

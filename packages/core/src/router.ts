@@ -50,6 +50,8 @@ export interface RouterOptions {
   routing: RoutingConfig;
   /** Backend instances the profile names but that are switched off, with the reason (for error messages). */
   disabledBackends?: ReadonlyMap<string, string>;
+  /** What to do when no backend at all is enabled (e.g. which variables enable which); turns every miss into that 503. */
+  noBackendHint?: string;
   /** How long a backend's `models()` answer is reused for lookups by plain model id. */
   modelsTtlMs?: number;
 }
@@ -85,6 +87,7 @@ export class Router {
   readonly defaultModel: string | undefined;
   private readonly backends: ReadonlyMap<string, Backend>;
   private readonly disabled: ReadonlyMap<string, string>;
+  private readonly noBackendHint: string | undefined;
   private readonly table: Map<string, ResolvedTarget[]>;
   private readonly strategies: Map<string, RouteStrategy>;
   private readonly modelsTtlMs: number;
@@ -93,6 +96,7 @@ export class Router {
   constructor(options: RouterOptions) {
     this.backends = options.backends;
     this.disabled = options.disabledBackends ?? new Map();
+    this.noBackendHint = options.noBackendHint;
     this.defaultModel = options.routing.defaultModel || undefined;
     this.modelsTtlMs = options.modelsTtlMs ?? 60_000;
     const entries = Object.entries(options.routing.models);
@@ -144,6 +148,8 @@ export class Router {
       }
     }
 
+    // With nothing enabled, "no such model" would mislead: the cause is the missing set-up.
+    this.throwIfNoneEnabled(name);
     throw new GatewayError(
       'not_found',
       `The model '${name}' does not exist or is not served by this gateway`,
@@ -167,6 +173,7 @@ export class Router {
   private enabledTargets(name: string, targets: ResolvedTarget[]): ResolvedTarget[] {
     const enabled = targets.filter((target) => this.backends.has(target.backend));
     if (enabled.length > 0) return enabled;
+    this.throwIfNoneEnabled(name);
     const reasons = targets.map((target) => {
       const reason = this.disabled.get(target.backend);
       return reason === undefined ? `${target.backend} is not configured` : `${target.backend} is disabled`;
@@ -177,6 +184,15 @@ export class Router {
       {
         code: 'backend_unavailable',
       },
+    );
+  }
+
+  private throwIfNoneEnabled(name: string): void {
+    if (this.backends.size > 0 || this.noBackendHint === undefined) return;
+    throw new GatewayError(
+      'unavailable',
+      `No backend is enabled, so model '${name}' cannot be served. ${this.noBackendHint}`,
+      { code: 'backend_unavailable' },
     );
   }
 
