@@ -18,6 +18,31 @@ describe('startMongo', () => {
     }
   });
 
+  it.skipIf(process.env['MONGO_URL'])(
+    'kills the server keeping its data, and restarts it on the same URL',
+    async () => {
+      const mongo = await startMongo();
+      try {
+        const write = new MongoClient(mongo.url);
+        await write
+          .db()
+          .collection('items')
+          .insertOne({ _id: 'kept' as never });
+        await write.close();
+        await mongo.kill();
+        const down = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 300 });
+        await expect(down.db().command({ ping: 1 })).rejects.toThrow();
+        await down.close();
+        await mongo.restart();
+        const read = new MongoClient(mongo.url);
+        expect(await read.db().collection('items').countDocuments()).toBe(1);
+        await read.close();
+      } finally {
+        await mongo.stop();
+      }
+    },
+  );
+
   it('puts the database name in a MONGO_URL, keeping its options', () => {
     expect(withDatabase('mongodb://h:1', 'db')).toBe('mongodb://h:1/db');
     expect(withDatabase('mongodb://u:p@h:1/old?authSource=admin', 'db')).toBe(

@@ -14,6 +14,10 @@ export interface MongoInstance {
   dbName: string;
   /** Stops FerretDB and removes its data; a no-op for `MONGO_URL`. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL) and keeps its data, to play an outage; not available for `MONGO_URL`. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port over the same data. */
+  restart(): Promise<void>;
 }
 
 export interface MongoOptions {
@@ -46,54 +50,72 @@ async function ferretBinary(): Promise<string> {
 export async function startMongo(options: MongoOptions = {}): Promise<MongoInstance> {
   const dbName = options.dbName ?? uniqueDbName();
   const external = process.env['MONGO_URL'];
-  if (external) return { url: withDatabase(external, dbName), dbName, stop: async () => {} };
+  if (external) {
+    const unsupported = async () => {
+      throw new Error('kill/restart need a FerretDB started by testkit (MONGO_URL is set)');
+    };
+    return {
+      url: withDatabase(external, dbName),
+      dbName,
+      stop: async () => {},
+      kill: unsupported,
+      restart: unsupported,
+    };
+  }
 
   const binary = await ferretBinary();
   const dir = await mkdtemp(join(tmpdir(), 'testkit-ferretdb-'));
   const host = '127.0.0.1';
   let service: ServiceProcess | undefined;
   let port = 0;
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    const args = [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
-      `--listen-addr=${host}:${port}`,
-      '--debug-addr=-',
-      '--state-dir=-',
-      '--telemetry=disable',
-      '--log-level=error',
-    ];
-    service = spawnService(binary, args, dir);
-    try {
-      await waitUntilReady(
-        service,
-        () => mongoPing(port, host),
-        `ferretdb on port ${port}`,
-        options.startTimeoutMs ?? 30_000,
-      );
-      break;
-    } catch (error) {
-      if (attempt >= 3 || /panic:/.test(service.output())) {
-        await rm(dir, { recursive: true, force: true });
-        if (/version\.txt/.test(service.output())) {
-          throw new Error(
-            `${binary} was built without build/version/version.txt and cannot start; rebuild it from the module ` +
-              'source with that file holding the version (e.g. v1.24.2), or set FERRETDB_BIN or MONGO_URL',
-            { cause: error },
-          );
+  const launch = async (fixedPort?: number) => {
+    for (let attempt = 1; ; attempt++) {
+      port = fixedPort ?? (await freePort());
+      const args = [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dir}/`,
+        `--listen-addr=${host}:${port}`,
+        '--debug-addr=-',
+        '--state-dir=-',
+        '--telemetry=disable',
+        '--log-level=error',
+      ];
+      service = spawnService(binary, args, dir);
+      try {
+        await waitUntilReady(
+          service,
+          () => mongoPing(port, host),
+          `ferretdb on port ${port}`,
+          options.startTimeoutMs ?? 30_000,
+        );
+        break;
+      } catch (error) {
+        if (attempt >= 3 || /panic:/.test(service.output())) {
+          await rm(dir, { recursive: true, force: true });
+          if (/version\.txt/.test(service.output())) {
+            throw new Error(
+              `${binary} was built without build/version/version.txt and cannot start; rebuild it from the module ` +
+                'source with that file holding the version (e.g. v1.24.2), or set FERRETDB_BIN or MONGO_URL',
+              { cause: error },
+            );
+          }
+          throw error;
         }
-        throw error;
       }
     }
-  }
-  const running = service;
+  };
+  await launch();
+  const fixedPort = port;
   return {
     url: `mongodb://${host}:${port}/${dbName}`,
     dbName,
     async stop() {
-      await running.terminate('SIGTERM');
+      await service?.terminate('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
+    async kill() {
+      await service?.terminate('SIGKILL');
+    },
+    restart: () => launch(fixedPort),
   };
 }
