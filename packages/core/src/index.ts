@@ -21,6 +21,7 @@ export type {
 } from './router.js';
 export { normalizeRouteEntry, Router, routeStrategy } from './router.js';
 export { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
+export { createTaskHandler, type TaskRunEnd, type TaskRunnerOptions } from './task-runner.js';
 export {
   BoundedTokenCounter,
   defaultTokenCountLimits,

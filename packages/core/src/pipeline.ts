@@ -234,18 +234,33 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     try {
       const tokens = await rateLimiter.reserveTokens(key, reservation(request, context.principal), limits);
       reserved = tokens?.reserved ?? 0;
-      const requests = await rateLimiter.consumeRequest(key, limits);
-      addHeaders(context, requests.headers);
+      // A task's request was counted when it was submitted (admitRequest); its tokens are counted here.
+      if (!context.admitted) addHeaders(context, (await rateLimiter.consumeRequest(key, limits)).headers);
       addHeaders(context, tokens?.headers);
       return reserved;
     } catch (error) {
       if (reserved > 0) await rateLimiter.settleTokens(key, reserved, 0);
-      if (isGatewayError(error) && error.type === 'rate_limited') {
-        const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
-        metrics?.rateLimitRejections.inc({ surface: context.surface, limit });
-        context.log.info({ principal: key, limit }, 'rate limit reached');
-      }
-      throw error;
+      throw refused(error, key, context);
+    }
+  }
+
+  function refused(error: unknown, key: string, context: RequestContext): unknown {
+    if (isGatewayError(error) && error.type === 'rate_limited') {
+      const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
+      metrics?.rateLimitRejections.inc({ surface: context.surface, limit });
+      context.log.info({ principal: key, limit }, 'rate limit reached');
+    }
+    return error;
+  }
+
+  /** One request of the minute, for a task being submitted (its tokens are reserved when it runs). */
+  async function admitRequest(context: RequestContext): Promise<void> {
+    if (!rateLimiter) return;
+    const key = principalKey(context.principal);
+    try {
+      addHeaders(context, (await rateLimiter.consumeRequest(key, context.principal.limits)).headers);
+    } catch (error) {
+      throw refused(error, key, context);
     }
   }
 
@@ -516,6 +531,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     chat,
     stream,
     models,
+    admit: admitRequest,
     close,
   };
 }

@@ -39,6 +39,8 @@ export interface RequestContext {
   signal: AbortSignal;
   log: Logger;
   annotations: RequestAnnotations;
+  /** Already counted against the principal's rate limits (a task, admitted when it was submitted). */
+  admitted?: boolean;
 }
 
 /** Where a call went and how it went; surfaces expose parts of it (headers, `usage.from_cache`). */
@@ -79,4 +81,9 @@ export interface Pipeline {
   chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome>;
   stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome>;
   models(): Promise<ModelInfo[]>;
+  /**
+   * Counts one request against the principal's rate limits without calling upstream (async submits,
+   * which must be refused with 429 then, not later in a worker); throws `rate_limited` when over.
+   */
+  admit?(context: RequestContext): Promise<void>;
 }

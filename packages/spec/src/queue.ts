@@ -40,6 +40,8 @@ export type TaskEvent =
   | { type: 'failed'; state: TaskState };
 
 export interface TaskProgress {
+  /** The task's id (its telemetry request_id). */
+  taskId: string;
   delta(text: string): Promise<void>;
   signal: AbortSignal;
 }
@@ -53,12 +55,22 @@ export interface TaskWorker {
   close(): Promise<void>;
 }
 
+/** Task counts for /health and /metrics; `connected` is the store's link (absent: no store). */
+export interface QueueStats {
+  queued: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  connected?: boolean;
+}
+
 export interface TaskQueue {
   readonly name: string;
   submit(input: TaskInput): Promise<string>;
   get(id: string): Promise<TaskState | undefined>;
   events(id: string, signal?: AbortSignal): AsyncIterable<TaskEvent>;
   work(handler: TaskHandler, concurrency: number): TaskWorker;
+  stats?(): Promise<QueueStats>;
   close(): Promise<void>;
 }
 

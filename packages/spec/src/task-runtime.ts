@@ -13,7 +13,7 @@ export type TaskOutcome =
 export async function runTaskHandler(
   handler: TaskHandler,
   input: TaskInput,
-  options: { timeLimitMs: number; delta(text: string): Promise<void>; signal?: AbortSignal },
+  options: { taskId: string; timeLimitMs: number; delta(text: string): Promise<void>; signal?: AbortSignal },
 ): Promise<TaskOutcome> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
@@ -32,6 +32,7 @@ export async function runTaskHandler(
   const run = (async (): Promise<TaskOutcome> => {
     try {
       const progress = {
+        taskId: options.taskId,
         signal: controller.signal,
         delta: (text: string) => (controller.signal.aborted ? Promise.resolve() : options.delta(text)),
       };

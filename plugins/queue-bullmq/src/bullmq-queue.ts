@@ -99,6 +99,7 @@ export function createBullmqQueue(config: BullmqQueueConfig, log: Logger, name =
       let generated = 0;
       await publish(id, { type: 'status', status: 'processing' });
       const outcome = await runTaskHandler(handler, job.data.input, {
+        taskId: id,
         timeLimitMs,
         delta: async (text) => {
           const start = generated;
@@ -167,6 +168,23 @@ export function createBullmqQueue(config: BullmqQueueConfig, log: Logger, name =
           await worker.close();
           await worker.disconnect().catch(() => {});
         },
+      };
+    },
+    async stats() {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'prioritized',
+        'delayed',
+        'active',
+        'completed',
+        'failed',
+      );
+      return {
+        queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
+        processing: counts['active'] ?? 0,
+        completed: counts['completed'] ?? 0,
+        failed: counts['failed'] ?? 0,
+        connected: commands.status === 'ready',
       };
     },
     async close() {

@@ -53,6 +53,7 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
     state.text = '';
     emit(entry, { type: 'status', status: 'processing' });
     const outcome = await runTaskHandler(worker.handler, entry.input, {
+      taskId: state.id,
       timeLimitMs,
       signal: shutdown.signal,
       delta: async (text) => {
@@ -146,6 +147,11 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
           if (worker.running > 0) await new Promise<void>((resolve) => worker.idle.add(resolve));
         },
       };
+    },
+    async stats() {
+      const counts = { queued: 0, processing: 0, completed: 0, failed: 0 };
+      for (const entry of tasks.values()) counts[entry.state.status]++;
+      return counts;
     },
     async close() {
       shutdown.abort(new Error('queue closed'));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ProfileError } from '../profile/profile-error.js';
+import type { GatewayServer } from '../server/build-server.js';
 import type { RunningServer } from '../server/start-server.js';
 import { checkCommand } from './check-command.js';
 import { hashSecretCommand, rewriteSecretsCommand } from './hash-secret-command.js';
@@ -7,8 +8,9 @@ import type { CliIo } from './io.js';
 import { startCommand } from './start-command.js';
 import { telemetryCommand } from './telemetry-command.js';
 import { tokenCommand } from './token-command.js';
+import { workerCommand } from './worker-command.js';
 
-export type CliResult = { exitCode: number } | { running: RunningServer };
+export type CliResult = { exitCode: number } | { running: RunningServer } | { worker: GatewayServer };
 
 interface CommandArgs {
   positionals: string[];
@@ -28,6 +30,10 @@ export const commands: Record<string, Command> = {
     usage:
       'start [--profile <file>]    serve the gateway (profile: --profile, GATEWAY_PROFILE, configs/default.yaml)',
     run: async (args, io) => ({ running: await startCommand(args.profile ?? args.positionals[0], io) }),
+  },
+  worker: {
+    usage: "worker [--profile <file>]   run tasks from the profile's queue (queue.workers at once), no HTTP",
+    run: async (args, io) => ({ worker: await workerCommand(args.profile ?? args.positionals[0], io) }),
   },
   check: {
     usage: 'check [<profile>]           validate a profile and build its plugins without listening',

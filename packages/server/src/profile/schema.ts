@@ -7,6 +7,7 @@ import { docsSection } from './docs-section.js';
 import { loggingSection } from './logging-section.js';
 import { metricsSection } from './metrics-section.js';
 import { pluginInstances, surfaceInstances } from './plugin-section.js';
+import { queueSection } from './queue-section.js';
 import { rateLimitSection } from './rate-limit-section.js';
 import { redisSection } from './redis-section.js';
 import { resilienceSection } from './resilience-section.js';
@@ -45,6 +46,7 @@ export const profileSchema = z
     streaming: streamingSection,
     metrics: metricsSection,
     docs: docsSection,
+    queue: queueSection,
     telemetry: telemetrySection,
   })
   .superRefine((profile, ctx) => {

@@ -6,6 +6,7 @@ import {
   type Logger,
   type Surface,
   type SurfaceHost,
+  type TaskQueue,
   type TelemetryRecord,
   type TelemetryStatus,
 } from '@llm-gateway/spec';
@@ -38,6 +39,7 @@ import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
+import { createTaskQueue, queueHealth } from './task-queue.js';
 import {
   createTelemetryEmitter,
   requestRecord,
@@ -57,6 +59,8 @@ export interface BuildServerOptions {
   healthContributors?: HealthContributor[];
   /** The JSON form of `/metrics` (default: the DeepSeek gateway seed's body). */
   metricsJson?: () => Promise<unknown>;
+  /** Tasks this process runs at once (default the profile's `queue.workers`); `gateway worker` sets it. */
+  workers?: number;
 }
 
 export interface GatewayServer {
@@ -70,6 +74,8 @@ export interface GatewayServer {
   telemetry: TelemetryEmitter;
   /** Surfaces that serve without credentials (the `auto` host binds 127.0.0.1 when there are any). */
   openSurfaces: string[];
+  /** The async-mode task queue, when the profile configures one. */
+  queue: TaskQueue | undefined;
   /** Stops accepting, lets in-flight requests finish (bounded by server.shutdownTimeoutMs), closes plugins. */
   close(): Promise<void>;
 }
@@ -139,6 +145,7 @@ export async function buildServer(
   let features: PipelineFeatures | undefined;
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
+  let queue: TaskQueue | undefined;
 
   const openSurfaces: string[] = [];
   try {
@@ -180,6 +187,15 @@ export async function buildServer(
     const builtPipeline = pipeline;
     closers.push(() => builtPipeline.close());
 
+    const tasks = await createTaskQueue(profile, log.child({ component: 'queue' }), instanceOptions('queue'), instances);
+    if (tasks) {
+      const taskQueue = tasks.queue;
+      queue = taskQueue;
+      closers.push(() => taskQueue.close());
+      tasks.startWorkers(options.workers ?? profile.queue?.workers ?? 0, pipeline);
+      options = { ...options, healthContributors: [...(options.healthContributors ?? []), queueHealth(taskQueue)] };
+    }
+
     const authSchemes = new Map<string, AuthScheme>();
     for (const [name, instance] of Object.entries(profile.auth)) {
       const created = await createInstance<AuthScheme, ReturnType<typeof host>>(
@@ -218,6 +234,7 @@ export async function buildServer(
           allowQueryCredentials: instance.allowQueryCredentials,
         }),
         authSchemes: schemes,
+        ...(queue ? { queue } : {}),
         emitTelemetry: (record) => telemetry.emit(record),
         telemetryStatus: () => telemetryStatusOf(telemetryService, telemetry.count),
         service,
@@ -344,5 +361,5 @@ export async function buildServer(
     return closing;
   };
 
-  return { app: server, pipeline, metrics, profile, log, instances, telemetry, openSurfaces, close };
+  return { app: server, pipeline, metrics, profile, log, instances, telemetry, openSurfaces, queue, close };
 }

@@ -85,6 +85,13 @@ export function withResponseHeaders(
       }
     },
     models: () => pipeline.models(),
+    async admit(context) {
+      try {
+        await pipeline.admit?.(context);
+      } finally {
+        apply(context);
+      }
+    },
   };
 }
 

@@ -1,0 +1,91 @@
+import {
+  emptyUsage,
+  isGatewayError,
+  type Logger,
+  type Pipeline,
+  type RequestContext,
+  type TaskHandler,
+  type TaskInput,
+  type Usage,
+} from '@llm-gateway/spec';
+
+/** How one task run ended; the telemetry stage turns it into a record (queue wait, tokens, error). */
+export interface TaskRunEnd {
+  taskId: string;
+  input: TaskInput;
+  /** The run's pipeline context: its annotations hold backend, model, usage, retries, cache hit. */
+  context: RequestContext;
+  durationMs: number;
+  error?: unknown;
+}
+
+export interface TaskRunnerOptions {
+  pipeline: Pipeline;
+  log: Logger;
+  /** Called once per run, success or not: the hook for task telemetry records. */
+  onTaskEnd?: (end: TaskRunEnd) => void;
+}
+
+/**
+ * Runs a task through the same pipeline as a sync request (routing, retries, breaker, cache, token
+ * budgets), streaming so its text reaches `/stream` subscribers as it is generated.
+ */
+export function createTaskHandler(options: TaskRunnerOptions): TaskHandler {
+  const { pipeline, log } = options;
+  return async (input, progress) => {
+    const startedAt = performance.now();
+    const context: RequestContext = {
+      requestId: progress.taskId,
+      surface: input.surface,
+      endpoint: 'task',
+      principal: input.principal,
+      signal: progress.signal,
+      log: log.child({ task: progress.taskId }),
+      annotations: {},
+      admitted: true,
+    };
+    const end = (error?: unknown) =>
+      options.onTaskEnd?.({
+        taskId: progress.taskId,
+        input,
+        context,
+        durationMs: performance.now() - startedAt,
+        ...(error === undefined ? {} : { error }),
+      });
+    try {
+      const result = await runThrough(pipeline, input, context, progress.delta);
+      end();
+      return result;
+    } catch (error) {
+      end(error);
+      throw error;
+    }
+  };
+}
+
+async function runThrough(
+  pipeline: Pipeline,
+  input: TaskInput,
+  context: RequestContext,
+  delta: (text: string) => Promise<void>,
+): Promise<{ text: string; usage: Usage }> {
+  let outcome: Awaited<ReturnType<Pipeline['stream']>>;
+  try {
+    outcome = await pipeline.stream(input.request, context);
+  } catch (error) {
+    // A gateway with streaming switched off still runs tasks, in one piece.
+    if (!isGatewayError(error) || error.code !== 'streaming_disabled') throw error;
+    const { result } = await pipeline.chat(input.request, context);
+    await delta(result.text);
+    return { text: result.text, usage: result.usage };
+  }
+  let text = '';
+  let usage: Usage | undefined;
+  for await (const part of outcome.parts) {
+    if (part.type === 'text-delta') {
+      text += part.text;
+      await delta(part.text);
+    } else if (part.type === 'finish') usage = part.usage;
+  }
+  return { text, usage: usage ?? context.annotations.usage ?? emptyUsage() };
+}

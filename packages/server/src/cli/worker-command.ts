@@ -1,0 +1,29 @@
+import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
+import { buildServer, type GatewayServer } from '../server/build-server.js';
+import type { CliIo } from './io.js';
+
+/**
+ * `gateway worker [--profile f]`: runs tasks from the profile's queue through the pipeline, without
+ * serving HTTP. Runs `queue.workers` tasks at once (at least one).
+ */
+export async function workerCommand(profileArg: string | undefined, io: CliIo): Promise<GatewayServer> {
+  const file = resolveProfilePath({ profile: profileArg, env: io.env, cwd: io.cwd });
+  const profile = await loadProfile(file, { env: io.env });
+  if (!profile.queue || profile.queue.enabled === false)
+    throw new Error(`${file}: the profile has no enabled \`queue\` section, so there are no tasks to run`);
+  const workers = Math.max(1, profile.queue.workers);
+  const gateway = await buildServer(profile, { cwd: io.cwd, workers });
+  gateway.log.info(`worker running up to ${workers} tasks at once from queue ${gateway.queue?.name}`);
+  if (io.handleSignals !== false) {
+    const shutdown = (signal: NodeJS.Signals) => {
+      gateway.log.info(`${signal} received: finishing running tasks`);
+      gateway.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  }
+  return gateway;
+}

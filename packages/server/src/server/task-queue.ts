@@ -1,0 +1,60 @@
+import { createTaskHandler, type TaskRunEnd } from '@llm-gateway/core';
+import { isDisabled, type Logger, type Pipeline, type TaskQueue, type TaskWorker } from '@llm-gateway/spec';
+import {
+  type CreateInstanceOptions,
+  createInstance,
+  type InstanceSummary,
+} from '../plugins/create-instance.js';
+import type { Profile } from '../profile/schema.js';
+import type { HealthContributor } from './health-route.js';
+
+export interface TaskQueueSetup {
+  queue: TaskQueue;
+  /** Starts `count` in-process task slots over the pipeline (none when 0). */
+  startWorkers(
+    count: number,
+    pipeline: Pipeline,
+    onTaskEnd?: (end: TaskRunEnd) => void,
+  ): TaskWorker | undefined;
+}
+
+/** Builds the profile's `queue` plugin, if any; undefined when the profile has none or it is off. */
+export async function createTaskQueue(
+  profile: Profile,
+  log: Logger,
+  options: CreateInstanceOptions,
+  instances: InstanceSummary[],
+): Promise<TaskQueueSetup | undefined> {
+  const section = profile.queue;
+  if (!section) return undefined;
+  const created = await createInstance<TaskQueue, { instanceName: string; log: Logger }>(
+    'queue',
+    'queue',
+    'queue',
+    section,
+    { instanceName: 'queue', log },
+    options,
+  );
+  instances.push(created.summary);
+  if (isDisabled(created.value)) return undefined;
+  const queue = created.value;
+  return {
+    queue,
+    startWorkers(count, pipeline, onTaskEnd) {
+      if (count <= 0) return undefined;
+      log.info(`running up to ${count} tasks at once from queue ${queue.name}`);
+      return queue.work(createTaskHandler({ pipeline, log, ...(onTaskEnd ? { onTaskEnd } : {}) }), count);
+    },
+  };
+}
+
+/** `/health` facts of the queue; a queue that lost its store makes the gateway unhealthy. */
+export function queueHealth(queue: TaskQueue): HealthContributor {
+  return async () => {
+    const stats = await queue.stats?.().catch(() => ({ connected: false }) as const);
+    if (!stats) return { fields: { queue: { name: queue.name } } };
+    const fields: Record<string, unknown> = { queue: { name: queue.name, ...stats } };
+    if (stats.connected !== undefined) fields['redis_connected'] = stats.connected;
+    return { fields, healthy: stats.connected !== false };
+  };
+}
