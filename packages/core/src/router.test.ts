@@ -41,6 +41,17 @@ describe('Router', () => {
     expect((await r.resolve('gpt-4o-mini')).targets).toEqual([{ backend: 'openai', model: 'gpt-4o-mini' }]);
   });
 
+  // Regression: `openai/a\r\nb` reached the x-gateway-model header and made writeHead throw.
+  it('refuses a model id with control characters as an invalid request', async () => {
+    const r = router({ models: {} });
+    for (const name of ['openai/a\r\nb', 'openai/x\u0000y', 'gpt\u0085']) {
+      const error = await gatewayRejection(r.resolve(name));
+      expect(error.status).toBe(400);
+      expect(error.code).toBe('invalid_model');
+    }
+    expect((await r.resolve('openai/模型')).targets).toEqual([{ backend: 'openai', model: '模型' }]);
+  });
+
   it('maps an alias to a target with its own model id', async () => {
     const r = router({ models: { fast: { backend: 'groq', model: 'llama-3.1-8b-instant' } } });
     expect((await r.resolve('fast')).targets).toEqual([{ backend: 'groq', model: 'llama-3.1-8b-instant' }]);

@@ -65,6 +65,10 @@ export function routeStrategy(entry: RouteEntry): RouteStrategy {
   return isPlan(entry) ? entry.strategy : 'fallback';
 }
 
+// C0 controls, DEL and C1 controls.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const controlChar = /[\u0000-\u001f\u007f-\u009f]/;
+
 /** Normalizes one routing entry into an ordered list of targets with explicit model ids. */
 export function normalizeRouteEntry(key: string, entry: RouteEntry): ResolvedTarget[] {
   const list =
@@ -120,6 +124,14 @@ export class Router {
           code: 'model_required',
         },
       );
+    }
+
+    // A control character (CR, LF, NUL) is never part of a model id, and would corrupt headers and logs.
+    if (controlChar.test(name)) {
+      throw new GatewayError('invalid_request', 'The model id contains control characters', {
+        param: 'model',
+        code: 'invalid_model',
+      });
     }
 
     // 1. An exact routing entry wins, so ids containing '/' (OpenRouter style) pass through unchanged.

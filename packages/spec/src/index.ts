@@ -4,6 +4,7 @@ export * from './backend.js';
 export * from './chat.js';
 export * from './credentials.js';
 export * from './errors.js';
+export * from './header-value.js';
 export * from './logger.js';
 export * from './pipeline.js';
 export * from './plugin.js';

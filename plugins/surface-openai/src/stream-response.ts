@@ -5,10 +5,11 @@ import { SseWriter } from './sse-writer.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
 import type { WireFinishReason } from './wire.js';
 
+// No `connection` header: Node sets it from the request, so a client's `Connection: close` (and the
+// server's own, while shutting down) is honoured once the stream ends.
 const sseHeaders = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
   'x-accel-buffering': 'no',
 } as const;
 

@@ -5,6 +5,7 @@ import {
   type FastifyReply,
   type FastifyRequest,
   GatewayError,
+  headerValue,
   type Principal,
   type RequestContext,
   type Surface,
@@ -70,8 +71,8 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
 
   function gatewayHeaders(reply: FastifyReply, meta: CallMeta): void {
     if (!config.exposeBackendHeader) return;
-    reply.header('x-gateway-backend', meta.backend);
-    reply.header('x-gateway-model', meta.model);
+    reply.header('x-gateway-backend', headerValue(meta.backend));
+    reply.header('x-gateway-model', headerValue(meta.model));
   }
 
   async function chatCompletions(request: FastifyRequest, reply: FastifyReply) {
