@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReloadFileNote, z } from '@llm-gateway/spec';
 import { type ClientFile, clientFileSchema } from './client-file.js';
+import { exampleSecretWarning, usesExampleSecret } from './example-secret.js';
 import { hashSecret } from './secret-hash.js';
 
 /** A client in force: its file and the scrypt hash its secret is checked against. */
@@ -124,6 +125,7 @@ export async function loadClients(dir: string, options: LoadClientsOptions = {})
     }
     loaded.clients.set(id, entry);
     if (result.warning !== undefined) loaded.warnings.push({ file, reason: result.warning });
+    if (await usesExampleSecret(entry)) loaded.warnings.push({ file, reason: exampleSecretWarning });
   }
   return loaded;
 }
