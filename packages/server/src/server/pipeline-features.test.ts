@@ -125,6 +125,33 @@ rateLimit:
     });
   });
 
+  it("/health named the first configured backend and /metrics the default's closed breaker: now the default model's backend and the worst breaker", async () => {
+    const server = await gateway(
+      `
+resilience:
+  retries: { attempts: 1 }
+  circuitBreaker: { failureThreshold: 1, resetTimeoutSeconds: 60 }
+`,
+      `
+routing:
+  defaultModel: gemini
+  models:
+    gpt-4o-mini: openai
+    gemini: { backend: spare, model: gemini-1.5-pro }
+`,
+    );
+    const health = (await server.app.inject({ method: 'GET', url: '/health' })).json();
+    expect(health).toMatchObject({ backend: 'spare', model: 'gemini' });
+
+    // The default model's backend is fine while another one's breaker opens: the seed's one field shows it.
+    sim.inject({ status: 500, times: 1, path: '/v1/chat/completions' });
+    expect((await ask(server, 'break openai')).statusCode).toBe(502);
+    const json = (await server.app.inject({ method: 'GET', url: '/metrics?format=json' })).json();
+    expect(json.circuit_breaker).toEqual({ state: 'open', failure_count: 1, failure_threshold: 1 });
+    expect(json.circuit_breaker_backend).toBe('openai');
+    expect(json.circuit_breakers.spare).toMatchObject({ state: 'closed' });
+  });
+
   it('retries, then opens the breaker, reports it in /health and /metrics, and falls back', async () => {
     const server = await gateway(
       `

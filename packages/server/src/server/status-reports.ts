@@ -1,6 +1,12 @@
-import type { GatewayPipeline } from '@llm-gateway/core';
+import type { BreakerSnapshot, GatewayPipeline } from '@llm-gateway/core';
 import type { HealthContribution } from './health-route.js';
 import type { PipelineFeatures } from './pipeline-features.js';
+
+/** `backend` for /health when the default model's route names an enabled one; else the route's own guess stays. */
+async function defaultBackendField(pipeline: GatewayPipeline): Promise<{ backend?: string }> {
+  const backend = await primaryBackend(pipeline);
+  return backend !== undefined && pipeline.backendNames.includes(backend) ? { backend } : {};
+}
 
 /** The backend that serves the default model first: the one the seed's single breaker stood for. */
 async function primaryBackend(pipeline: GatewayPipeline): Promise<string | undefined> {
@@ -9,6 +15,25 @@ async function primaryBackend(pipeline: GatewayPipeline): Promise<string | undef
   } catch {
     return pipeline.backendNames[0];
   }
+}
+
+const severity = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * The breaker the seed's single `circuit_breaker` stands for: the worst one, so an open breaker anywhere
+ * shows (on all-surfaces the default model's backend may be healthy while another surface's is open);
+ * on a tie, the default model's backend.
+ */
+export function reportedBreaker(
+  breakers: Record<string, BreakerSnapshot>,
+  primary: string | undefined,
+): [string, BreakerSnapshot] | undefined {
+  let chosen: [string, BreakerSnapshot] | undefined =
+    primary && breakers[primary] ? [primary, breakers[primary]] : undefined;
+  for (const [name, breaker] of Object.entries(breakers)) {
+    if (!chosen || severity[breaker.state] > severity[chosen[1].state]) chosen = [name, breaker];
+  }
+  return chosen;
 }
 
 function redisConnected(features: PipelineFeatures): boolean | null {
@@ -22,21 +47,17 @@ function redisConnected(features: PipelineFeatures): boolean | null {
 export function seedMetricsJson(pipeline: GatewayPipeline, features: PipelineFeatures) {
   return async () => {
     const breakers = pipeline.breakers();
-    const primary = await primaryBackend(pipeline);
+    const reported = reportedBreaker(breakers, await primaryBackend(pipeline));
     const threshold = Object.values(breakers)[0]?.failure_threshold ?? 5;
     const limiter = pipeline.rateLimiter;
     const rate = limiter ? await limiter.snapshot() : { rate: 0, tokens_available: null };
     return {
-      circuit_breaker: (primary && breakers[primary]) || {
-        state: 'closed',
-        failure_count: 0,
-        failure_threshold: threshold,
-      },
+      circuit_breaker: reported?.[1] ?? { state: 'closed', failure_count: 0, failure_threshold: threshold },
       rate_limiter: { rate: rate.rate, tokens_available: rate.tokens_available, enabled: !!limiter },
       cache_enabled: pipeline.cache !== undefined,
       streaming_enabled: pipeline.streamingEnabled,
       circuit_breakers: breakers,
-      circuit_breaker_backend: primary ?? null,
+      circuit_breaker_backend: reported?.[0] ?? null,
       redis_connected: redisConnected(features),
       concurrency: pipeline.concurrency
         ? {
@@ -54,9 +75,11 @@ export function seedMetricsJson(pipeline: GatewayPipeline, features: PipelineFea
  * rate limits (per instance) but every request is still served, so it never makes the answer 503.
  */
 export function featureHealth(pipeline: GatewayPipeline, features: PipelineFeatures) {
-  return (): HealthContribution => ({
+  return async (): Promise<HealthContribution> => ({
     healthy: true,
     fields: {
+      // The backend serving the default model (not the first one configured), as the seeds' /health meant.
+      ...(await defaultBackendField(pipeline)),
       redis_connected: redisConnected(features),
       circuit_breakers: pipeline.breakers(),
       cache: {
