@@ -236,6 +236,18 @@ describe('client permissions', () => {
     await app.close();
     await fresh.app.close();
   });
+
+  it('a client file without allowed_endpoints could reload every client: the admin endpoint is default-deny', async () => {
+    await writeClient({ client_id: 'no_list', allowed_providers: ['openai'] });
+    const { app } = await setup();
+    const noList = { client_id: 'no_list', client_secret: 'password' };
+    const reload = await app.inject({ method: 'GET', url: '/api/v1/clients/reload', headers: noList });
+    expect(reload.statusCode).toBe(403);
+    expect(reload.json()).toEqual({ detail: 'Client not allowed to access endpoint: clients/reload' });
+    // Everything else stays open to it, as before.
+    expect((await generate(app, noList, { prompt: 'Hi' })).statusCode).toBe(200);
+    await app.close();
+  });
 });
 
 describe('authentication attacks', () => {
@@ -437,7 +449,12 @@ describe('GET /api/v1/clients/reload', () => {
   it('answers a safe 500 when a reload fails', async () => {
     const broken: AuthScheme = {
       name: 'broken',
-      authenticate: async () => ({ id: 'admin', kind: 'client', scheme: 'broken' }),
+      authenticate: async () => ({
+        id: 'admin',
+        kind: 'client',
+        scheme: 'broken',
+        allowedEndpoints: ['clients/reload'],
+      }),
       reload: async () => {
         throw new Error('EACCES /etc/secret/clients');
       },

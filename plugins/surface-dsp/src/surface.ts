@@ -16,6 +16,14 @@ import { generateRouteSchema, reloadRouteSchema } from './schemas.js';
 /** The endpoint names a client configuration's `allowed_endpoints` lists. */
 export const ENDPOINTS = { generate: 'generate', reload: 'clients/reload' } as const;
 
+/** Administrative endpoints: only a client whose `allowed_endpoints` names them may call them. */
+const adminEndpoints: ReadonlySet<string> = new Set([ENDPOINTS.reload]);
+
+/** A client file without `allowed_endpoints` may use every endpoint but the administrative ones. */
+export function mayAccess(allowedEndpoints: readonly string[] | undefined, endpoint: string): boolean {
+  return allowedEndpoints ? allowedEndpoints.includes(endpoint) : !adminEndpoints.has(endpoint);
+}
+
 /** Where a generate request goes and with what limits, after the client's and the service's defaults. */
 export interface ResolvedGenerate {
   provider: string | undefined;
@@ -67,8 +75,7 @@ export function createDspSurface(config: DspConfig, host: SurfaceHost): Surface 
   /** Authenticates the client and checks it may use the endpoint. */
   async function authorize(request: FastifyRequest, endpoint: string): Promise<RequestContext> {
     const context = await scope.authenticate(request, endpoint);
-    const { allowedEndpoints } = context.principal;
-    if (allowedEndpoints && !allowedEndpoints.includes(endpoint)) {
+    if (!mayAccess(context.principal.allowedEndpoints, endpoint)) {
       throw httpError(403, `Client not allowed to access endpoint: ${endpoint}`);
     }
     return context;
