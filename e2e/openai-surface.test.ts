@@ -491,6 +491,14 @@ describe('service routes', () => {
       expect.arrayContaining(['/v1/chat/completions', '/v1/models']),
     );
     expect(doc.paths?.['/v1/chat/completions']?.['post']).toBeDefined();
+    // `stream: true` answers server-sent events: the document says so, or a client checking it rejects them.
+    for (const path of ['/v1/chat/completions', '/v1/completions']) {
+      const post = doc.paths?.[path]?.['post'] as { responses: Record<string, { content: object }> };
+      expect(Object.keys(post.responses['200']?.content ?? {}), path).toEqual([
+        'application/json',
+        'text/event-stream',
+      ]);
+    }
   });
 
   it('/docs serves the Swagger UI as HTML, without a CDN', async () => {

@@ -154,6 +154,25 @@ export const completionResponseSchema = {
   },
 } as const;
 
+/** A 200 that is JSON, or with `stream: true` server-sent events: both media types in the OpenAPI document. */
+function jsonOrEventStream<Schema extends { description: string }>(schema: Schema) {
+  return {
+    description: schema.description,
+    content: {
+      'application/json': { schema },
+      // Before OpenAPI 3.2, an event stream's `schema` describes each event.
+      'text/event-stream': {
+        schema: {
+          type: 'object',
+          description: 'One server-sent event: a JSON chunk in `data`, and `[DONE]` last.',
+          required: ['data'],
+          properties: { data: { type: 'string' } },
+        },
+      },
+    },
+  } as const;
+}
+
 const modelSchema = {
   type: 'object',
   properties: {
@@ -171,7 +190,7 @@ export const chatCompletionsRouteSchema = {
     '`chat.completion.chunk` events, then `data: [DONE]`.',
   tags: ['openai'],
   body: chatCompletionBodySchema,
-  response: { 200: chatCompletionResponseSchema, ...errorResponses },
+  response: { 200: jsonOrEventStream(chatCompletionResponseSchema), ...errorResponses },
 };
 
 export const completionsRouteSchema = {
@@ -180,7 +199,7 @@ export const completionsRouteSchema = {
     'OpenAI-compatible legacy completion of one prompt; `stream: true` answers with server-sent events.',
   tags: ['openai'],
   body: completionBodySchema,
-  response: { 200: completionResponseSchema, ...errorResponses },
+  response: { 200: jsonOrEventStream(completionResponseSchema), ...errorResponses },
 };
 
 export const modelsRouteSchema = {

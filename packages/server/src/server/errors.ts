@@ -10,6 +10,22 @@ function typeForStatus(status: number): GatewayErrorType {
   return 'invalid_request';
 }
 
+/** The OpenAPI shape of those answers, for routes that document their 4xx. */
+export const gatewayErrorResponseSchema = {
+  type: 'object',
+  description: 'A gateway error.',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        message: { type: 'string' },
+        code: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
+
 /**
  * Error and not-found answers for the gateway's own routes (surfaces set their own shapes in
  * their scope): `{ error: { type, message, code } }`, never a stack trace or an internal message.

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { gatewayErrorResponseSchema } from './errors.js';
 
 export type MetricsFormat = 'prometheus' | 'json';
 
@@ -34,6 +35,17 @@ export function registerMetricsRoute(app: FastifyInstance, options: MetricsRoute
         querystring: {
           type: 'object',
           properties: { format: { type: 'string', enum: ['prometheus', 'json'] } },
+        },
+        response: {
+          200: {
+            description: 'The metrics in the chosen format.',
+            content: {
+              'text/plain': { schema: { type: 'string', description: 'Prometheus exposition format.' } },
+              // No type: Fastify serializes the JSON form as it is (an object here, an array in prom-client's own).
+              'application/json': { schema: { description: 'The metrics as JSON.' } },
+            },
+          },
+          400: gatewayErrorResponseSchema,
         },
       },
     },

@@ -1,0 +1,159 @@
+/**
+ * Fuzzes every documented operation of configs/all-surfaces.yaml with schemathesis, through /openapi.json:
+ * no request may get a 5xx or crash the process, and every answer must match what the document says
+ * (status, media type, headers, body schema). A fixed seed and a bounded number of examples per operation
+ * keep the run reproducible and short; upstreams are the testkit simulators, on 127.0.0.1 only.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Simulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Gateway, repoRoot, startGateway } from '../helpers/gateway.js';
+
+const fuzzDir = resolve(repoRoot, 'e2e/fuzz');
+const installCommand =
+  'python3 -m venv "$HOME/.gateway-tools/venv" && "$HOME/.gateway-tools/venv/bin/pip" install -r e2e/fuzz/requirements.txt';
+/** Generous for ~25 examples per operation on 2 shared cores; the run is killed past it. */
+const runLimitMs = 240_000;
+
+const TOKEN_SECRET = 'e2e-fuzz-token-secret-0123456789abcdef';
+const API_KEY = 'e2e-fuzz-api-key-5b2e8d';
+const dspClient = { id: 'test_client', secret: 'password' };
+
+/** $SCHEMATHESIS_BIN, else the venv that .ci/install-deps.sh makes; never a silent skip. */
+function schemathesisBin(): string {
+  const candidates = process.env.SCHEMATHESIS_BIN
+    ? [process.env.SCHEMATHESIS_BIN]
+    : ['st', 'schemathesis'].map((name) => join(homedir(), '.gateway-tools/venv/bin', name));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Try the next one.
+    }
+  }
+  throw new Error(
+    `schemathesis not found (looked at ${candidates.join(', ')}). Install it with:\n  ${installCommand}\n` +
+      'or point SCHEMATHESIS_BIN at an `st` executable.',
+  );
+}
+
+interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command to completion, SIGKILLing its process group past `limitMs`. */
+function run(command: string, args: string[], env: Record<string, string>, cwd: string, limitMs: number) {
+  return new Promise<RunResult>((done, fail) => {
+    const child: ChildProcess = spawn(command, args, {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const append = (chunk: string) => {
+      output = (output + chunk).slice(-200_000);
+    };
+    child.stdout?.setEncoding('utf8').on('data', append);
+    child.stderr?.setEncoding('utf8').on('data', append);
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      fail(new Error(`${command} did not finish in ${limitMs} ms\n${output}`));
+    }, limitMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    });
+  });
+}
+
+let openaiSim: Simulator;
+let ollamaSim: Simulator;
+let gateway: Gateway;
+let workDir: string;
+
+beforeAll(async () => {
+  openaiSim = await startOpenAISimulator();
+  ollamaSim = await startOllamaSimulator();
+  gateway = await startGateway({
+    profile: 'configs/all-surfaces.yaml',
+    env: {
+      TOKEN_SECRET,
+      GATEWAY_API_KEYS: API_KEY,
+      // Every backend enabled, each answered by a simulator.
+      OPENAI_API_KEY: 'sk-e2e-fuzz-openai',
+      OPENAI_BASE_URL: `${openaiSim.url}/v1`,
+      DEEPSEEK_API_KEY: 'sk-e2e-fuzz-deepseek',
+      DEEPSEEK_BASE_URL: openaiSim.url,
+      GROQ_API_KEY: 'gsk_e2e_fuzz_groq',
+      GROQ_BASE_URL: openaiSim.url,
+      OLLAMA_HOST: ollamaSim.url,
+      DOWNSTREAM_SERVICES: JSON.stringify({ gemini: { url: `${openaiSim.url}/v1`, model: 'gpt-4o-mini' } }),
+      // The development token reaches the dgen-ping handlers whatever soeid the fuzzer puts in a body.
+      ALLOW_DEFAULT_TOKEN: 'true',
+      // The fuzzer sends thousands of requests as one caller: the per-caller limit is not under test here.
+      RATE_LIMIT: '1000000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  workDir = mkdtempSync(join(tmpdir(), 'gateway-fuzz-'));
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await openaiSim?.close();
+  await ollamaSim?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('schemathesis on configs/all-surfaces.yaml', () => {
+  it(
+    'finds no 5xx, no crash and no undocumented answer, and the gateway still answers /health',
+    async () => {
+      const bin = schemathesisBin();
+      const args = [
+        '--config-file',
+        join(fuzzDir, 'schemathesis.toml'),
+        'run',
+        `${gateway.url}/openapi.json`,
+        '--no-color',
+        '--report',
+        'junit',
+        '--report-dir',
+        workDir,
+      ];
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? homedir(),
+        FUZZ_API_KEY: API_KEY,
+        FUZZ_DGEN_TOKEN: '1',
+        FUZZ_TOKEN_SECRET: TOKEN_SECRET,
+        FUZZ_DSP_CLIENT_ID: dspClient.id,
+        FUZZ_DSP_CLIENT_SECRET: dspClient.secret,
+      };
+      // cwd is a scratch directory: nothing the fuzzer writes lands in the repository.
+      const result = await run(bin, args, env, workDir, runLimitMs);
+      expect(result.code, `${bin} failed:\n${result.output}\n--- gateway ---\n${gateway.logs()}`).toBe(0);
+      // The run really exercised the API (a misconfigured run could pass on nothing).
+      const operations = /Operations:\s+(\d+) selected \/ \1 total/.exec(result.output);
+      expect(Number(operations?.[1]), 'every documented operation is fuzzed').toBeGreaterThanOrEqual(14);
+      expect(result.output).toMatch(/Test cases:\s*\n\s*\d{3,} generated, \d{3,} passed/);
+
+      expect(gateway.child.exitCode, gateway.logs()).toBeNull();
+      expect(gateway.child.signalCode).toBeNull();
+      const health = await fetch(`${gateway.url}/health`, { signal: AbortSignal.timeout(5000) });
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'healthy' });
+    },
+    runLimitMs + 30_000,
+  );
+});
