@@ -124,9 +124,9 @@ export const generateTokenRouteSchema = {
 export const generateTokenSimpleRouteSchema = (enabled: boolean) => ({
   summary: 'Simple token generation (no secret; development only)',
   description:
-    'Issues a token to anyone for any SOEID. Served only when the profile enables it (404 otherwise).',
+    'Issues a token to anyone for any SOEID. Served only when the profile enables it (otherwise 403 with a detail saying how).',
   tags,
-  // A switched-off route still answers 404 in FastAPI's shape, but is left out of the docs.
+  // A switched-off route answers 403 in FastAPI's shape, saying how to enable it, but is left out of the docs.
   hide: !enabled,
   body: tokenBody,
   response: { 200: tokenResponse, ...errorResponses },

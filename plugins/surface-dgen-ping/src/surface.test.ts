@@ -581,15 +581,19 @@ describe('/generate-token and /generate-token-simple', () => {
     await app.close();
   });
 
-  it('/generate-token-simple is 404 (and undocumented) unless enabled', async () => {
+  it('/generate-token-simple answered a bare 404 when off: now 403 saying how to enable it (still undocumented)', async () => {
     const off = await setup();
     const response = await off.app.inject({
       method: 'POST',
       url: '/generate-token-simple',
       payload: { soeid: 'u1' },
     });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ detail: 'Not Found' });
+    expect(response.statusCode).toBe(403);
+    const { detail } = response.json();
+    expect(detail).toMatch(/^\/generate-token-simple is disabled on this gateway/);
+    expect(detail).toContain('config.simpleTokenEndpoint: true');
+    expect(detail).toContain('SIMPLE_TOKEN_ENDPOINT=true');
+    expect(detail).toContain('POST /generate-token with X-Token-Secret');
     const docs = off.app.swagger() as { paths: Record<string, unknown> };
     expect(docs.paths['/generate-token-simple']).toBeUndefined();
     await off.app.close();

@@ -117,6 +117,12 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
     };
   }
 
+  // Off by default (it issues a token for any SOEID without a secret): say so, and how to switch it on.
+  const simpleTokenDisabled =
+    '/generate-token-simple is disabled on this gateway: it issues a token for any SOEID without a secret. ' +
+    'Use POST /generate-token with X-Token-Secret, or enable it for development with ' +
+    `surfaces.${host.instanceName}.config.simpleTokenEndpoint: true (SIMPLE_TOKEN_ENDPOINT=true in the shipped profiles)`;
+
   async function register(app: FastifyInstance): Promise<void> {
     scope.install(app);
 
@@ -157,7 +163,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
         onRequest: begin('generate-token-simple'),
       },
       async (request) => {
-        if (!config.simpleTokenEndpoint) throw httpError(404, 'Not Found');
+        if (!config.simpleTokenEndpoint) throw httpError(403, simpleTokenDisabled);
         return issue(request.body);
       },
     );
