@@ -17,6 +17,9 @@ export interface RedisInstance {
   kill(): Promise<void>;
   /** Starts the server again on the same port (after `kill()` or `stop()`), empty. */
   restart(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, nothing answers. `resume()` thaws it. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface RedisOptions {
@@ -66,6 +69,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisInsta
     host,
     port,
     async stop() {
+      // A frozen server cannot act on SIGTERM.
+      service?.child.kill('SIGCONT');
       await service?.terminate('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
@@ -75,6 +80,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisInsta
     async restart() {
       await service?.terminate('SIGKILL');
       await launch(port);
+    },
+    pause() {
+      service?.child.kill('SIGSTOP');
+    },
+    resume() {
+      service?.child.kill('SIGCONT');
     },
   };
 }

@@ -36,8 +36,33 @@ export function reportedBreaker(
   return chosen;
 }
 
-function redisConnected(features: PipelineFeatures): boolean | null {
-  return features.redis ? features.redis.status === 'ready' : null;
+/** Longest a health check waits for PONG when the client sets no shorter command timeout. */
+const pingTimeoutMs = 1000;
+
+/**
+ * Whether Redis answers: a PING, bounded by the client's command timeout. The socket state alone says
+ * `ready` for a Redis that is frozen (SIGSTOP, swapped out) while every command times out.
+ */
+async function redisConnected(features: PipelineFeatures): Promise<boolean | null> {
+  const redis = features.redis;
+  if (!redis) return null;
+  if (redis.status !== 'ready') return false;
+  const timeoutMs = Math.min(redis.options.commandTimeout ?? pingTimeoutMs, pingTimeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        (reply) => reply === 'PONG',
+        () => false,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -58,7 +83,7 @@ export function seedMetricsJson(pipeline: GatewayPipeline, features: PipelineFea
       streaming_enabled: pipeline.streamingEnabled,
       circuit_breakers: breakers,
       circuit_breaker_backend: reported?.[0] ?? null,
-      redis_connected: redisConnected(features),
+      redis_connected: await redisConnected(features),
       concurrency: pipeline.concurrency
         ? {
             max_concurrent: pipeline.concurrency.maxConcurrent,
@@ -80,7 +105,7 @@ export function featureHealth(pipeline: GatewayPipeline, features: PipelineFeatu
     fields: {
       // The backend serving the default model (not the first one configured), as the seeds' /health meant.
       ...(await defaultBackendField(pipeline)),
-      redis_connected: redisConnected(features),
+      redis_connected: await redisConnected(features),
       circuit_breakers: pipeline.breakers(),
       cache: {
         enabled: pipeline.cache !== undefined,
