@@ -15,6 +15,7 @@ import {
   type SurfaceHost,
   type SurfacePlugin,
   silentLogger,
+  type TaskQueue,
   type TelemetryRecord,
 } from '@llm-gateway/spec';
 import Fastify, { type FastifyInstance, type FastifyRequest, type LightMyRequestResponse } from 'fastify';
@@ -32,6 +33,10 @@ export interface TestSurfaceHostOptions {
   pipeline: Pipeline;
   authSchemes: AuthScheme[];
   instanceName: string;
+  /** The async-mode queue, for surfaces that submit tasks. */
+  queue?: TaskQueue;
+  /** Lets schemes read credentials from the query string, as the profile's surface option does. */
+  allowQueryCredentials?: boolean;
 }
 
 export function createTestSurfaceHost(options: TestSurfaceHostOptions): TestSurfaceHost {
@@ -44,11 +49,15 @@ export function createTestSurfaceHost(options: TestSurfaceHostOptions): TestSurf
     log: silentLogger,
     pipeline: options.pipeline,
     authSchemes,
+    ...(options.queue ? { queue: options.queue } : {}),
     service: { name: 'llm-gateway-test', version: '9.9.9' },
     async authenticate(input): Promise<Principal> {
       if (authSchemes.length === 0) return anonymousPrincipal;
       for (const scheme of authSchemes) {
-        const principal = await scheme.authenticate({ ...input, allowQueryCredentials: false });
+        const principal = await scheme.authenticate({
+          ...input,
+          allowQueryCredentials: options.allowQueryCredentials ?? false,
+        });
         if (principal) return principal;
       }
       throw new GatewayError('authentication', 'Missing credentials', { code: 'missing_credentials' });
