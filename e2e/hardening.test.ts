@@ -9,19 +9,28 @@ import { type Gateway, startGateway } from './helpers/gateway.js';
 import { expectOpenAIError, sseData } from './helpers/http.js';
 
 let sim: Simulator;
+/** Behind the deepseek backend: reports no usage, so the gateway estimates it with its tokenizer. */
+let noUsageSim: Simulator;
 let gateway: Gateway;
 
 beforeAll(async () => {
   sim = await startOpenAISimulator();
+  noUsageSim = await startOpenAISimulator({ omitUsage: true });
   gateway = await startGateway({
     profile: 'configs/default.yaml',
-    env: { LOG_LEVEL: 'trace', OPENAI_API_KEY: 'sk-e2e-hardening', OPENAI_BASE_URL: `${sim.url}/v1` },
+    env: {
+      LOG_LEVEL: 'trace',
+      OPENAI_API_KEY: 'sk-e2e-hardening',
+      OPENAI_BASE_URL: `${sim.url}/v1`,
+      DEEPSEEK_API_KEY: 'sk-e2e-hardening-ds',
+      DEEPSEEK_BASE_URL: noUsageSim.url,
+    },
   });
 });
 
 afterAll(async () => {
   await gateway?.stop();
-  await sim?.close();
+  await Promise.all([sim?.close(), noUsageSim?.close()]);
 });
 
 interface RawExchange {
@@ -67,6 +76,50 @@ function chat(model: string, stream: boolean): Promise<Response> {
     signal: AbortSignal.timeout(10_000),
   });
 }
+
+/** The gateway's own event-loop delay maximum (prom-client's monitorEventLoopDelay) since the last scrape. */
+async function eventLoopLagMaxSeconds(): Promise<number> {
+  const response = await fetch(`${gateway.url}/metrics?format=prometheus`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const match = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await response.text());
+  expect(match).not.toBeNull();
+  return Number(match![1]);
+}
+
+describe('usage estimates for an upstream that reports none', () => {
+  // Regression: js-tiktoken over a 20 KB run of `a` froze every request, /health included, for 52 s.
+  it('answers several hundred KB of one character while /health keeps answering', async () => {
+    await eventLoopLagMaxSeconds();
+    let done = false;
+    const chatCall = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'deepseek-chat',
+        messages: [{ role: 'user', content: 'a'.repeat(400_000) }],
+      }),
+      signal: AbortSignal.timeout(60_000),
+    }).finally(() => {
+      done = true;
+    });
+    // Awaited below; this only keeps a failure in the loop from leaving it unhandled.
+    chatCall.catch(() => {});
+    do {
+      const health = await fetch(`${gateway.url}/health`, { signal: AbortSignal.timeout(5000) });
+      expect(health.status).toBe(200);
+      await health.arrayBuffer();
+    } while (!done);
+    const response = await chatCall;
+    const body = (await response.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    expect(response.status).toBe(200);
+    // Estimated (the upstream sent none): o200k encodes a run of `a` at about 8 characters per token.
+    expect(body.usage.prompt_tokens).toBeGreaterThan(40_000);
+    expect(body.usage.completion_tokens).toBeGreaterThan(40_000);
+    // A stall bound, not a speed benchmark: the old code blocked the loop for minutes.
+    expect(await eventLoopLagMaxSeconds()).toBeLessThan(1);
+  }, 90_000);
+});
 
 describe('malformed requests at LOG_LEVEL=trace', () => {
   // Regression: pino's redaction threw on the Buffer in Fastify's client error and killed the process.

@@ -14,10 +14,15 @@ export interface PluginHost {
 export interface Disabled {
   disabled: true;
   reason: string;
+  /**
+   * Config keys any one of which, once set, would switch the instance on (e.g. `['apiKey']`). The server
+   * names the environment variables the profile reads them from, so plugins never guess those names.
+   */
+  missing?: readonly string[];
 }
 
-export function disabled(reason: string): Disabled {
-  return { disabled: true, reason };
+export function disabled(reason: string, missing?: readonly string[]): Disabled {
+  return missing === undefined ? { disabled: true, reason } : { disabled: true, reason, missing };
 }
 
 export function isDisabled(value: unknown): value is Disabled {

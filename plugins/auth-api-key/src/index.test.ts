@@ -184,7 +184,11 @@ describe('auth-api-key', () => {
   it('is disabled when no keys are configured', async () => {
     for (const config of [{ keys: '' }, { keys: ' , ,' }, { keys: [] }, { keys: null }, {}]) {
       const created = await plugin.create(plugin.configSchema.parse(config), recordingHost('keys'));
-      expect(created).toEqual({ disabled: true, reason: 'no API keys configured' });
+      expect(created).toEqual({
+        disabled: true,
+        reason: 'no API keys configured',
+        missing: ['keys', 'file'],
+      });
     }
   });
 

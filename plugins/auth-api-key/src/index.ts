@@ -40,7 +40,7 @@ const plugin: AuthPlugin<ApiKeyConfig> = {
     if (initial.unreadable)
       throw new Error(`auth-api-key ${host.instanceName}: ${initial.errors.join('; ')}`);
     for (const message of initial.errors) host.log.warn(message);
-    if (initial.entries.length === 0) return disabled('no API keys configured');
+    if (initial.entries.length === 0) return disabled('no API keys configured', ['keys', 'file']);
     let keys = new KeySet(initial.entries);
     host.log.info({ count: keys.size, ids: keys.ids }, 'API keys loaded');
 

@@ -301,7 +301,7 @@ describe('auth-client-secret file validation', () => {
 
   it('is disabled without a directory and refuses to start on an unreadable one', async () => {
     const created = await plugin.create(plugin.configSchema.parse({ dir: '' }), recordingHost('clients'));
-    expect(isDisabled(created) && created.reason).toBe('no client config directory');
+    expect(created).toEqual({ disabled: true, reason: 'no client config directory', missing: ['dir'] });
     const missing = join(tmpdir(), 'auth-client-secret-does-not-exist');
     await expect(
       plugin.create(plugin.configSchema.parse({ dir: missing }), recordingHost('clients')),

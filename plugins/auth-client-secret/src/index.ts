@@ -66,7 +66,7 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
   description: 'client_id + client_secret headers against per-client JSON files with scrypt-hashed secrets.',
   configSchema,
   async create(config, host) {
-    if (config.dir === '') return disabled('no client config directory');
+    if (config.dir === '') return disabled('no client config directory', ['dir']);
     const name = host.instanceName;
     const secret = config.defaultSecret;
     const options = {

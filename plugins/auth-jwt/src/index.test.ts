@@ -74,7 +74,7 @@ describe('auth-jwt config', () => {
   it('is disabled without a TOKEN_SECRET', async () => {
     for (const raw of [{}, { secret: '' }, { secret: null }]) {
       const created = await plugin.create(plugin.configSchema.parse(raw), recordingHost('jwt'));
-      expect(isDisabled(created) && created.reason).toBe('no TOKEN_SECRET');
+      expect(created).toEqual({ disabled: true, reason: 'no token secret', missing: ['secret'] });
     }
   });
 

@@ -25,7 +25,7 @@ const plugin: AuthPlugin<JwtConfig> = {
   description: 'HS256 JWTs (jose) in X-API-Token or Authorization: Bearer; deterministic tokens per SOEID.',
   configSchema,
   async create(config, host) {
-    if (config.secret === '') return disabled('no TOKEN_SECRET');
+    if (config.secret === '') return disabled('no token secret', ['secret']);
     const name = host.instanceName;
     const tokens = new TokenService({
       secret: config.secret,

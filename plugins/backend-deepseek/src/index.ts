@@ -19,7 +19,7 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   description: 'DeepSeek chat completions through the openai SDK pointed at DeepSeek.',
   configSchema,
   async create(config, host) {
-    if (!config.apiKey) return disabled('no API key (set DEEPSEEK_API_KEY)');
+    if (!config.apiKey) return disabled('no API key', ['apiKey']);
     const name = host.instanceName;
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
     const client = new OpenAI({

@@ -9,7 +9,7 @@ const host = { instanceName: 'groq', log: silentLogger };
 describe('backend-groq plugin', () => {
   it('is disabled without an API key, including a blank interpolated one', async () => {
     const created = await plugin.create(plugin.configSchema.parse({ apiKey: '' }), host);
-    expect(isDisabled(created) && created.reason).toBe('no API key (set GROQ_API_KEY)');
+    expect(created).toEqual({ disabled: true, reason: 'no API key', missing: ['apiKey'] });
   });
 
   it('builds a backend serving the default models', async () => {

@@ -18,7 +18,7 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   description: 'Groq chat completions through the official groq-sdk.',
   configSchema,
   async create(config, host) {
-    if (!config.apiKey) return disabled('no API key (set GROQ_API_KEY)');
+    if (!config.apiKey) return disabled('no API key', ['apiKey']);
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
     const client = new Groq({
       apiKey: config.apiKey,

@@ -7,7 +7,7 @@ const host = { instanceName: 'ollama', log: silentLogger };
 describe('backend-ollama plugin', () => {
   it('is disabled without a host, including a blank interpolated one', async () => {
     const created = await plugin.create(plugin.configSchema.parse({ host: '' }), host);
-    expect(isDisabled(created) && created.reason).toBe('no host (set OLLAMA_HOST)');
+    expect(created).toEqual({ disabled: true, reason: 'no host', missing: ['host'] });
   });
 
   it('builds a backend serving the default models', async () => {

@@ -21,7 +21,7 @@ const plugin: BackendPlugin<OllamaBackendConfig> = {
   description: 'Ollama chat through the official ollama SDK.',
   configSchema,
   async create(config, host) {
-    if (!config.host) return disabled('no host (set OLLAMA_HOST)');
+    if (!config.host) return disabled('no host', ['host']);
     return createOllamaBackend({
       name: host.instanceName,
       host: config.host,

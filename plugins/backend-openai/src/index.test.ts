@@ -9,7 +9,7 @@ const host = { instanceName: 'openai', log: silentLogger };
 describe('backend-openai plugin', () => {
   it('is disabled without an API key, including a blank interpolated one', async () => {
     const created = await plugin.create(plugin.configSchema.parse({ apiKey: '' }), host);
-    expect(isDisabled(created) && created.reason).toBe('no API key (set OPENAI_API_KEY)');
+    expect(created).toEqual({ disabled: true, reason: 'no API key', missing: ['apiKey'] });
   });
 
   it('builds a backend named after its instance, serving the default models', async () => {

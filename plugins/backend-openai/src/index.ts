@@ -16,7 +16,7 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   description: 'OpenAI chat completions through the official openai SDK.',
   configSchema,
   async create(config, host) {
-    if (!config.apiKey) return disabled('no API key (set OPENAI_API_KEY)');
+    if (!config.apiKey) return disabled('no API key', ['apiKey']);
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
     const client = new OpenAI({
       apiKey: config.apiKey,

@@ -10,6 +10,7 @@ import { formatIssues, unknownKeyIssue } from '../profile/format-issues.js';
 import type { PluginInstanceConfig } from '../profile/plugin-section.js';
 import { ProfileError } from '../profile/profile-error.js';
 import { strippedKeys } from '../profile/schema-keys.js';
+import { enableHint } from './enable-hint.js';
 import { type LoadPluginOptions, loadPlugin } from './load-plugin.js';
 
 export type ProfileSection = 'backends' | 'auth' | 'surfaces' | 'telemetry' | 'queue';
@@ -21,12 +22,16 @@ export interface InstanceSummary {
   plugin: string;
   enabled: boolean;
   reason?: string;
+  /** For a disabled instance: what to set to switch it on (`OPENAI_API_KEY`), when the plugin says. */
+  enableWith?: string;
 }
 
 export interface CreateInstanceOptions extends LoadPluginOptions {
   /** Profile file, for error messages. */
   source: string;
   log: Logger;
+  /** The variables each profile key path reads, to name what enables a disabled instance. */
+  variables?: ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 const labels: Record<PluginKind, string> = {
@@ -49,10 +54,14 @@ export async function createInstance<Instance, Host extends PluginHost>(
   host: Host,
   options: CreateInstanceOptions,
 ): Promise<{ value: Instance | Disabled; summary: InstanceSummary }> {
-  const summary = (value: Instance | Disabled): InstanceSummary =>
-    isDisabled(value)
-      ? { section, name, plugin: instance.plugin, enabled: false, reason: value.reason }
-      : { section, name, plugin: instance.plugin, enabled: true };
+  const summary = (value: Instance | Disabled): InstanceSummary => {
+    if (!isDisabled(value)) return { section, name, plugin: instance.plugin, enabled: true };
+    const enableWith = enableHint(`${section}.${name}.config`, value.missing, options.variables);
+    if (enableWith === undefined)
+      return { section, name, plugin: instance.plugin, enabled: false, reason: value.reason };
+    const reason = `${value.reason} (set ${enableWith})`;
+    return { section, name, plugin: instance.plugin, enabled: false, reason, enableWith };
+  };
   const fail = (path: string, message: string, cause?: unknown) =>
     new ProfileError(options.source, [{ path: `${section}.${name}${path}`, message }], { cause });
 
@@ -90,6 +99,7 @@ export async function createInstance<Instance, Host extends PluginHost>(
   } catch (error) {
     throw fail('', `could not be created: ${error instanceof Error ? error.message : String(error)}`, error);
   }
-  if (isDisabled(value)) options.log.info(`${labels[kind]} ${name} disabled: ${value.reason}`);
-  return { value, summary: summary(value) };
+  const result = summary(value);
+  if (isDisabled(value)) options.log.info(`${labels[kind]} ${name} disabled: ${result.reason}`);
+  return { value, summary: result };
 }

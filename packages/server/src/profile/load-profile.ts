@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, YAMLParseError } from 'yaml';
 import { expandBackendSets } from './backend-sets.js';
 import { formatIssues } from './format-issues.js';
-import { InterpolationError, interpolateEnv } from './interpolate.js';
+import { InterpolationError, interpolateEnv, type VariableReferences } from './interpolate.js';
 import { ProfileError } from './profile-error.js';
 import { type Profile, profileSchema } from './schema.js';
 import { yamlIssue } from './yaml-error.js';
@@ -34,8 +34,9 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
   if (!isRecord(tree))
     throw new ProfileError(source, [{ path: '(root)', message: 'Expected a mapping of sections' }]);
 
+  const variables: VariableReferences = new Map();
   try {
-    tree = interpolateEnv(tree, env);
+    tree = interpolateEnv(tree, env, [], variables);
   } catch (error) {
     if (error instanceof InterpolationError)
       throw new ProfileError(source, [{ path: error.path, message: error.message }]);
@@ -56,7 +57,8 @@ export function parseProfile(text: string, options: ParseProfileOptions = {}): P
 
   const result = profileSchema.safeParse(root, { reportInput: true });
   if (!result.success) throw new ProfileError(source, formatIssues(result.error.issues, [], profileSchema));
-  return Object.assign(result.data, { source });
+  // Not enumerable: the variables a profile reads are for messages, not part of its data.
+  return Object.defineProperty(Object.assign(result.data, { source }), 'variables', { value: variables });
 }
 
 /** Reads and validates a profile file. */

@@ -90,5 +90,11 @@ export const profileSchema = z
 
 export type ProfileData = z.output<typeof profileSchema>;
 
-/** A validated profile; `source` is the file it came from, for messages. */
-export type Profile = ProfileData & { readonly source?: string };
+/**
+ * A validated profile; `source` is the file it came from and `variables` the environment variables each
+ * key path reads (`backends.openai.config.apiKey` -> OPENAI_API_KEY), both for messages.
+ */
+export type Profile = ProfileData & {
+  readonly source?: string;
+  readonly variables?: ReadonlyMap<string, readonly string[]>;
+};

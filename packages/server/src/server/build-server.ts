@@ -34,6 +34,7 @@ import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
+import { noBackendHint } from './no-backend-hint.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
 import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
@@ -114,6 +115,7 @@ export async function buildServer(
     log: log.child({ component: kind }),
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.plugins ? { preloaded: options.plugins } : {}),
+    variables: profile.variables,
   });
   const host = (kind: string, instanceName: string) => ({
     instanceName,
@@ -169,9 +171,12 @@ export async function buildServer(
         instanceOptions('backends'),
       );
       instances.push(created.summary);
-      if (isDisabled(created.value)) disabledBackends.set(name, created.value.reason);
+      if (isDisabled(created.value))
+        disabledBackends.set(name, created.summary.reason ?? created.value.reason);
       else backends.set(name, created.value);
     }
+    const unavailable = noBackendHint(instances);
+    if (unavailable) log.warn(`no backend is enabled, so every model request gets a 503. ${unavailable}`);
     const pipelineLog = log.child({ component: 'pipeline' });
     features = buildPipelineFeatures(profile, pipelineLog);
     const builtFeatures = features;
@@ -179,6 +184,7 @@ export async function buildServer(
     pipeline = createPipeline({
       backends,
       disabledBackends,
+      ...(unavailable ? { noBackendHint: unavailable } : {}),
       routing: profile.routing,
       log: pipelineLog,
       metrics,
