@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { anonymousPrincipal, type Principal } from './auth.js';
 import { GatewayError, type GatewayErrorType, isGatewayError } from './errors.js';
+import { logRequestFailure } from './log-failure.js';
 import type { RequestContext } from './pipeline.js';
 import { blankSetting, flagSetting } from './settings.js';
 import type { SurfaceHost } from './surface.js';
@@ -269,8 +270,7 @@ export function installFastApiErrorHandler(
 ): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const rendered = renderFastApiError(error);
-    if (rendered.status === 500) request.log.error({ err: error }, 'unhandled error');
-    else if (rendered.status > 500) request.log.warn({ err: error }, 'request failed');
+    if (rendered.status >= 500) logRequestFailure(request.log, error, 'request failed');
     onError?.(request, error, rendered.status);
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });

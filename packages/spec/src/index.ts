@@ -5,6 +5,7 @@ export * from './chat.js';
 export * from './credentials.js';
 export * from './errors.js';
 export * from './header-value.js';
+export * from './log-failure.js';
 export * from './logger.js';
 export * from './pipeline.js';
 export * from './plugin.js';

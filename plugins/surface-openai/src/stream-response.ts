@@ -1,5 +1,11 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FastifyReply, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
+import {
+  type FastifyReply,
+  logRequestFailure,
+  type RequestContext,
+  type StreamOutcome,
+  type Usage,
+} from '@llm-gateway/spec';
 import { renderError } from './openai-errors.js';
 import { SseWriter } from './sse-writer.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
@@ -56,7 +62,7 @@ export async function sendStream(
   } catch (error) {
     const rendered = renderError(error);
     context.annotations.errorType ??= rendered.gatewayType;
-    if (rendered.status >= 500) context.log.warn({ err: error }, 'stream failed after it started');
+    if (rendered.status >= 500) logRequestFailure(context.log, error, 'stream failed after it started');
     await sse.data(JSON.stringify(rendered.body));
   } finally {
     sse.end();

@@ -6,6 +6,7 @@ import {
   type FastifyRequest,
   GatewayError,
   headerValue,
+  logRequestFailure,
   type Principal,
   type RequestContext,
   type Surface,
@@ -132,7 +133,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
         const known = requests.get(request);
         if (known) known.context.annotations.errorType ??= rendered.gatewayType;
         const log = known?.context.log ?? host.log;
-        if (rendered.status >= 500) log.error({ err: error }, 'openai surface request failed');
+        if (rendered.status >= 500) logRequestFailure(log, error, 'openai surface request failed');
         else log.debug({ status: rendered.status, type: rendered.body.error.type }, 'request rejected');
         return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
       });

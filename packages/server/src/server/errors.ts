@@ -1,4 +1,4 @@
-import { type GatewayErrorType, isGatewayError } from '@llm-gateway/spec';
+import { type GatewayErrorType, isGatewayError, logRequestFailure } from '@llm-gateway/spec';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 function typeForStatus(status: number): GatewayErrorType {
@@ -33,7 +33,7 @@ export const gatewayErrorResponseSchema = {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isGatewayError(error)) {
-      if (error.status >= 500) request.log.warn({ err: error }, 'request failed');
+      if (error.status >= 500) logRequestFailure(request.log, error, 'request failed');
       return reply
         .code(error.status)
         .headers(error.headers)
