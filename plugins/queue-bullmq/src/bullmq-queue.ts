@@ -28,7 +28,11 @@ type JobResult = TaskOutcome & { startedAt: number; finishedAt: number };
 /** `error_type` of a task whose workers died more often than `maxStalledCount` allows. */
 const WORKER_LOST = 'WorkerLostError';
 
-export function createBullmqQueue(config: BullmqQueueConfig, log: Logger, name = 'bullmq'): TaskQueue {
+export function createBullmqQueue(
+  config: BullmqQueueConfig & { url: string },
+  log: Logger,
+  name = 'bullmq',
+): TaskQueue {
   const { prefix, queueName } = config;
   // Commands fail rather than wait forever while Redis is away: submit answers 503, not a hang.
   const commands = new Redis(config.url, { maxRetriesPerRequest: 2, lazyConnect: false });

@@ -4,8 +4,14 @@ const positive = (fallback: number) =>
   z.preprocess(blankSetting, z.coerce.number().positive().default(fallback));
 
 export const configSchema = z.strictObject({
-  /** Redis shared by every gateway instance and worker (REDIS_URL). */
-  url: z.string().regex(/^rediss?:\/\//, 'A redis:// or rediss:// URL'),
+  /** Redis shared by every gateway instance and worker (REDIS_URL); blank switches the queue off. */
+  url: z.preprocess(
+    blankSetting,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'A redis:// or rediss:// URL')
+      .optional(),
+  ),
   /** Key namespace, so several deployments can share one Redis. */
   prefix: z.string().min(1).default('llmgw'),
   queueName: z.string().min(1).default('tasks'),

@@ -1,4 +1,4 @@
-import type { QueuePlugin } from '@llm-gateway/spec';
+import { disabled, type QueuePlugin } from '@llm-gateway/spec';
 import { createBullmqQueue } from './bullmq-queue.js';
 import { type BullmqQueueConfig, configSchema } from './config.js';
 
@@ -13,7 +13,8 @@ const plugin: QueuePlugin<BullmqQueueConfig> = {
   description: 'Tasks in Redis via BullMQ: shared by every instance, retried when a worker dies.',
   configSchema,
   async create(config, host) {
-    return createBullmqQueue(config, host.log, host.instanceName);
+    if (!config.url) return disabled('no Redis URL (REDIS_URL)');
+    return createBullmqQueue({ ...config, url: config.url }, host.log, host.instanceName);
   },
 };
 

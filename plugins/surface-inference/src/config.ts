@@ -1,7 +1,26 @@
 import { z } from '@llm-gateway/spec';
 import { blankSetting, numberSetting } from '@llm-gateway/spec/fastapi-errors';
 
+/** Model backends the gateway can stand in for; the seed's in-process `transformers` is not one. */
+export const SUPPORTED_MODEL_BACKENDS = ['ollama'] as const;
+
 export const configSchema = z.strictObject({
+  /** MODEL_BACKEND, checked at start so a seed `.env` naming another backend fails clearly. */
+  modelBackend: z.preprocess(
+    blankSetting,
+    z
+      .string()
+      .default('ollama')
+      .superRefine((value, ctx) => {
+        if ((SUPPORTED_MODEL_BACKENDS as readonly string[]).includes(value)) return;
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `MODEL_BACKEND '${value}' is not supported; supported backends: ${SUPPORTED_MODEL_BACKENDS.join(', ')} ` +
+            '(the gateway loads no model itself: serve it with Ollama and set OLLAMA_HOST and OLLAMA_MODEL)',
+        });
+      }),
+  ),
   /** The model tasks run on (OLLAMA_MODEL); blank: the profile's `routing.defaultModel`. */
   model: z.preprocess(blankSetting, z.string().min(1).optional()),
   /** MAX_NEW_TOKENS: `max_tokens` when the request leaves it out. */

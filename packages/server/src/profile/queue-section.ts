@@ -10,6 +10,8 @@ export const queueSection = pluginInstance
   .extend({
     /** Tasks this process runs at once; 0 makes an API-only instance (`gateway worker` runs them). */
     workers: envNumber(z.number().int().nonnegative().default(1)),
+    /** Used, with a warning, when the queue above is switched off (e.g. queue-bullmq without REDIS_URL). */
+    fallback: pluginInstance.optional(),
   })
   .optional();
 

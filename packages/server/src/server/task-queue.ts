@@ -5,6 +5,7 @@ import {
   createInstance,
   type InstanceSummary,
 } from '../plugins/create-instance.js';
+import type { PluginInstanceConfig } from '../profile/plugin-section.js';
 import type { Profile } from '../profile/schema.js';
 import type { HealthContributor } from './health-route.js';
 
@@ -27,15 +28,25 @@ export async function createTaskQueue(
 ): Promise<TaskQueueSetup | undefined> {
   const section = profile.queue;
   if (!section) return undefined;
-  const created = await createInstance<TaskQueue, { instanceName: string; log: Logger }>(
-    'queue',
-    'queue',
-    'queue',
-    section,
-    { instanceName: 'queue', log },
-    options,
-  );
+  const build = (instance: PluginInstanceConfig, name: string) =>
+    createInstance<TaskQueue, { instanceName: string; log: Logger }>(
+      'queue',
+      'queue',
+      name,
+      instance,
+      { instanceName: 'queue', log },
+      options,
+    );
+  let created = await build(section, 'queue');
   instances.push(created.summary);
+  if (isDisabled(created.value) && section.fallback) {
+    log.warn(
+      `queue ${section.plugin} is off (${created.value.reason}); using ${section.fallback.plugin}: ` +
+        'tasks stay in this process, are not shared with other instances and are lost on restart',
+    );
+    created = await build(section.fallback, 'fallback');
+    instances.push(created.summary);
+  }
   if (isDisabled(created.value)) return undefined;
   const queue = created.value;
   return {
