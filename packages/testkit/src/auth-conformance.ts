@@ -69,8 +69,9 @@ function normalizeCase(entry: AuthCredentials | InvalidAuthCase, index: number):
 
 /**
  * Registers the checks every auth plugin must pass: no credentials → undefined (the next scheme
- * tries); valid → a principal without the credential in it; each invalid → a 401 GatewayError that
- * does not quote the credential; an obviously wrong config is refused by the schema.
+ * tries); valid → a principal without the credential in it; the names its secrets travel in are
+ * declared for log redaction; each invalid → a 401 GatewayError that does not quote the credential;
+ * an obviously wrong config is refused by the schema.
  */
 export function authConformance<Config>(options: AuthConformanceOptions<Config>): void {
   const { plugin } = options;
@@ -121,6 +122,24 @@ export function authConformance<Config>(options: AuthConformanceOptions<Config>)
       const serialized = JSON.stringify(principal);
       const secrets = credentialValues(options.validCredentials).filter((value) => value !== principal?.id);
       for (const secret of secrets) expect(serialized).not.toContain(secret);
+    });
+
+    it('names every header and query parameter its secrets travel in (credentialNames), for log redaction', async () => {
+      const principal = await scheme.authenticate(toInput(options.validCredentials));
+      const names = scheme.credentialNames;
+      expect(names, 'credentialNames').toBeDefined();
+      const secretUnder = (entries: Record<string, unknown>) =>
+        Object.entries(entries)
+          .filter(([, value]) => credentialValues({ headers: { value: value as string } }).length > 0)
+          .filter(([, value]) => value !== principal?.id)
+          .map(([name]) => name.toLowerCase());
+      for (const name of secretUnder(options.validCredentials.headers ?? {}))
+        expect(names?.headers, `header ${name}`).toContain(name);
+      for (const name of secretUnder(options.validCredentials.query ?? {}))
+        expect(
+          names?.query.map((q) => q.toLowerCase()),
+          `query ${name}`,
+        ).toContain(name);
     });
 
     it.each(invalidCases)('refuses $label with a 401 authentication error', async ({ credentials }) => {
