@@ -123,6 +123,8 @@ describe('maskSecrets', () => {
     });
     expect(() => log.trace({ err }, 'client error')).not.toThrow();
     expect(lines.join('')).toContain('HPE_INVALID_METHOD');
+    log.warn({ err: 'a plain string' }, 'not an error');
+    expect(JSON.parse(lines.at(-1)!).err).toBe('a plain string');
   });
 
   it('masks names added from a scheme, in headers and URLs', () => {

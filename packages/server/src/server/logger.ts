@@ -39,8 +39,12 @@ export function createLogger(options: GatewayLoggerOptions): Logger {
           remoteAddress: request.ip ?? request.socket?.remoteAddress,
         };
       },
-      // Spread into a plain object so maskSecrets walks it (the serializer's result has its own prototype).
-      err: (error: Error) => maskSecrets({ ...pino.stdSerializers.err(error) }),
+      err(error: Error) {
+        const serialized: unknown = pino.stdSerializers.err(error);
+        if (typeof serialized !== 'object' || serialized === null) return serialized;
+        // Spread into a plain object so maskSecrets walks it (the serializer's result has its own prototype).
+        return maskSecrets({ ...serialized });
+      },
     },
   };
   return options.stream ? pino(config, options.stream) : pino(config);
