@@ -104,7 +104,7 @@ describe('DOWNSTREAM_SERVICES routes each model name to its service', () => {
     }
   });
 
-  it('/info lists the service names; /health the backends', async () => {
+  it('/info lists the service names; /health the backend of the default model', async () => {
     const info = (await (await fetch(`${gateway.url}/info`)).json()) as {
       models: string[];
       default_model: string;
@@ -114,6 +114,8 @@ describe('DOWNSTREAM_SERVICES routes each model name to its service', () => {
     expect(info.default_model).toBe('gemini');
     const health = await fetch(`${gateway.url}/health`);
     expect(health.status).toBe(200);
+    // It named `gpt-4` (the first service) while the default model was gemini.
+    expect(await health.json()).toMatchObject({ backend: 'gemini', model: 'gemini' });
     expect(gateway.logs()).not.toContain(GEMINI_KEY);
   });
 });

@@ -257,9 +257,10 @@ describe('the development token and /generate-token-simple', () => {
     });
     expect(used.status).toBe(200);
 
-    expect(await detailOf(await postJson(`${gateway.url}/generate-token-simple`, { soeid: 'x' }), 404)).toBe(
-      'Not Found',
-    );
+    // Off: not a bare 404 but a FastAPI-shaped 403 that names the switch.
+    const off = await detailOf(await postJson(`${gateway.url}/generate-token-simple`, { soeid: 'x' }), 403);
+    expect(off).toMatch(/^\/generate-token-simple is disabled on this gateway/);
+    expect(off).toContain('surfaces.dgen-ping.config.simpleTokenEndpoint: true (SIMPLE_TOKEN_ENDPOINT=true');
   });
 });
 

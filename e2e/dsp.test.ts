@@ -24,6 +24,9 @@ let gateway: Gateway;
 let limited: Gateway;
 let clientsDir: string;
 let limitsDir: string;
+const withoutExampleSecrets = (notes: unknown) =>
+  (notes as { reason: string }[]).filter((note) => !note.reason.includes('published example secret'));
+
 /** The example clients' `client_secret_hash` (secret `password`), reused for the temp clients. */
 let passwordHash: string;
 
@@ -75,7 +78,15 @@ beforeAll(async () => {
     client_id: 'budget_client',
     default_provider: 'openai',
     default_model: 'gpt-4o-mini',
+    // The day's budget is reserved by max_tokens up front: a defaulted one is capped here.
+    max_tokens_limit: 20,
     rate_limit: { requests_per_minute: 100, tokens_per_day: 50 },
+  });
+  await writeClient(limitsDir, {
+    client_id: 'reserving_client',
+    default_provider: 'openai',
+    default_model: 'gpt-4o-mini',
+    rate_limit: { requests_per_minute: 100, tokens_per_day: 100 },
   });
 
   [gateway, limited] = await Promise.all([
@@ -173,9 +184,10 @@ describe('GET /api/v1/clients/reload', () => {
   it('reports the documented message and count', async () => {
     const response = await reload(gateway, testClient);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
+    expect(await response.json()).toMatchObject({
       message: 'Successfully reloaded 3 client configurations',
       count: 3,
+      skipped: [],
     });
   });
 
@@ -198,7 +210,7 @@ describe('GET /api/v1/clients/reload', () => {
       'Invalid client credentials',
     );
 
-    expect(await (await reload(gateway, testClient)).json()).toEqual({
+    expect(await (await reload(gateway, testClient)).json()).toMatchObject({
       message: 'Successfully reloaded 4 client configurations',
       count: 4,
     });
@@ -209,27 +221,51 @@ describe('GET /api/v1/clients/reload', () => {
     expect((await generate(gateway, newcomer, { prompt: 'new client speaks' })).status).toBe(200);
   });
 
-  it('skips a malformed or plaintext client file on reload, keeps the rest, and never logs its contents', async () => {
+  it('seed-format and plaintext client files were skipped behind a count: named in the answer, plaintext loaded then rewritten', async () => {
     await writeFile(join(clientsDir, 'broken.json'), '{"client_id": "broken", "client_secret_hash": ');
+    // The seed README's documented client format carries no secret at all.
+    await writeFile(
+      join(clientsDir, 'seed_client.json'),
+      JSON.stringify({ client_id: 'seed_client', name: 'Seed', allowed_endpoints: ['generate'] }),
+    );
     await writeFile(
       join(clientsDir, 'plaintext.json'),
-      JSON.stringify({ client_id: 'plaintext', client_secret: 'plaintext-secret-value' }),
+      JSON.stringify({ client_id: 'plaintext', client_secret: 'plaintext-secret-value' }, null, 4),
     );
     const response = await reload(gateway, testClient);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
-      message: 'Successfully reloaded 4 client configurations',
-      count: 4,
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ message: 'Successfully reloaded 5 client configurations', count: 5 });
+    expect(body.skipped).toEqual([
+      { file: 'broken.json', reason: expect.stringMatching(/^not valid JSON/) },
+      { file: 'seed_client.json', reason: expect.stringMatching(/^no client_secret_hash .*defaultSecret/) },
+    ]);
+    // The example clients (secret `password`) are named too; the rest are the plaintext ones.
+    expect(body.warnings).toContainEqual({
+      file: 'test_client.json',
+      reason: expect.stringContaining('published example secret'),
     });
+    expect(withoutExampleSecrets(body.warnings)).toEqual([
+      { file: 'plaintext.json', reason: expect.stringMatching(/^PLAINTEXT client_secret/) },
+    ]);
     expect((await generate(gateway, testClient, { prompt: 'still here' })).status).toBe(200);
     const plaintext = { client_id: 'plaintext', client_secret: 'plaintext-secret-value' };
-    expect(await detailOf(await generate(gateway, plaintext, { prompt: 'x' }), 401)).toBe(
-      'Invalid client credentials',
-    );
-    expect(gateway.logs()).toMatch(/broken\.json/);
-    expect(gateway.logs()).toMatch(/plaintext\.json/);
-    expect(gateway.logs()).not.toContain('plaintext-secret-value');
+    expect((await generate(gateway, plaintext, { prompt: 'plaintext speaks' })).status).toBe(200);
+
     await rm(join(clientsDir, 'broken.json'));
+    const rewritten = await runGatewayCli(['hash-secret', '--rewrite', clientsDir]);
+    expect(rewritten.code, rewritten.output).toBe(0);
+    expect(rewritten.stdout).toContain('plaintext.json: converted');
+    const file = JSON.parse(await readFile(join(clientsDir, 'plaintext.json'), 'utf8'));
+    expect(file).toEqual({ client_id: 'plaintext', client_secret_hash: expect.stringMatching(/^scrypt\$/) });
+    const after = (await (await reload(gateway, testClient)).json()) as Record<string, unknown>;
+    expect(withoutExampleSecrets(after.warnings)).toEqual([]);
+    expect((await generate(gateway, plaintext, { prompt: 'hashed now' })).status).toBe(200);
+
+    expect(gateway.logs()).toMatch(/broken\.json/);
+    expect(gateway.logs()).toMatch(/PLAINTEXT client_secret/);
+    expect(`${gateway.logs()}${rewritten.output}`).not.toContain('plaintext-secret-value');
+    await rm(join(clientsDir, 'seed_client.json'));
     await rm(join(clientsDir, 'plaintext.json'));
   });
 });
@@ -316,7 +352,7 @@ describe('per-client limits from the client files', () => {
   });
 
   it("429 once the client's tokens_per_day is used up", async () => {
-    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
     const first = await ask('budget_client', words);
     expect(first.status).toBe(200);
     const { usage } = (await first.json()) as { usage: { total_tokens: number } };
@@ -325,5 +361,24 @@ describe('per-client limits from the client files', () => {
     expect(await detailOf(refused, 429)).toBe('Daily token limit exceeded');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(requestsFor(sim, 'one more')).toHaveLength(0);
+  });
+
+  it('daily token limit let 110 of 100 through: a call whose max_tokens does not fit is refused up front', async () => {
+    const headers = { client_id: 'reserving_client', client_secret: 'password' };
+    const first = await generate(limited, headers, { prompt: 'reserve a little', max_tokens: 50 });
+    expect(first.status).toBe(200);
+    const { usage } = (await first.json()) as { usage: { total_tokens: number } };
+    expect(usage.total_tokens).toBeLessThan(50);
+    // Settled on the real usage, not the 50 reserved: a call that still fits goes through.
+    const fits = await generate(limited, headers, {
+      prompt: 'fits too',
+      max_tokens: 100 - usage.total_tokens - 8,
+    });
+    expect(fits.status).toBe(200);
+    const refused = await generate(limited, headers, { prompt: 'would overshoot', max_tokens: 90 });
+    expect(await detailOf(refused, 429)).toMatch(
+      /^Daily token limit exceeded: \d+ tokens left today, this request reserves 90/,
+    );
+    expect(requestsFor(sim, 'would overshoot')).toHaveLength(0);
   });
 });
