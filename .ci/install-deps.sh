@@ -90,10 +90,10 @@ if [ $WITH_TEST = 1 ]; then
     bash "$ROOT/.ci/build-ferretdb.sh" "$FERRETDB_VERSION" "$TOOLS_DIR"
   fi
 
-  step="installing schemathesis (PyPI, pinned in e2e/fuzz/requirements.txt)"
+  step="installing schemathesis (PyPI, pinned in e2e/fuzz/requirements.txt and constraints.txt)"
   req="$ROOT/e2e/fuzz/requirements.txt"
   if [ -f "$req" ]; then
-    want="$(sha256sum "$req" | cut -c1-16)"
+    want="$(cat "$req" "$ROOT"/e2e/fuzz/constraints*.txt 2>/dev/null | sha256sum | cut -c1-16)"
     if [ "$(cat "$TOOLS_DIR/venv/.requirements" 2>/dev/null)" != "$want" ]; then
       say "installing schemathesis into $TOOLS_DIR/venv"
       python_bin="$(command -v python3 || true)"
