@@ -56,6 +56,23 @@ describe('telemetry buffer', () => {
     }
   });
 
+  it('still writes after the interval fired on an empty buffer (a stale drain once blocked every write)', async () => {
+    vi.useFakeTimers();
+    try {
+      const { buffer, batches } = setup({ batchSize: 2, flushIntervalMs: 100 });
+      await vi.advanceTimersByTimeAsync(250);
+      for (const record of records(2)) buffer.push(record);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toEqual([records(2)]);
+      buffer.push(records(3)[2]!);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(batches.flat()).toHaveLength(3);
+      buffer.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps a batch no sink took and writes it on the next try, in order', async () => {
     const { buffer, batches, setFail } = setup({ batchSize: 2 });
     setFail(true);

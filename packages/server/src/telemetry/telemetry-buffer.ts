@@ -31,25 +31,24 @@ export function createTelemetryBuffer(options: TelemetryBufferOptions): Telemetr
   let lastDropLog = 0;
 
   // Writes batches while enough records wait (`all`: while any wait); false when a write failed.
-  const drain = (all: boolean): Promise<boolean> => {
-    draining ??= (async () => {
-      try {
-        while (records.length >= (all ? 1 : batchSize)) {
-          const batch = records.slice(0, batchSize);
-          await options.write(batch);
-          records = records.slice(batch.length);
-        }
-        return true;
-      } catch (error) {
-        log.warn(
-          { err: error, waiting: records.length },
-          'telemetry batch not stored; kept for the next try',
-        );
-        return false;
-      } finally {
-        draining = undefined;
+  const writeBatches = async (all: boolean): Promise<boolean> => {
+    try {
+      while (records.length >= (all ? 1 : batchSize)) {
+        const batch = records.slice(0, batchSize);
+        await options.write(batch);
+        records = records.slice(batch.length);
       }
-    })();
+      return true;
+    } catch (error) {
+      log.warn({ err: error, waiting: records.length }, 'telemetry batch not stored; kept for the next try');
+      return false;
+    }
+  };
+  // One drain at a time; cleared in a later microtask, so an empty run cannot leave it set forever.
+  const drain = (all: boolean): Promise<boolean> => {
+    draining ??= writeBatches(all).finally(() => {
+      draining = undefined;
+    });
     return draining;
   };
 
