@@ -28,6 +28,7 @@ beforeAll(async () => {
       OPENAI_BASE_URL: `${openaiSim.url}/v1`,
       PROXYAPI_API_KEY,
       OPENROUTER_BASE_URL: `${openrouter.url}/v1`,
+      VITTE_LLM_MODEL: seedModel,
       CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1',
       RETRY_ATTEMPTS: '1',
       LOG_LEVEL: 'info',
@@ -60,6 +61,18 @@ describe('the DeepSeek gateway seed on all-surfaces.yaml', () => {
     expect((upstream?.body as { model: string }).model).toBe(seedModel);
     expect(upstream?.headers.authorization).toBe(`Bearer ${PROXYAPI_API_KEY}`);
     expect(requestsFor(openaiSim, 'seed model on all surfaces')).toHaveLength(0);
+  });
+
+  it("the seed's model-less request (its README's httpx call) went to DEFAULT_MODEL: now VITTE_LLM_MODEL", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ messages: user('no model named'), stream: false }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { model: string }).model).toBe(seedModel);
+    expect((requestsFor(openrouter, 'no model named')[0]?.body as { model: string }).model).toBe(seedModel);
+    expect(requestsFor(openaiSim, 'no model named')).toHaveLength(0);
   });
 
   it("JSON /metrics circuit_breaker showed the openai backend closed while deepseek's was open: now the open one", async () => {

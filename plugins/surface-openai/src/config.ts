@@ -1,4 +1,4 @@
-import { z } from '@llm-gateway/spec';
+import { blankSetting, z } from '@llm-gateway/spec';
 
 const flag = (value: unknown) => {
   if (value === '' || value === null) return undefined;
@@ -10,6 +10,8 @@ const flag = (value: unknown) => {
 export const configSchema = z.strictObject({
   /** Send `x-gateway-backend` and `x-gateway-model` (which upstream answered) with each response. */
   exposeBackendHeader: z.preprocess(flag, z.boolean().default(true)),
+  /** The model of a request that names none on this surface (e.g. VITTE_LLM_MODEL); blank: the profile's. */
+  defaultModel: z.preprocess(blankSetting, z.string().trim().min(1).optional()),
 });
 
 export type OpenAISurfaceConfig = z.output<typeof configSchema>;

@@ -42,6 +42,7 @@ interface Authenticated {
 }
 
 export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHost): Surface {
+  const defaultModel = config.defaultModel ?? host.pipeline.defaultModel;
   const requests = new WeakMap<FastifyRequest, Authenticated>();
 
   /** Route hook: builds the context (so even a rejected request is recorded), then authenticates. */
@@ -79,7 +80,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
   async function chatCompletions(request: FastifyRequest, reply: FastifyReply) {
     const { principal, context } = authenticated(request);
     const body = request.body as WireChatBody;
-    const chat = chatRequestFromChat(body, principal, host.pipeline.defaultModel);
+    const chat = chatRequestFromChat(body, principal, defaultModel);
     if (wantsStream(body)) {
       const outcome = await host.pipeline.stream(chat, context);
       gatewayHeaders(reply, outcome.meta);
@@ -95,7 +96,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
   async function completions(request: FastifyRequest, reply: FastifyReply) {
     const { principal, context } = authenticated(request);
     const body = request.body as WireCompletionBody;
-    const chat = chatRequestFromCompletion(body, principal, host.pipeline.defaultModel);
+    const chat = chatRequestFromCompletion(body, principal, defaultModel);
     if (wantsStream(body)) {
       const outcome = await host.pipeline.stream(chat, context);
       gatewayHeaders(reply, outcome.meta);
