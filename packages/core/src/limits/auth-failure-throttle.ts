@@ -7,7 +7,7 @@ export interface AuthFailureThrottleOptions {
   /** `redis` shares the counts between gateway instances (default `memory`). */
   store?: 'memory' | 'redis';
   redis?: Redis;
-  /** Failed authentications one address may have per window; the next one blocks it. */
+  /** Failed authentications one address may have per window; reaching it blocks the address. */
   limit: number;
   windowSeconds: number;
   /** How long a blocked address is refused. */
@@ -26,7 +26,7 @@ export interface AuthFailureThrottle {
 }
 
 /**
- * Counts 401s per address in a fixed window; past `limit` the address is blocked for `blockSeconds`.
+ * Counts 401s per address in a fixed window; at `limit` the address is blocked for `blockSeconds`.
  * With the redis store a memory counter stands in while Redis is unreachable, as for the rate limits.
  */
 export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): AuthFailureThrottle {
@@ -48,7 +48,7 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
           rejectIfRedisNotReady: true,
           insuranceLimiter: memory,
           // A blocked address is refused from memory without asking Redis on every attempt.
-          inMemoryBlockOnConsumed: options.limit + 1,
+          inMemoryBlockOnConsumed: options.limit,
           inMemoryBlockDuration: options.blockSeconds,
         })
       : memory;
@@ -65,7 +65,7 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
         storeFailed(error);
         return null;
       });
-      if (current && current.consumedPoints > options.limit) {
+      if (current && current.consumedPoints >= options.limit) {
         throw rateLimitedError(
           { limit: options.limit, remaining: 0, resetMs: current.msBeforeNext },
           { message: 'Too many failed authentication attempts; try again later', code: 'auth_throttled' },
@@ -73,10 +73,15 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
       }
     },
     async fail(address) {
-      // consume rejects with the counter's state once over the limit: that is the block, not a failure.
-      await counter.consume(address).catch((reason: unknown) => {
+      // consume rejects with the counter's state once over the limit: that is a refusal, not a failure.
+      const state = await counter.consume(address).catch((reason: unknown) => {
         if (reason instanceof Error) storeFailed(reason);
+        return undefined;
       });
+      // The limit-th failure starts the block (blockSeconds), not just the rest of the window.
+      if (state && state.consumedPoints >= options.limit) {
+        await counter.block(address, options.blockSeconds).catch(storeFailed);
+      }
     },
   };
 }

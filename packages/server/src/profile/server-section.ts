@@ -7,7 +7,7 @@ const milliseconds = (fallback: number) => envNumber(z.number().int().nonnegativ
 const authFailuresSection = z
   .strictObject({
     enabled: envBoolean(z.boolean().default(true)),
-    /** 401 answers one address may get per window. */
+    /** 401 answers one address may get per window; the next request is refused. */
     limit: envNumber(z.number().int().positive().default(30)),
     windowSeconds: envNumber(z.number().int().positive().default(60)),
     /** How long an address that went over the limit is refused (429 with Retry-After). */
