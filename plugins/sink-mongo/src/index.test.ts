@@ -1,7 +1,7 @@
 import type { TelemetryRecord } from '@llm-gateway/spec';
 import { type MongoInstance, sampleRecords, sinkConformance, startMongo } from '@llm-gateway/testkit';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import plugin, { type TelemetryDocument } from './index.js';
 
 let mongo: MongoInstance | undefined;
@@ -64,6 +64,31 @@ describe('sink-mongo', () => {
       await sink.close();
     });
   });
+
+  it('starts writing once a server that was down at start comes up (a failed first connect once closed it for good)', async () => {
+    const own = await startMongo();
+    try {
+      await own.kill();
+      const sink = await plugin.create(
+        plugin.configSchema.parse({ uri: own.url, db: own.dbName, timeoutMs: 500 }),
+        {
+          instanceName: 'late',
+          log: { ...console, warn: () => {} } as never,
+        },
+      );
+      if ('disabled' in sink) throw new Error('disabled');
+      await expect(sink.write(sampleRecords(1, 'early'))).rejects.toThrow();
+      await own.restart();
+      await vi.waitFor(async () => expect(await sink.healthy!()).toBe(true), {
+        timeout: 10_000,
+        interval: 200,
+      });
+      await sink.write(sampleRecords(2, 'late'));
+      await sink.close();
+    } finally {
+      await own.stop();
+    }
+  }, 30_000);
 
   it('notices an unreachable server within its timeout: write throws, healthy() is false', async () => {
     const sink = await plugin.create(

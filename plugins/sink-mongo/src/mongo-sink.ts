@@ -26,44 +26,46 @@ export function createMongoSink(
   name: string,
   log: Logger,
 ): TelemetrySink {
-  const client = new MongoClient(config.uri, {
-    serverSelectionTimeoutMS: config.timeoutMs,
-    connectTimeoutMS: config.timeoutMs,
-    socketTimeoutMS: config.timeoutMs,
-  });
-  const collection: Collection<TelemetryDocument> = client
-    .db(config.db)
-    .collection<TelemetryDocument>(config.collection);
-  let indexed: Promise<void> | undefined;
-  // Indexes once per process; retried after a failure (the server may have been down at start).
-  const ensureIndexes = () => {
-    indexed ??= collection
-      .createIndexes([
-        { key: { timestamp: 1 }, name: 'timestamp' },
-        { key: { principal_id: 1 }, name: 'principal' },
-        { key: { project_name: 1 }, name: 'project' },
-      ])
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          indexed = undefined;
-          throw error;
-        },
-      );
-    return indexed;
+  const connect = () =>
+    new MongoClient(config.uri, {
+      serverSelectionTimeoutMS: config.timeoutMs,
+      connectTimeoutMS: config.timeoutMs,
+      socketTimeoutMS: config.timeoutMs,
+    });
+  let client = connect();
+  const collection = (): Collection<TelemetryDocument> =>
+    client.db(config.db).collection<TelemetryDocument>(config.collection);
+  // A client whose first connection failed stays closed ("Topology is closed"): start over with a new one.
+  const reset = () => {
+    const old = client;
+    client = connect();
+    old.close().catch(() => {});
   };
-  ensureIndexes().catch((error: unknown) =>
-    log.warn({ err: error }, `telemetry sink ${name}: indexes not created yet (server unreachable?)`),
-  );
+  let indexed = false;
+  const ensureIndexes = async () => {
+    await collection().createIndexes([
+      { key: { timestamp: 1 }, name: 'timestamp' },
+      { key: { principal_id: 1 }, name: 'principal' },
+      { key: { project_name: 1 }, name: 'project' },
+    ]);
+    indexed = true;
+  };
+  ensureIndexes().catch((error: unknown) => {
+    log.warn({ err: error }, `telemetry sink ${name}: indexes not created yet (server unreachable?)`);
+    reset();
+  });
 
   return {
     name,
     async write(batch) {
       if (batch.length === 0) return;
       try {
-        await collection.insertMany(batch.map(toDocument), { ordered: false });
+        await collection().insertMany(batch.map(toDocument), { ordered: false });
       } catch (error) {
-        if (!onlyDuplicates(error)) throw error;
+        if (!onlyDuplicates(error)) {
+          reset();
+          throw error;
+        }
       }
       if (!indexed) await ensureIndexes().catch(() => {});
     },
@@ -72,6 +74,7 @@ export function createMongoSink(
         await client.db(config.db).command({ ping: 1 });
         return true;
       } catch {
+        reset();
         return false;
       }
     },
