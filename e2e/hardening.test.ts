@@ -2,8 +2,12 @@
  * Malformed input at the edges, against the built gateway process on configs/default.yaml at
  * LOG_LEVEL=trace: raw sockets for what an HTTP client library would refuse to send.
  */
-import { connect } from 'node:net';
-import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import {
+  type RawHttpExchange,
+  rawHttpExchange,
+  type Simulator,
+  startOpenAISimulator,
+} from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, startGateway } from './helpers/gateway.js';
 import { expectOpenAIError, sseData } from './helpers/http.js';
@@ -33,32 +37,9 @@ afterAll(async () => {
   await Promise.all([sim?.close(), noUsageSim?.close()]);
 });
 
-interface RawExchange {
-  /** Everything the server sent. */
-  text: string;
-  /** Whether the server closed the connection within the wait. */
-  closed: boolean;
-}
-
-/** Writes raw bytes to the gateway and reads until it closes the connection or `waitMs` passes. */
-function rawExchange(payload: string | Buffer, waitMs = 5000): Promise<RawExchange> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(gateway.port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    const finish = (closed: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), closed });
-    };
-    const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('connect', () => socket.write(payload));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('close', () => finish(true));
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
+/** Raw bytes to the gateway, read until it closes the connection or `waitMs` passes. */
+function rawExchange(payload: string | Buffer, waitMs = 5000): Promise<RawHttpExchange> {
+  return rawHttpExchange(gateway.port, payload, waitMs);
 }
 
 async function expectServing(): Promise<void> {

@@ -11,6 +11,7 @@ export * from './pipeline.js';
 export * from './plugin.js';
 export * from './queue.js';
 export * from './settings.js';
+export * from './sse-headers.js';
 export * from './surface.js';
 export * from './task-helpers.js';
 export * from './task-runtime.js';

@@ -41,6 +41,7 @@ export {
   scriptedHandler,
   waitUntil,
 } from './queue-conformance.js';
+export { type RawHttpExchange, rawHttpExchange } from './raw-http.js';
 export { type RecordingHost, recordingHost } from './recording-host.js';
 export { type RedisInstance, type RedisOptions, startRedis } from './redis.js';
 export {
@@ -58,6 +59,7 @@ export type {
   SimulatorKind,
   SimulatorOptions,
 } from './simulator.js';
+export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
 export {
   buildSurfaceApp,
   createTestSurfaceHost,
@@ -67,5 +69,4 @@ export {
   type TestSurfaceHost,
   type TestSurfaceHostOptions,
 } from './surface-host.js';
-export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
 export { mongoPing, redisPing } from './tcp-probe.js';

@@ -6,6 +6,7 @@ import { type AuthScheme, type Backend, isDisabled, silentLogger, type TaskQueue
 import {
   mountSurface,
   postJson,
+  rawHttpExchange,
   type Simulator,
   type SurfaceApp,
   startOllamaSimulator,
@@ -149,6 +150,22 @@ describe('surface-inference', () => {
       result: expect.stringContaining('stream me'),
     });
     for (const event of events) expect(event).toHaveProperty('message');
+  });
+
+  // Regression: the SSE headers forced `connection: keep-alive` over the client's `Connection: close`.
+  it('GET /stream closes the connection after the stream when the client sends Connection: close', async () => {
+    const { task_id } = (await postJson(app, '/generate', { prompt: 'close after' }, A)).json();
+    await resultOf(task_id);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const exchange = await rawHttpExchange(
+      port,
+      `GET /stream/${task_id} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: ${A['x-api-key']}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(exchange.text).toMatch(/^HTTP\/1\.1 200/);
+    expect(exchange.text.toLowerCase()).toContain('connection: close');
+    expect(exchange.text).toContain('"status":"completed"');
+    expect(exchange.closed).toBe(true);
   });
 
   it('over 10 requests in a burst: 429 with the seed body and Retry-After', async () => {

@@ -1,4 +1,10 @@
-import type { FastifyReply, FastifyRequest, TaskEvent, TaskQueue } from '@llm-gateway/spec';
+import {
+  type FastifyReply,
+  type FastifyRequest,
+  sseHeaders,
+  type TaskEvent,
+  type TaskQueue,
+} from '@llm-gateway/spec';
 import { resultBody, statusMessage } from './task-bodies.js';
 
 /** The data of one SSE event: always `status` and `message`, plus the text or the final result. */
@@ -34,12 +40,7 @@ export async function streamTask(
   const raw = reply.raw;
   raw.on('close', () => controller.abort());
   reply.hijack();
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  raw.writeHead(200, sseHeaders('text/event-stream; charset=utf-8'));
   // An EventSource reconnects when a stream ends; a finished task's stream has nothing new to say.
   raw.write('retry: 10000\n\n');
   const ping = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveMs);

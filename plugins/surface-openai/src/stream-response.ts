@@ -4,20 +4,13 @@ import {
   logRequestFailure,
   type RequestContext,
   type StreamOutcome,
+  sseHeaders,
   type Usage,
 } from '@llm-gateway/spec';
 import { renderError } from './openai-errors.js';
 import { SseWriter } from './sse-writer.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
 import type { WireFinishReason } from './wire.js';
-
-// No `connection` header: Node sets it from the request, so a client's `Connection: close` (and the
-// server's own, while shutting down) is honoured once the stream ends.
-const sseHeaders = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-} as const;
 
 /**
  * Sends an opened stream as OpenAI server-sent events. Never throws: once bytes are out, a failure
@@ -36,7 +29,7 @@ export async function sendStream(
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(reply.getHeaders()))
     if (value !== undefined) headers[name] = value;
-  raw.writeHead(200, { ...headers, ...sseHeaders });
+  raw.writeHead(200, { ...headers, ...sseHeaders() });
   const sse = new SseWriter(raw);
   let finishReason: WireFinishReason = 'stop';
   let usage: Usage | undefined;
