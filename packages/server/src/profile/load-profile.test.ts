@@ -212,13 +212,14 @@ surfaces: { api: { plugin: surface-openai, auth: [keys] } }
     const text =
       'backends:\n  openai:\n    plugin: backend-openai\n    apiKey: sk-live-123\n    config: "unclosed\nlogging: {}\n';
     const error = profileErrorOf(() => parseProfile(text, { source: 'bad.yaml', env: {} }));
+    // YAML notices at the end of the file; the frame points at the quote that never closes.
     expect(error.message.split('\n')).toEqual([
-      'profile bad.yaml: line 7, column 1: Missing closing "quote',
+      'profile bad.yaml: line 5, column 13: Missing closing "quote: the quoted value that starts here never ends',
+      '  2 |   openai:',
+      '  3 |     plugin: backend-openai',
       '  4 |     apiKey: ***',
-      '  5 |     config: "unclosed',
-      '  6 | logging: {}',
-      '> 7 |',
-      '    | ^',
+      '> 5 |     config: "unclosed',
+      '    |             ^',
     ]);
     expect(error.message).not.toContain('sk-live-123');
   });

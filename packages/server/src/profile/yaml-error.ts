@@ -24,13 +24,33 @@ export function codeFrame(text: string, line: number, col: number): string {
 }
 
 /**
+ * Where a quoted value that never closes opened: YAML only notices at the end of the file. The last line
+ * with an odd count of that quote, when such lines do not pair up (a value may span lines).
+ */
+function unclosedQuote(text: string, quote: string): { line: number; col: number } | undefined {
+  const lines = text.split(/\r?\n/);
+  const odd: number[] = [];
+  lines.forEach((line, index) => {
+    const escaped = quote === '"' ? (line.match(/\\"/g)?.length ?? 0) : 0;
+    if ((line.split(quote).length - 1 - escaped) % 2 === 1) odd.push(index);
+  });
+  const index = odd.length % 2 === 1 ? odd.at(-1) : undefined;
+  return index === undefined
+    ? undefined
+    : { line: index + 1, col: (lines[index] ?? '').lastIndexOf(quote) + 1 };
+}
+
+/**
  * A YAML syntax error as one issue: `line 4, column 11` as the path, yaml's whole sentence (without its own
  * position suffix and frame) as the message, followed by our code frame.
  */
 export function yamlIssue(error: YAMLParseError, text: string): ProfileIssue {
-  const position = error.linePos?.[0];
   const sentence = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').trim();
   let message = sentence || 'invalid YAML';
+  const quote = error.code === 'MISSING_CHAR' ? /closing (["'])quote/.exec(sentence)?.[1] : undefined;
+  const opened = quote === undefined ? undefined : unclosedQuote(text, quote);
+  if (opened) message += ': the quoted value that starts here never ends';
+  const position = opened ?? error.linePos?.[0];
   if (!position) return { path: 'YAML', message };
   const line = text.split(/\r?\n/)[position.line - 1] ?? '';
   // Inside `{ ... }` YAML reads the `{` of an unquoted `${VAR}` as a nested mapping.
