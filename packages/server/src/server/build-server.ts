@@ -26,8 +26,8 @@ import {
   telemetryStatusOf,
 } from '../telemetry/telemetry-service.js';
 import { buildAuthThrottle, installAuthThrottle } from './auth-throttle.js';
-import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installConnectionLimits } from './connection-limits.js';
+import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installErrorHandlers } from './errors.js';
 import { fastifyTimeouts } from './fastify-timeouts.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
