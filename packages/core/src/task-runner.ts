@@ -16,6 +16,8 @@ export interface TaskRunEnd {
   /** The run's pipeline context: its annotations hold backend, model, usage, retries, cache hit. */
   context: RequestContext;
   durationMs: number;
+  /** From submit to the start of this run (ms), when the queue says when it was submitted. */
+  queueWaitMs?: number;
   error?: unknown;
 }
 
@@ -34,6 +36,8 @@ export function createTaskHandler(options: TaskRunnerOptions): TaskHandler {
   const { pipeline, log } = options;
   return async (input, progress) => {
     const startedAt = performance.now();
+    const queueWaitMs =
+      progress.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - progress.enqueuedAt);
     const context: RequestContext = {
       requestId: progress.taskId,
       surface: input.surface,
@@ -50,6 +54,7 @@ export function createTaskHandler(options: TaskRunnerOptions): TaskHandler {
         input,
         context,
         durationMs: performance.now() - startedAt,
+        ...(queueWaitMs === undefined ? {} : { queueWaitMs }),
         ...(error === undefined ? {} : { error }),
       });
     try {

@@ -42,6 +42,8 @@ export type TaskEvent =
 export interface TaskProgress {
   /** The task's id (its telemetry request_id). */
   taskId: string;
+  /** When the task was submitted (ms since the epoch), for its queue wait. */
+  enqueuedAt?: number;
   delta(text: string): Promise<void>;
   signal: AbortSignal;
 }

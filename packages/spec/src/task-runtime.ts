@@ -13,7 +13,13 @@ export type TaskOutcome =
 export async function runTaskHandler(
   handler: TaskHandler,
   input: TaskInput,
-  options: { taskId: string; timeLimitMs: number; delta(text: string): Promise<void>; signal?: AbortSignal },
+  options: {
+    taskId: string;
+    enqueuedAt?: number;
+    timeLimitMs: number;
+    delta(text: string): Promise<void>;
+    signal?: AbortSignal;
+  },
 ): Promise<TaskOutcome> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
@@ -33,6 +39,7 @@ export async function runTaskHandler(
     try {
       const progress = {
         taskId: options.taskId,
+        ...(options.enqueuedAt === undefined ? {} : { enqueuedAt: options.enqueuedAt }),
         signal: controller.signal,
         delta: (text: string) => (controller.signal.aborted ? Promise.resolve() : options.delta(text)),
       };

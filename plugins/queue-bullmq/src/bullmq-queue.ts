@@ -104,6 +104,7 @@ export function createBullmqQueue(
       await publish(id, { type: 'status', status: 'processing' });
       const outcome = await runTaskHandler(handler, job.data.input, {
         taskId: id,
+        enqueuedAt: job.data.createdAt,
         timeLimitMs,
         delta: async (text) => {
           const start = generated;

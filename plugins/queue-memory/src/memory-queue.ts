@@ -54,6 +54,7 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
     emit(entry, { type: 'status', status: 'processing' });
     const outcome = await runTaskHandler(worker.handler, entry.input, {
       taskId: state.id,
+      enqueuedAt: state.createdAt,
       timeLimitMs,
       signal: shutdown.signal,
       delta: async (text) => {

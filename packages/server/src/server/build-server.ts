@@ -40,6 +40,7 @@ import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
+import { registerTaskMetrics } from './task-metrics.js';
 import { createTaskQueue, queueHealth } from './task-queue.js';
 import {
   createTelemetryEmitter,
@@ -193,13 +194,17 @@ export async function buildServer(
     const builtPipeline = pipeline;
     closers.push(() => builtPipeline.close());
 
-    const tasks = await createTaskQueue(profile, log.child({ component: 'queue' }), instanceOptions('queue'), instances);
+    const queueLog = log.child({ component: 'queue' });
+    const tasks = await createTaskQueue(profile, queueLog, instanceOptions('queue'), instances);
     if (tasks) {
       const taskQueue = tasks.queue;
       queue = taskQueue;
       closers.push(() => taskQueue.close());
-      tasks.startWorkers(options.workers ?? profile.queue?.workers ?? 0, pipeline);
-      options = { ...options, healthContributors: [...(options.healthContributors ?? []), queueHealth(taskQueue)] };
+      const observe = registerTaskMetrics(metrics.registry, taskQueue);
+      tasks.startWorkers(options.workers ?? profile.queue?.workers ?? 0, pipeline, observe);
+      // The queue's /health facts join the caller's contributors.
+      const contributors = [...(options.healthContributors ?? []), queueHealth(taskQueue)];
+      options = { ...options, healthContributors: contributors };
     }
 
     const authSchemes = new Map<string, AuthScheme>();
