@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Simulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import { freePort, type Simulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, repoRoot, startGateway } from '../helpers/gateway.js';
 
@@ -20,6 +20,7 @@ const runLimitMs = 240_000;
 
 const TOKEN_SECRET = 'e2e-fuzz-token-secret-0123456789abcdef';
 const API_KEY = 'e2e-fuzz-api-key-5b2e8d';
+const INFERENCE_KEY = 'e2e-fuzz-inference-key-9c41a7';
 const dspClient = { id: 'test_client', secret: 'password' };
 
 /** $SCHEMATHESIS_BIN, else the venv that .ci/install-deps.sh makes; never a silent skip. */
@@ -94,6 +95,9 @@ beforeAll(async () => {
       OPENAI_BASE_URL: `${openaiSim.url}/v1`,
       DEEPSEEK_API_KEY: 'sk-e2e-fuzz-deepseek',
       DEEPSEEK_BASE_URL: openaiSim.url,
+      PROXYAPI_API_KEY: 'sk-e2e-fuzz-openrouter',
+      OPENROUTER_BASE_URL: openaiSim.url,
+      API_KEYS: INFERENCE_KEY,
       GROQ_API_KEY: 'gsk_e2e_fuzz_groq',
       GROQ_BASE_URL: openaiSim.url,
       OLLAMA_HOST: ollamaSim.url,
@@ -115,31 +119,44 @@ afterAll(async () => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
+/** Runs schemathesis with e2e/fuzz/schemathesis.toml against `url`'s /openapi.json, `extra` flags last. */
+function fuzz(url: string, extra: string[] = []): Promise<RunResult> {
+  // In the test, not in beforeAll: a missing fuzzer counts as a failed test, naming the install command.
+  const bin = schemathesisBin();
+  const config = join(fuzzDir, 'schemathesis.toml');
+  const args = ['--config-file', config, 'run', `${url}/openapi.json`, '--no-color', ...extra];
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? homedir(),
+    FUZZ_API_KEY: API_KEY,
+    FUZZ_INFERENCE_KEY: INFERENCE_KEY,
+    FUZZ_DGEN_TOKEN: '1',
+    FUZZ_TOKEN_SECRET: TOKEN_SECRET,
+    FUZZ_DSP_CLIENT_ID: dspClient.id,
+    FUZZ_DSP_CLIENT_SECRET: dspClient.secret,
+  };
+  // cwd is a scratch directory: nothing the fuzzer writes lands in the repository.
+  return run(bin, args, env, workDir, runLimitMs);
+}
+
 describe('schemathesis on configs/all-surfaces.yaml', () => {
+  it('/openapi.json documents every surface (a route naming an undeclared security scheme made it a 500)', async () => {
+    const response = await fetch(`${gateway.url}/openapi.json`);
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    const paths = Object.keys((JSON.parse(text) as { paths: object }).paths);
+    for (const path of ['/v1/chat/completions', '/api/llm/completion', '/api/v1/generate', '/generate']) {
+      expect(paths).toContain(path);
+    }
+  });
+
   it(
     'finds no 5xx, no crash and no undocumented answer, and the gateway still answers /health',
     async () => {
-      // In the test, not in beforeAll: a missing fuzzer counts as a failed test, naming the install command.
-      const bin = schemathesisBin();
-      const args = [
-        '--config-file',
-        join(fuzzDir, 'schemathesis.toml'),
-        'run',
-        `${gateway.url}/openapi.json`,
-        '--no-color',
-      ];
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? homedir(),
-        FUZZ_API_KEY: API_KEY,
-        FUZZ_DGEN_TOKEN: '1',
-        FUZZ_TOKEN_SECRET: TOKEN_SECRET,
-        FUZZ_DSP_CLIENT_ID: dspClient.id,
-        FUZZ_DSP_CLIENT_SECRET: dspClient.secret,
-      };
-      // cwd is a scratch directory: nothing the fuzzer writes lands in the repository.
-      const result = await run(bin, args, env, workDir, runLimitMs);
-      expect(result.code, `${bin} failed:\n${result.output}\n--- gateway ---\n${gateway.logs()}`).toBe(0);
+      const result = await fuzz(gateway.url);
+      expect(result.code, `schemathesis failed:\n${result.output}\n--- gateway ---\n${gateway.logs()}`).toBe(
+        0,
+      );
       // The run really exercised the API (a misconfigured run could pass on nothing).
       const operations = /Operations:\s+(\d+) selected \/ \1 total/.exec(result.output);
       expect(Number(operations?.[1]), 'every documented operation is fuzzed').toBeGreaterThanOrEqual(14);
@@ -150,6 +167,42 @@ describe('schemathesis on configs/all-surfaces.yaml', () => {
       const health = await fetch(`${gateway.url}/health`, { signal: AbortSignal.timeout(5000) });
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'healthy' });
+    },
+    runLimitMs + 30_000,
+  );
+
+  it(
+    'fails the run on a 5xx: the same settings against a gateway whose upstream refuses connections',
+    async () => {
+      const broken = await startGateway({
+        profile: 'configs/all-surfaces.yaml',
+        env: {
+          TOKEN_SECRET,
+          GATEWAY_API_KEYS: API_KEY,
+          OPENAI_API_KEY: 'sk-e2e-fuzz-openai',
+          // Nothing listens there: every completion is a 502.
+          OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/v1`,
+          RETRY_ATTEMPTS: '1',
+          LOG_LEVEL: 'fatal',
+        },
+      });
+      try {
+        const result = await fuzz(broken.url, [
+          '--include-path',
+          '/v1/completions',
+          '--phases',
+          'examples,fuzzing',
+          '--max-examples',
+          '5',
+          '--max-failures',
+          '1',
+          '--no-shrink',
+        ]);
+        expect(result.code, result.output).toBe(1);
+        expect(result.output).toMatch(/Server error/);
+      } finally {
+        await broken.stop();
+      }
     },
     runLimitMs + 30_000,
   );

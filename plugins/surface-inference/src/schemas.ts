@@ -1,10 +1,18 @@
 import { errorResponses } from '@llm-gateway/spec/fastapi-errors';
 
-const apiKey = [{ apiKey: [] }];
+const rateLimitedSchema = {
+  type: 'object',
+  description: 'Over 60 requests a minute (burst 10) for this key; see Retry-After.',
+  properties: { error: { type: 'string' }, status_code: { type: 'integer' } },
+  required: ['error', 'status_code'],
+} as const;
 
 export const generateSchema = {
   summary: 'Submit a text generation task',
-  description: 'Answers 202 with a task id at once; poll /status or /result, or follow /stream.',
+  // No `security`: the document declares no schemes (the key's header is the profile's), and @fastify/swagger
+  // fails the whole /openapi.json on a route naming an undeclared one.
+  description:
+    "Answers 202 with a task id at once; poll /status or /result, or follow /stream. Authenticate with the profile's API key header (X-API-Key) or ?api_key=.",
   body: {
     type: 'object',
     required: ['prompt'],
@@ -22,20 +30,26 @@ export const generateSchema = {
       properties: { status: { type: 'string' }, task_id: { type: 'string' }, message: { type: 'string' } },
     },
     ...errorResponses,
-    429: {
-      type: 'object',
-      description: 'Over 60 requests a minute (burst 10) for this key; see Retry-After.',
-      properties: { error: { type: 'string' }, status_code: { type: 'integer' } },
-      required: ['error', 'status_code'],
-    },
+    429: rateLimitedSchema,
   },
-  security: apiKey,
 } as const;
 
-export function taskRouteSchema(summary: string) {
+/** The 200 of a task route: its JSON body (untyped, so Fastify sends it as built), or for /stream its events. */
+const taskJson = {
+  content: { 'application/json': { schema: { description: 'The task, as the seed reports it.' } } },
+};
+export const taskEvents = {
+  content: {
+    // Before OpenAPI 3.2, an event stream's `schema` describes each event.
+    'text/event-stream': { schema: { type: 'object', properties: { data: { type: 'string' } } } },
+  },
+} as const;
+
+export function taskRouteSchema(summary: string, ok: object = taskJson) {
   return {
     summary,
     params: { type: 'object', properties: { task_id: { type: 'string' } }, required: ['task_id'] },
-    security: apiKey,
+    // Every answer documented, the 429s (per key, and failed logins) included.
+    response: { 200: { description: summary, ...ok }, ...errorResponses, 429: rateLimitedSchema },
   } as const;
 }

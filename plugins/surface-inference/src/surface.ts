@@ -21,7 +21,7 @@ import {
 } from '@llm-gateway/spec/fastapi-errors';
 import type { InferenceConfig } from './config.js';
 import { generateRequest } from './requests.js';
-import { generateSchema, taskRouteSchema } from './schemas.js';
+import { generateSchema, taskEvents, taskRouteSchema } from './schemas.js';
 import { QUEUED_MESSAGE, resultBody, statusBody } from './task-bodies.js';
 import { streamTask } from './task-stream.js';
 
@@ -116,7 +116,7 @@ export function createInferenceSurface(config: InferenceConfig, host: SurfaceHos
 
     app.get(
       '/stream/:task_id',
-      { schema: taskRouteSchema('Task progress (SSE)'), onRequest: begin('stream') },
+      { schema: taskRouteSchema('Task progress (SSE)', taskEvents), onRequest: begin('stream') },
       async (request, reply) => {
         const state = await visibleTask(request, 'stream');
         await streamTask(tasks, state.id, request, reply, config.keepAliveSeconds * 1000);
