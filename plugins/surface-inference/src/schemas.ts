@@ -17,11 +17,12 @@ export const generateSchema = {
     type: 'object',
     required: ['prompt'],
     properties: {
-      prompt: { type: 'string' },
-      max_tokens: { type: 'integer', minimum: 1, default: 512 },
+      // The limits of requests.ts (which validates: the FastAPI surfaces keep Fastify's validator off).
+      prompt: { type: 'string', minLength: 1 },
+      max_tokens: { type: 'integer', minimum: 1, maximum: 32_768, default: 512 },
       temperature: { type: 'number', minimum: 0, maximum: 2, default: 0.7 },
       top_p: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
-      user_id: { type: 'string' },
+      user_id: { type: 'string', maxLength: 256 },
     },
   },
   response: {
