@@ -31,6 +31,8 @@ export interface TaskState {
   metrics?: TaskMetrics;
   error?: { message: string; type: string };
   principalId: string;
+  /** The model the task asked for (what an OpenAI-style answer names). */
+  model?: string;
 }
 
 export type TaskEvent =

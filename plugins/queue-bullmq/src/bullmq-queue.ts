@@ -55,6 +55,7 @@ export function createBullmqQueue(
       status: 'queued',
       createdAt: job.data.createdAt,
       principalId: job.data.input.principal.id,
+      model: job.data.input.request.model,
     };
     const bullState = await job.getState();
     if (bullState === 'completed' && job.returnvalue) {

@@ -103,6 +103,7 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
         status: 'queued',
         createdAt: Date.now(),
         principalId: input.principal.id,
+        model: input.request.model,
       };
       tasks.set(id, { state, input, listeners: new Set() });
       waiting.push(id);

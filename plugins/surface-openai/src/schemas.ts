@@ -101,6 +101,19 @@ export const errorResponseSchema = {
 
 const errorResponses = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
 
+/** An async chat completion (`Prefer: respond-async`) that has not produced its completion. */
+export const taskResponseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['task'] },
+    status: { type: 'string', enum: ['queued', 'processing', 'completed', 'failed'] },
+    created_at: { type: 'integer' },
+    error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' } } },
+  },
+  required: ['id', 'object', 'status'],
+} as const;
+
 export const chatCompletionResponseSchema = {
   type: 'object',
   description:
@@ -190,7 +203,11 @@ export const chatCompletionsRouteSchema = {
     '`chat.completion.chunk` events, then `data: [DONE]`.',
   tags: ['openai'],
   body: chatCompletionBodySchema,
-  response: { 200: jsonOrEventStream(chatCompletionResponseSchema), ...errorResponses },
+  response: {
+    200: jsonOrEventStream(chatCompletionResponseSchema),
+    202: { ...taskResponseSchema, description: 'With `Prefer: respond-async`: the task, at `Location`.' },
+    ...errorResponses,
+  },
 };
 
 export const completionsRouteSchema = {
@@ -224,4 +241,18 @@ export const modelRouteSchema = {
     properties: { '*': { type: 'string', description: 'Model id (may contain `/`).' } },
   },
   response: { 200: { ...modelSchema, description: 'The model.' }, ...errorResponses },
+};
+
+export const taskRouteSchema = {
+  summary: 'Retrieve an async chat completion',
+  description:
+    'The task of a `POST /v1/chat/completions` sent with `Prefer: respond-async`: 200 with the chat ' +
+    'completion once done, 202 with the task while it waits or runs, 200 with the task and its error if it failed.',
+  tags: ['openai'],
+  params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  response: {
+    200: { anyOf: [chatCompletionResponseSchema, taskResponseSchema] },
+    202: taskResponseSchema,
+    ...errorResponses,
+  },
 };

@@ -12,6 +12,7 @@ import {
   type Surface,
   type SurfaceHost,
 } from '@llm-gateway/spec';
+import { prefersAsync, taskBody, taskCompletionBody, taskLocation } from './async-tasks.js';
 import type { OpenAISurfaceConfig } from './config.js';
 import { renderError } from './openai-errors.js';
 import {
@@ -19,6 +20,7 @@ import {
   completionsRouteSchema,
   modelRouteSchema,
   modelsRouteSchema,
+  taskRouteSchema,
 } from './schemas.js';
 import { sendStream } from './stream-response.js';
 import {
@@ -81,6 +83,17 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     const { principal, context } = authenticated(request);
     const body = request.body as WireChatBody;
     const chat = chatRequestFromChat(body, principal, defaultModel);
+    // RFC 7240: a preference the server may ignore; streams and queue-less gateways answer at once.
+    if (host.queue && !wantsStream(body) && prefersAsync(request.headers.prefer)) {
+      await host.pipeline.admit?.(context);
+      const id = await host.queue.submit({ request: chat, principal, surface: host.instanceName });
+      const state = { id, status: 'queued' as const, createdAt: Date.now(), principalId: principal.id };
+      reply
+        .code(202)
+        .header('location', taskLocation(request.url, id))
+        .header('preference-applied', 'respond-async');
+      return taskBody(state);
+    }
     if (wantsStream(body)) {
       const outcome = await host.pipeline.stream(chat, context);
       gatewayHeaders(reply, outcome.meta);
@@ -107,6 +120,19 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     const { result, meta } = await host.pipeline.chat(chat, context);
     gatewayHeaders(reply, meta);
     return completionBody(result, meta);
+  }
+
+  /** GET /v1/tasks/{id}: the chat completion once done (200), the task while it runs (202) or failed. */
+  async function retrieveTask(request: FastifyRequest, reply: FastifyReply) {
+    const { principal } = authenticated(request);
+    const { id } = request.params as { id: string };
+    const state = await host.queue?.get(id);
+    if (!state || state.principalId !== principal.id) {
+      throw new GatewayError('not_found', `No task found with id '${id}'.`, { code: 'task_not_found' });
+    }
+    if (state.status === 'completed') return taskCompletionBody(state);
+    if (state.status !== 'failed') reply.code(202).header('retry-after', '1');
+    return taskBody(state);
   }
 
   async function listModels() {
@@ -149,6 +175,12 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
         { schema: completionsRouteSchema, onRequest: authenticateFor('completions') },
         completions,
       );
+      if (host.queue)
+        app.get(
+          '/v1/tasks/:id',
+          { schema: taskRouteSchema, onRequest: authenticateFor('tasks') },
+          retrieveTask,
+        );
       app.get('/v1/models', { schema: modelsRouteSchema, onRequest: authenticateFor('models') }, listModels);
       app.get(
         '/v1/models/*',

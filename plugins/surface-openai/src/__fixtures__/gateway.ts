@@ -14,6 +14,7 @@ import {
   type RequestContext,
   type SurfaceHost,
   silentLogger,
+  type TaskQueue,
 } from '@llm-gateway/spec';
 import { type Simulator, type SimulatorOptions, startOpenAISimulator } from '@llm-gateway/testkit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   simulator?: SimulatorOptions;
   /** Replaces the real pipeline (to script failures the simulator cannot produce). */
   pipeline?: (real: Pipeline) => Pipeline;
+  /** The async-mode queue (`Prefer: respond-async`); the test starts its workers. */
+  queue?: TaskQueue;
 }
 
 async function apiKeyScheme(keys: string[]): Promise<AuthScheme> {
@@ -100,6 +103,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     pipeline,
     authenticate: authenticator(schemes),
     authSchemes: schemes,
+    ...(options.queue ? { queue: options.queue } : {}),
     emitTelemetry: () => {},
     service: { name: 'llm-gateway', version: '0.0.0-test' },
     createContext(request, { endpoint, principal }) {
