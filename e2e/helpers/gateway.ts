@@ -1,7 +1,8 @@
 /** Runs the BUILT gateway as a real child process, the way an operator does, for black-box tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@llm-gateway/testkit';
@@ -102,7 +103,9 @@ async function healthAnswers(url: string): Promise<boolean> {
 
 async function startOnce(options: StartGatewayOptions, port: number): Promise<Gateway> {
   const profile = profilePath(options.profile);
-  const env = cleanEnv({ ...options.env, PORT: String(port), HOST: '127.0.0.1' });
+  // Telemetry CSV files go to a directory of the test's own unless it names one.
+  const csvDir = options.env?.['CSV_FALLBACK_DIR'] ?? mkdtempSync(join(tmpdir(), 'e2e-telemetry-'));
+  const env = cleanEnv({ ...options.env, PORT: String(port), HOST: '127.0.0.1', CSV_FALLBACK_DIR: csvDir });
   const child = spawn(process.execPath, [cliPath, 'start', '--profile', profile], {
     cwd: repoRoot,
     env,
