@@ -5,7 +5,7 @@
  */
 
 import { mkdtempSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MongoInstance, type Simulator, startMongo, startOpenAISimulator } from '@llm-gateway/testkit';
@@ -503,5 +503,51 @@ describe('(d) SIGTERM mid-load', () => {
     sent.push(...result.answered);
     expect(result.answered.length).toBeGreaterThan(100);
     await expectStoredExactly(stores, sent, 5000);
+  }, 120_000);
+});
+
+describe('(f) MongoDB down and the CSV directory unwritable', () => {
+  let gateway: Gateway;
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-telemetry-blocked-'));
+  beforeAll(async () => {
+    // A file where the directory should be: every CSV append fails.
+    await writeFile(join(dir, 'not-a-dir'), 'x');
+    const down = 'mongodb://127.0.0.1:1/dgen_db';
+    gateway = await startGateway({
+      profile: 'configs/all-surfaces.yaml',
+      env: {
+        TOKEN_SECRET,
+        GATEWAY_API_KEYS: API_KEY,
+        OPENAI_API_KEY: 'sk-e2e-telemetry-openai',
+        OPENAI_BASE_URL: `${sim.url}/v1`,
+        AUTH_FAILURE_LIMIT: '100000',
+        LOG_LEVEL: 'error',
+        MONGO_URI: down,
+        CSV_FALLBACK_DIR: join(dir, 'not-a-dir', 'logs'),
+        TELEMETRY_BATCH_SIZE: '10',
+        TELEMETRY_FLUSH_MS: '100',
+        TELEMETRY_MAX_BUFFERED: '40',
+      },
+      timeoutMs: 30_000,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('keeps serving, holds no more than its bound, and counts and logs what it drops', async () => {
+    const sent: string[] = [];
+    const token = await tokenFor(gateway, sent);
+    const result = await load(gateway, token, 150);
+    expect(result.unanswered).toBe(0);
+    const status = await telemetryOf(gateway);
+    expect(status['buffered']).toBeLessThanOrEqual(40);
+    expect(status['dropped']).toBeGreaterThanOrEqual(150 + 1 - 40);
+    expect(status).toMatchObject({ written: 0, store: null });
+    const metrics = await (await fetch(`${gateway.url}/metrics?format=prometheus`)).text();
+    expect(metrics).toMatch(/gateway_telemetry_dropped_total (\d+)/);
+    expect(Number(/gateway_telemetry_dropped_total (\d+)/.exec(metrics)![1])).toBe(status['dropped']);
+    expect(gateway.logs()).toContain('telemetry buffer full: records dropped');
   }, 120_000);
 });
