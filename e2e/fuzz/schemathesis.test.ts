@@ -161,6 +161,8 @@ describe('schemathesis on configs/all-surfaces.yaml', () => {
       const operations = /Operations:\s+(\d+) selected \/ \1 total/.exec(result.output);
       expect(Number(operations?.[1]), 'every documented operation is fuzzed').toBeGreaterThanOrEqual(14);
       expect(result.output).toMatch(/Test cases:\s*\n\s*\d{3,} generated, \d{3,} passed/);
+      // Credentials that stopped working, or a caller throttled (failed-login 429s), would leave a shallow run.
+      expect(result.output).not.toMatch(/Authentication failed:|Rate limited:/);
 
       expect(gateway.child.exitCode, gateway.logs()).toBeNull();
       expect(gateway.child.signalCode).toBeNull();
