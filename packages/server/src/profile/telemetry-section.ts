@@ -20,6 +20,18 @@ export const telemetrySection = z
     probeMaxIntervalMs: envNumber(z.number().int().positive().default(30_000)),
     /** Replays records a last-resort sink (CSV) holds into the first store once it is healthy. */
     replay: envBoolean(z.boolean().default(true)),
+    /**
+     * `memory`: records wait in memory (a SIGKILL loses what waits). `disk`: each record is appended to a
+     * file in spoolDir first and the file goes once its records are stored; a killed gateway ships them on restart.
+     */
+    spool: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.enum(['memory', 'disk']).default('memory'),
+    ),
+    spoolDir: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(1).default('telemetry_spool'),
+    ),
   })
   .prefault({});
 

@@ -1,6 +1,7 @@
 import type { Logger, TelemetryRecord, TelemetrySink, TelemetryStatus } from '@llm-gateway/spec';
 import type { Registry } from 'prom-client';
 import type { TelemetrySettings } from '../profile/telemetry-section.js';
+import { createDiskSpool } from './disk-spool.js';
 import { createSinkChain, type SinkChain } from './sink-chain.js';
 import { createTelemetryBuffer } from './telemetry-buffer.js';
 import { createTelemetryMetrics } from './telemetry-metrics.js';
@@ -37,15 +38,21 @@ export function createTelemetryService(
     replayBatchSize: settings.batchSize,
     replay: settings.replay,
   });
+  const spool =
+    settings.spool === 'disk' ? createDiskSpool(settings.spoolDir, settings.batchSize * 20, log) : undefined;
   const buffer = createTelemetryBuffer({
     batchSize: settings.batchSize,
     flushIntervalMs: settings.flushIntervalMs,
     maxBuffered: settings.maxBuffered,
-    write: (batch) => chain.write(batch),
+    async write(batch) {
+      await chain.write(batch);
+      spool?.ack(batch);
+    },
     onDrop: () => metrics.dropped.inc(),
     log,
   });
   depth = () => buffer.depth;
+  for (const record of spool?.recover() ?? []) buffer.push(record);
   let recorded = 0;
   let closing: Promise<void> | undefined;
   // A gateway killed mid-replay resumes it here, on its next start.
@@ -55,6 +62,11 @@ export function createTelemetryService(
     chain,
     record(record) {
       recorded += 1;
+      try {
+        spool?.append(record);
+      } catch (error) {
+        log.error({ err: error }, 'telemetry spool append failed; the record waits in memory only');
+      }
       buffer.push(record);
     },
     status() {
@@ -74,6 +86,7 @@ export function createTelemetryService(
       closing ??= (async () => {
         buffer.stop();
         await buffer.flush(deadline);
+        spool?.close();
         await chain.close();
         await Promise.allSettled(sinks.map((sink) => sink.close()));
       })();
