@@ -14,6 +14,7 @@ import {
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BullmqQueueConfig } from './config.js';
+import { deltaWriter } from './delta-writer.js';
 import { ChannelHub, taskEvents } from './task-events.js';
 import { taskKeys, type WireEvent } from './task-keys.js';
 
@@ -99,36 +100,46 @@ export function createBullmqQueue(
       const id = job.id!;
       const { text: textKey } = keys(id);
       const startedAt = Date.now();
-      // A task run again after its worker died: the text already streamed is not streamed twice.
-      const prior = await commands.strlen(textKey);
-      let generated = 0;
+      const writer = deltaWriter({
+        redis: commands,
+        textKey,
+        channel: keys(id).channel,
+        prior: await commands.strlen(textKey),
+        ttlMs: timeLimitMs + retentionMs,
+        log,
+      });
       await publish(id, { type: 'status', status: 'processing' });
       const outcome = await runTaskHandler(handler, job.data.input, {
         taskId: id,
         enqueuedAt: job.data.createdAt,
         timeLimitMs,
-        delta: async (text) => {
-          const start = generated;
-          generated += text.length;
-          if (generated <= prior) return;
-          const fresh = start >= prior ? text : text.slice(prior - start);
-          await commands
-            .multi()
-            .append(textKey, fresh)
-            .pexpire(textKey, timeLimitMs + retentionMs)
-            .publish(keys(id).channel, JSON.stringify({ type: 'delta', text: fresh, end: generated }))
-            .exec();
-        },
+        delta: async (text) => writer.write(text),
       });
+      await writer.flushed();
       await commands.pexpire(textKey, retentionMs);
       return { ...outcome, startedAt, finishedAt: Date.now() };
     };
   }
 
+  // One count shared by the submits of the same 200 ms, plus this process's submits since: exact for one
+  // instance, approximate (by design) across several.
+  let counted: { at: number; count: Promise<number>; added: number } | undefined;
+  async function waitingCount(): Promise<number> {
+    if (!counted || Date.now() - counted.at > 200) {
+      const count = queue.count();
+      counted = { at: Date.now(), count, added: 0 };
+      count.catch(() => {
+        counted = undefined;
+      });
+    }
+    const current = counted;
+    return (await current.count) + current.added++;
+  }
+
   return {
     name,
     async submit(input) {
-      if ((await queue.count()) >= config.maxQueued) throw queueFullError(config.maxQueued);
+      if ((await waitingCount()) >= config.maxQueued) throw queueFullError(config.maxQueued);
       const id = randomUUID();
       const keep = { age: Math.ceil(config.retentionSeconds) };
       await queue.add(

@@ -1,0 +1,135 @@
+// `pnpm bench:async`: async mode end to end. One API-only gateway (configs/inference.yaml) and one
+// `gateway worker` process on one real Redis (queue-bullmq), a 0 ms Ollama simulator; autocannon
+// submits POST /generate for BENCH_ASYNC_DURATION seconds; then we wait until every accepted task
+// has completed. Reports tasks submitted and completed per second, and /generate p50/p99.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { startRedis } from '@llm-gateway/testkit';
+import autocannon from 'autocannon';
+import { repoRoot, startGateway } from './lib/processes.mjs';
+
+const number = (name, fallback) => Number(process.env[name]) || fallback;
+const settings = {
+  durationS: number('BENCH_ASYNC_DURATION', 10),
+  connections: number('BENCH_ASYNC_CONNECTIONS', 50),
+  workerConcurrency: number('BENCH_ASYNC_WORKER_CONCURRENCY', 64),
+  drainTimeoutS: number('BENCH_ASYNC_DRAIN_TIMEOUT', 180),
+};
+const key = 'bench-async-key-3c9f1e27';
+const profile = fileURLToPath(new URL('../configs/inference.yaml', import.meta.url));
+const cliPath = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
+const stops = [];
+setTimeout(
+  () => {
+    console.error('bench async: over its time budget, giving up');
+    void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
+  },
+  (settings.durationS + settings.drainTimeoutS + 120) * 1000,
+).unref();
+
+/** Spawns a child in its own process group; resolves once a line matches `ready`. */
+async function child(args, env, ready) {
+  const proc = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let logs = '';
+  const found = new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      logs += chunk;
+      const match = ready.exec(logs);
+      if (match) resolve(match);
+    };
+    proc.stdout.setEncoding('utf8').on('data', onData);
+    proc.stderr.setEncoding('utf8').on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code})\n${logs}`)));
+  });
+  stops.push(async () => {
+    try {
+      process.kill(-proc.pid, 'SIGTERM');
+    } catch {}
+  });
+  return found;
+}
+
+const redis = await startRedis();
+stops.push(() => redis.stop());
+const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+const [, upstreamJson] = await child(
+  [fileURLToPath(new URL('./lib/ollama-upstream.mjs', import.meta.url))],
+  base,
+  /^(\{.*\})$/m,
+);
+const env = {
+  API_KEYS: key,
+  OLLAMA_HOST: JSON.parse(upstreamJson).url,
+  OLLAMA_MODEL: 'llama3.2',
+  REDIS_URL: redis.url,
+  WORKERS: '0',
+  RATE_LIMIT: '100000000',
+  RATE_LIMIT_BURST: '100000000',
+  MAX_QUEUED: '10000000',
+  LOG_LEVEL: 'warn',
+};
+const gateway = await startGateway({ profile, env });
+stops.push(() => gateway.stop());
+await child(
+  [cliPath, 'worker', '--profile', profile],
+  { ...base, ...env, WORKERS: String(settings.workerConcurrency), LOG_LEVEL: 'info' },
+  /worker running/,
+);
+
+async function queueCounts() {
+  const health = await (await fetch(`${gateway.url}/health`)).json();
+  return health.queue;
+}
+
+console.log(
+  `async run: ${settings.durationS} s of POST /generate, ${settings.connections} connections, 1 worker process (${settings.workerConcurrency} at once)`,
+);
+const startedAt = performance.now();
+const load = await autocannon({
+  url: `${gateway.url}/generate`,
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-api-key': key },
+  body: JSON.stringify({ prompt: 'Benchmark task: answer briefly.', max_tokens: 64 }),
+  connections: settings.connections,
+  duration: settings.durationS,
+  timeout: 30,
+});
+const submitSeconds = (performance.now() - startedAt) / 1000;
+const accepted = load['2xx'];
+let counts = await queueCounts();
+const drainDeadline = Date.now() + settings.drainTimeoutS * 1000;
+while (counts.completed + counts.failed < accepted && Date.now() < drainDeadline) {
+  await sleep(200);
+  counts = await queueCounts();
+}
+const totalSeconds = (performance.now() - startedAt) / 1000;
+const result = {
+  at: new Date().toISOString(),
+  settings,
+  accepted,
+  non2xx: load.non2xx,
+  errors: load.errors,
+  submittedPerSecond: accepted / submitSeconds,
+  completed: counts.completed,
+  failed: counts.failed,
+  completedPerSecond: counts.completed / totalSeconds,
+  endToEndSeconds: totalSeconds,
+  generateLatencyMs: { p50: load.latency.p50, p99: load.latency.p99, mean: load.latency.average },
+};
+console.log(
+  `submitted ${accepted} tasks (${result.submittedPerSecond.toFixed(0)}/s, ${load.non2xx} non-2xx), ` +
+    `completed ${counts.completed} (+${counts.failed} failed) in ${totalSeconds.toFixed(1)} s: ` +
+    `${result.completedPerSecond.toFixed(0)} tasks/s end to end; POST /generate p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`,
+);
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(`${resultsDir}async-latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+await Promise.allSettled(stops.reverse().map((stop) => stop()));
+process.exit(counts.completed + counts.failed >= accepted ? 0 : 1);
