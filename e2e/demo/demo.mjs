@@ -45,10 +45,14 @@ The gateway keeps running on ${base} against simulated upstreams; Ctrl-C stops i
   With a real provider: OPENAI_API_KEY=sk-... pnpm start   (configs/default.yaml; see README.md)
 `);
 
-const stop = async () => {
-  await gateway.close();
-  await Promise.all([openaiSim.close(), ollamaSim.close()]);
-  process.exit(0);
+// Ctrl-C reaches pnpm and this process together, and pnpm passes it on again: stop once, on the first.
+let stopping;
+const stop = () => {
+  stopping ??= (async () => {
+    await gateway.close();
+    await Promise.all([openaiSim.close(), ollamaSim.close()]);
+    process.exit(0);
+  })();
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
