@@ -39,7 +39,8 @@ export function createMongoSink(
   const reset = () => {
     const old = client;
     client = connect();
-    old.close().catch(() => {});
+    // Closed a little later, so a write already under way on it is not cut by a failed index build.
+    setTimeout(() => old.close().catch(() => {}), config.timeoutMs * 2).unref();
   };
   let indexed = false;
   const ensureIndexes = async () => {
