@@ -1,4 +1,5 @@
 import type { ChatRequest, ChatResult, ChatStreamPart } from './chat.js';
+import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
 import type { Logger } from './logger.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 
@@ -19,6 +20,8 @@ export interface Backend {
   chat(request: ChatRequest, call: CallContext): Promise<ChatResult>;
   /** Parts in order; the last one is `finish`. Throws a GatewayError on failure. */
   stream(request: ChatRequest, call: CallContext): AsyncIterable<ChatStreamPart>;
+  /** Embeddings (OpenAI's Embeddings API); absent when the upstream offers none. Vectors as floats. */
+  embed?(request: EmbeddingsRequest, call: CallContext): Promise<EmbeddingsResult>;
   close?(): Promise<void>;
 }
 

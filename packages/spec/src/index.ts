@@ -3,6 +3,7 @@ export * from './auth.js';
 export * from './backend.js';
 export * from './chat.js';
 export * from './credentials.js';
+export * from './embeddings.js';
 export * from './errors.js';
 export * from './header-value.js';
 export * from './log-failure.js';

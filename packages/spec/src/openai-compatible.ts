@@ -3,6 +3,10 @@ import type { Backend, CallContext } from './backend.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, Usage } from './chat.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { abortedCallError, type CallGuard, guardCall } from './openai-compatible-call.js';
+import {
+  type OpenAICompatibleEmbeddingsClient,
+  openAICompatibleEmbed,
+} from './openai-compatible-embeddings.js';
 import { mapOpenAICompatibleError } from './openai-compatible-errors.js';
 import {
   fromOpenAICompatibleCompletion,
@@ -16,6 +20,7 @@ import {
 
 export * from './openai-compatible-call.js';
 export * from './openai-compatible-config.js';
+export * from './openai-compatible-embeddings.js';
 export * from './openai-compatible-errors.js';
 export * from './openai-compatible-fetch.js';
 export * from './openai-compatible-wire.js';
@@ -30,6 +35,7 @@ export interface OpenAICompatibleClient {
       create(body: never, options: { signal: AbortSignal }): PromiseLike<unknown>;
     };
   };
+  embeddings?: OpenAICompatibleEmbeddingsClient['embeddings'];
 }
 
 function send(
@@ -47,6 +53,8 @@ export interface OpenAICompatibleBackendOptions {
   models: readonly string[];
   /** Provider-specific error mapping; return undefined to fall back to the shared mapping. */
   mapError?: (error: unknown) => GatewayError | undefined;
+  /** The upstream serves `/embeddings` (OpenAI does; DeepSeek and Groq do not): the backend gets `embed`. */
+  embeddings?: boolean;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<OpenAICompatibleChunk> {
@@ -66,8 +74,10 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
     );
   };
 
+  const embeddings = options.embeddings ? client.embeddings : undefined;
   return {
     name,
+    ...(embeddings ? { embed: openAICompatibleEmbed(name, { embeddings }, toError) } : {}),
     async models() {
       return [...models];
     },

@@ -1,5 +1,6 @@
 import type { Principal } from './auth.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from './chat.js';
+import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -62,6 +63,11 @@ export interface ChatOutcome {
   meta: CallMeta;
 }
 
+export interface EmbeddingsOutcome {
+  result: EmbeddingsResult;
+  meta: CallMeta;
+}
+
 export interface StreamOutcome {
   meta: CallMeta;
   /** Resolved only once the upstream has answered, so errors before the first byte reach the client as statuses. */
@@ -81,6 +87,8 @@ export interface Pipeline {
   chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome>;
   stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome>;
   models(): Promise<ModelInfo[]>;
+  /** Embeddings, routed, limited and retried like chat; a 400 when the model's backends have none. */
+  embed?(request: EmbeddingsRequest, context: RequestContext): Promise<EmbeddingsOutcome>;
   /**
    * Counts one request against the principal's rate limits without calling upstream (async submits,
    * which must be refused with 429 then, not later in a worker); throws `rate_limited` when over.

@@ -13,7 +13,7 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   specificationVersion: 'v1',
   kind: 'backend',
   name: 'backend-openai',
-  description: 'OpenAI chat completions through the official openai SDK.',
+  description: 'OpenAI chat completions and embeddings through the official openai SDK.',
   configSchema,
   async create(config, host) {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
@@ -26,7 +26,12 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
       // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
       fetch: upstreamFetch,
     });
-    return createOpenAICompatibleBackend({ name: host.instanceName, client, models: config.models });
+    return createOpenAICompatibleBackend({
+      name: host.instanceName,
+      client,
+      models: config.models,
+      embeddings: true,
+    });
   },
 };
 

@@ -1,0 +1,75 @@
+/** Embeddings over an OpenAI-compatible SDK client (`client.embeddings.create`). */
+import type { CallContext } from './backend.js';
+import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
+import { GatewayError } from './errors.js';
+import { type CallGuard, guardCall } from './openai-compatible-call.js';
+import { mapOpenAICompatibleUsage, type OpenAICompatibleUsage } from './openai-compatible-wire.js';
+
+/** The part of an SDK client that creates embeddings; `body` is `never` as each SDK types its own. */
+export interface OpenAICompatibleEmbeddingsClient {
+  embeddings: {
+    create(body: never, options: { signal: AbortSignal }): PromiseLike<unknown>;
+  };
+}
+
+interface WireEmbeddingsResponse {
+  model?: string;
+  data?: { index?: number; embedding?: unknown }[];
+  usage?: OpenAICompatibleUsage | null;
+}
+
+/**
+ * The upstream body. No `encoding_format`: the openai SDK then asks for base64 (a quarter of the
+ * bytes) and decodes it to floats itself; the surface re-encodes when its client wants base64.
+ */
+function toBody(request: EmbeddingsRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: request.model, input: request.input };
+  if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+  if (request.user !== undefined) body.user = request.user;
+  return body;
+}
+
+function fromResponse(name: string, response: unknown, requestedModel: string): EmbeddingsResult {
+  const wire = (typeof response === 'object' && response !== null ? response : {}) as WireEmbeddingsResponse;
+  if (!Array.isArray(wire.data)) {
+    throw new GatewayError('upstream_error', `${name} upstream sent a malformed embeddings response`, {
+      backend: name,
+      code: 'upstream_bad_response',
+    });
+  }
+  const data = wire.data.map((item, position) => {
+    if (!Array.isArray(item.embedding) || !item.embedding.every((value) => typeof value === 'number')) {
+      throw new GatewayError('upstream_error', `${name} upstream sent an embedding that is not numbers`, {
+        backend: name,
+        code: 'upstream_bad_response',
+      });
+    }
+    return { index: typeof item.index === 'number' ? item.index : position, embedding: item.embedding };
+  });
+  const usage = mapOpenAICompatibleUsage(wire.usage) ?? {
+    promptTokens: 0,
+    completionTokens: 0,
+    totalTokens: 0,
+  };
+  return { model: wire.model ?? requestedModel, data, usage: { ...usage, completionTokens: 0 } };
+}
+
+/** A Backend `embed` method over the client; `toError` maps SDK failures like the backend's chat does. */
+export function openAICompatibleEmbed(
+  name: string,
+  client: OpenAICompatibleEmbeddingsClient,
+  toError: (error: unknown, guard: CallGuard) => GatewayError,
+): (request: EmbeddingsRequest, call: CallContext) => Promise<EmbeddingsResult> {
+  return async (request, call) => {
+    const guard = guardCall(call);
+    try {
+      if (guard.signal.aborted) throw guard.signal.reason;
+      const response = await client.embeddings.create(toBody(request) as never, { signal: guard.signal });
+      return fromResponse(name, response, request.model);
+    } catch (error) {
+      throw toError(error, guard);
+    } finally {
+      guard.dispose();
+    }
+  };
+}
