@@ -33,6 +33,7 @@ export function summarize(profile: Profile, instances: readonly InstanceSummary[
     `auth      ${section('auth')}`,
     `surfaces  ${surfaces}`,
     `routing   default model ${profile.routing.defaultModel ?? '(none)'}; ${routes} route${routes === 1 ? '' : 's'}`,
+    `telemetry ${section('telemetry')}`,
   ];
 }
 

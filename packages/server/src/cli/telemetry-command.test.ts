@@ -58,6 +58,16 @@ describe('gateway telemetry replay', () => {
     }
   });
 
+  it('`gateway check` lists the sinks in order, a blank URI as switched off', async () => {
+    const file = join(dir, 'check.yaml');
+    await writeFile(file, profile('', join(dir, 'check')));
+    const { io, out } = captureIo();
+    expect(await runCli(['check', file], io)).toEqual({ exitCode: 0 });
+    expect(out).toContain(
+      'telemetry mongo (sink-mongo) disabled: no MongoDB URI configured; csv (sink-csv) enabled',
+    );
+  });
+
   it('fails with a clear message when no store is reachable', async () => {
     const file = join(dir, 'down.yaml');
     await writeFile(file, profile('mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300', join(dir, 'down')));
