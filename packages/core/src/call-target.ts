@@ -4,6 +4,8 @@ import type {
   ChatRequest,
   ChatResult,
   ChatStreamPart,
+  EmbeddingsRequest,
+  EmbeddingsResult,
   Logger,
   RequestContext,
 } from '@llm-gateway/spec';
@@ -12,11 +14,11 @@ import type { ResolvedTarget } from './router.js';
 import { CallSignal, classifyCallError, raceSignal } from './signals.js';
 
 /** One attempt at one target: what every stage around the backend call sees. */
-export interface Attempt {
+export interface Attempt<Request = ChatRequest> {
   target: ResolvedTarget;
   backend: Backend;
   /** The request as the backend receives it (`model` is the target's model id). */
-  request: ChatRequest;
+  request: Request;
   context: RequestContext;
 }
 
@@ -35,6 +37,7 @@ export interface OpenedStream {
  */
 export type CallTarget = (attempt: Attempt) => Promise<ChatResult>;
 export type OpenTarget = (attempt: Attempt) => Promise<OpenedStream>;
+export type EmbedTarget = (attempt: Attempt<EmbeddingsRequest>) => Promise<EmbeddingsResult>;
 
 export interface CallTargetOptions {
   /** Chat: limit on the whole call. Stream: limit on the wait for the first part and between parts. */
@@ -42,7 +45,7 @@ export interface CallTargetOptions {
   metrics?: GatewayMetrics;
 }
 
-function callContext(attempt: Attempt, signal: AbortSignal, deadline?: number): CallContext {
+function callContext(attempt: Attempt<unknown>, signal: AbortSignal, deadline?: number): CallContext {
   let log: Logger | undefined;
   const context: CallContext = {
     signal,
@@ -68,8 +71,11 @@ function recordUpstream(
   options.metrics.upstreamDuration.observe({ backend }, (performance.now() - startedAt) / 1000);
 }
 
-/** Calls `backend.chat` under the client's signal and a per-call timeout. */
-export function createCallTarget(options: CallTargetOptions): CallTarget {
+/** Calls one backend operation under the client's signal and a per-call timeout. */
+function createInvokeTarget<Request, Result>(
+  options: CallTargetOptions,
+  invoke: (backend: Backend, request: Request, call: CallContext) => Promise<Result>,
+): (attempt: Attempt<Request>) => Promise<Result> {
   return async (attempt) => {
     const name = attempt.target.backend;
     const clientSignal = attempt.context.signal;
@@ -78,7 +84,7 @@ export function createCallTarget(options: CallTargetOptions): CallTarget {
     const startedAt = performance.now();
     try {
       const context = callContext(attempt, signal, Date.now() + options.timeoutMs);
-      const result = await raceSignal(attempt.backend.chat(attempt.request, context), signal);
+      const result = await raceSignal(invoke(attempt.backend, attempt.request, context), signal);
       recordUpstream(options, name, 'success', startedAt);
       return result;
     } catch (error) {
@@ -89,6 +95,19 @@ export function createCallTarget(options: CallTargetOptions): CallTarget {
       call.dispose();
     }
   };
+}
+
+/** Calls `backend.chat` under the client's signal and a per-call timeout. */
+export function createCallTarget(options: CallTargetOptions): CallTarget {
+  return createInvokeTarget(options, (backend, request: ChatRequest, call) => backend.chat(request, call));
+}
+
+/** Calls `backend.embed` like a chat; the embed stage only hands out backends that have it. */
+export function createEmbedTarget(options: CallTargetOptions): EmbedTarget {
+  return createInvokeTarget(options, (backend, request: EmbeddingsRequest, call) => {
+    if (!backend.embed) throw new Error(`backend ${backend.name} has no embeddings`);
+    return backend.embed(request, call);
+  });
 }
 
 /** Opens `backend.stream` and resolves once its first part is in (or the stream ended empty). */

@@ -1,5 +1,12 @@
-import type { Backend, ChatRequest, ChatResult, RequestContext } from '@llm-gateway/spec';
-import type { Attempt, CallTarget, OpenedStream, OpenTarget } from './call-target.js';
+import type {
+  Backend,
+  ChatRequest,
+  ChatResult,
+  EmbeddingsRequest,
+  EmbeddingsResult,
+  RequestContext,
+} from '@llm-gateway/spec';
+import type { Attempt, CallTarget, EmbedTarget, OpenedStream, OpenTarget } from './call-target.js';
 import type { ConcurrencyLimiter } from './limits/concurrency.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { BreakerRegistry } from './resilience/circuit-breaker.js';
@@ -46,12 +53,12 @@ export interface ExecutionPlan {
   targets: readonly ResolvedTarget[];
 }
 
-function attemptFor(
+function attemptFor<Request extends { model: string }>(
   target: ResolvedTarget,
-  request: ChatRequest,
+  request: Request,
   context: RequestContext,
   stages: ExecuteStages,
-): Attempt {
+): Attempt<Request> {
   const backend = stages.backends.get(target.backend);
   // The router only hands out enabled targets, so a miss here is a wiring bug.
   if (!backend) throw new Error(`backend ${target.backend} is not registered with the pipeline`);
@@ -66,12 +73,12 @@ interface Held<T> {
 
 const noop = () => {};
 
-async function execute<T>(
+async function execute<Request extends { model: string }, T>(
   plan: ExecutionPlan,
-  request: ChatRequest,
+  request: Request,
   context: RequestContext,
   stages: ExecuteStages,
-  call: (attempt: Attempt) => Promise<T>,
+  call: (attempt: Attempt<Request>) => Promise<T>,
   hold: boolean,
 ): Promise<Executed<Held<T>>> {
   const { metrics } = stages;
@@ -143,6 +150,18 @@ export async function executeChat(
   stages: ExecuteStages,
 ): Promise<Executed<ChatResult>> {
   const executed = await execute(plan, request, context, stages, stages.callTarget, false);
+  return { ...executed, value: executed.value.value };
+}
+
+/** Runs embeddings through the same stages as a chat; `embedTarget` calls `backend.embed`. */
+export async function executeEmbed(
+  plan: ExecutionPlan,
+  request: EmbeddingsRequest,
+  context: RequestContext,
+  stages: ExecuteStages,
+  embedTarget: EmbedTarget,
+): Promise<Executed<EmbeddingsResult>> {
+  const executed = await execute(plan, request, context, stages, embedTarget, false);
   return { ...executed, value: executed.value.value };
 }
 

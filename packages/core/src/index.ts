@@ -1,8 +1,15 @@
 export * from './cache/index.js';
-export type { Attempt, CallTarget, CallTargetOptions, OpenedStream, OpenTarget } from './call-target.js';
-export { createCallTarget, createOpenTarget } from './call-target.js';
+export type {
+  Attempt,
+  CallTarget,
+  CallTargetOptions,
+  EmbedTarget,
+  OpenedStream,
+  OpenTarget,
+} from './call-target.js';
+export { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
 export type { Executed, ExecuteStages, ExecutionPlan, RetrySettings } from './execute.js';
-export { executeChat, executeStream } from './execute.js';
+export { executeChat, executeEmbed, executeStream } from './execute.js';
 export * from './limits/index.js';
 export type { GatewayMetrics, MetricsOptions } from './metrics.js';
 export { createMetrics } from './metrics.js';

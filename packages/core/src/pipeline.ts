@@ -7,14 +7,12 @@ import {
   type ChatStreamPart,
   type FinishReason,
   GatewayError,
-  isGatewayError,
   type Logger,
   type ModelInfo,
   type Pipeline,
   type Principal,
   type RequestContext,
   type StreamOutcome,
-  toGatewayError,
   type Usage,
 } from '@llm-gateway/spec';
 import { cacheKey } from './cache/cache-key.js';
@@ -26,14 +24,15 @@ import {
   type ResponseCache,
   toCachedResponse,
 } from './cache/response-cache.js';
-import { createCallTarget, createOpenTarget } from './call-target.js';
+import { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
+import { createEmbed } from './embed.js';
 import {
-  type Executed,
   type ExecuteStages,
   executeChat,
   executeStream,
   type RetrySettings,
 } from './execute.js';
+import { addResponseHeaders, createAdmission, principalKey } from './limits/admission.js';
 import {
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,
@@ -48,6 +47,7 @@ import {
   type BreakerState,
   createBreakerRegistry,
 } from './resilience/circuit-breaker.js';
+import { annotateTarget, beginRoute, callMeta, failedCall } from './route-request.js';
 import { type ResolvedTarget, type Route, Router, type RoutingConfig } from './router.js';
 import { isEmptyUsage, resolveUsage } from './usage.js';
 
@@ -101,20 +101,10 @@ export interface GatewayPipeline extends Pipeline {
   close(): Promise<void>;
 }
 
-/** The rate-limit key of a caller: one bucket per authenticated principal, one shared by anonymous callers. */
-export function principalKey(principal: Principal): string {
-  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.scheme}:${principal.id}`;
-}
+export { principalKey };
 
 const defaultTimeoutMs = 60_000;
 const breakerGauge: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
-
-function addHeaders(context: RequestContext, headers: Record<string, string> | undefined): void {
-  if (!headers) return;
-  context.annotations.responseHeaders ??= {};
-  const target = context.annotations.responseHeaders;
-  for (const name in headers) target[name] = headers[name]!;
-}
 
 /** What the stream's bookkeeping needs about the call it wraps. */
 interface StreamCall {
@@ -183,92 +173,17 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     metrics.tokens.inc({ backend, kind: 'completion' }, usage.completionTokens);
   }
 
-  function meta(requestedModel: string, executed: Executed<unknown>): CallMeta {
-    return {
-      requestedModel,
-      backend: executed.target.backend,
-      model: executed.target.model,
-      cached: false,
-      retries: executed.retries,
-      fallback: executed.fallback,
-    };
-  }
+  const meta = callMeta;
 
-  /** Resolves the route, keeps the targets the principal may use, and marks the shared annotations. */
-  async function begin(request: ChatRequest, context: RequestContext): Promise<Route> {
-    const annotations = context.annotations;
-    annotations.requestedModel = request.model || router.defaultModel;
-    annotations.cacheHit = false;
-    annotations.retries = 0;
-    annotations.fallback = false;
-    const resolved = await router.resolve(request.model);
-    annotations.requestedModel = resolved.requestedModel;
-    const route = allowedRoute(resolved, context.principal);
-    annotations.backend = route.targets[0]!.backend;
-    annotations.model = route.targets[0]!.model;
-    return route;
-  }
+  const begin = (request: ChatRequest, context: RequestContext) => beginRoute(router, request.model, context);
 
-  function allowedRoute(route: Route, principal: Principal): Route {
-    const allowed = principal.allowedProviders;
-    if (!allowed) return route;
-    const targets = route.targets.filter((target) => allowed.includes(target.backend));
-    if (targets.length > 0) return { ...route, targets };
-    const names = [...new Set(route.targets.map((target) => target.backend))].join(', ');
-    throw new GatewayError(
-      'permission',
-      `This credential may not use the provider serving '${route.requestedModel}' (${names})`,
-      { code: 'provider_not_allowed', param: 'model' },
-    );
-  }
-
-  /**
-   * Rate limits, before anything else costs: reserves the call's most tokens from the day's budget, then
-   * one request of the minute. Returns the tokens reserved, for {@link settle}.
-   */
-  async function admit(request: ChatRequest, context: RequestContext): Promise<number> {
-    if (!rateLimiter) return 0;
-    const key = principalKey(context.principal);
-    const limits = context.principal.limits;
-    let reserved = 0;
-    try {
-      const tokens = await rateLimiter.reserveTokens(key, reservation(request, context.principal), limits);
-      reserved = tokens?.reserved ?? 0;
-      // A task's request was counted when it was submitted (admitRequest); its tokens are counted here.
-      if (!context.admitted) addHeaders(context, (await rateLimiter.consumeRequest(key, limits)).headers);
-      addHeaders(context, tokens?.headers);
-      return reserved;
-    } catch (error) {
-      if (reserved > 0) await rateLimiter.settleTokens(key, reserved, 0);
-      throw refused(error, key, context);
-    }
-  }
-
-  function refused(error: unknown, key: string, context: RequestContext): unknown {
-    if (isGatewayError(error) && error.type === 'rate_limited') {
-      const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
-      metrics?.rateLimitRejections.inc({ surface: context.surface, limit });
-      context.log.info({ principal: key, limit }, 'rate limit reached');
-    }
-    return error;
-  }
-
-  /** One request of the minute, for a task being submitted (its tokens are reserved when it runs). */
-  async function admitRequest(context: RequestContext): Promise<void> {
-    if (!rateLimiter) return;
-    const key = principalKey(context.principal);
-    try {
-      addHeaders(context, (await rateLimiter.consumeRequest(key, context.principal.limits)).headers);
-    } catch (error) {
-      throw refused(error, key, context);
-    }
-  }
-
-  /** Replaces the call's reservation by the tokens it used (0 on a failure or a cache hit: a refund). */
-  async function settle(context: RequestContext, reserved: number, used: number): Promise<void> {
-    if (!rateLimiter || reserved === 0) return;
-    await rateLimiter.settleTokens(principalKey(context.principal), reserved, used);
-  }
+  const admission = rateLimiter ? createAdmission(rateLimiter, metrics) : undefined;
+  /** Rate limits, before anything else costs; returns the tokens reserved, for {@link settle}. */
+  const admit = (request: ChatRequest, context: RequestContext) =>
+    admission ? admission.admit(context, reservation(request, context.principal)) : Promise.resolve(0);
+  const admitRequest = async (context: RequestContext) => admission?.admitRequest(context);
+  const settle = async (context: RequestContext, reserved: number, used: number) =>
+    admission?.settle(context, reserved, used);
 
   /** The reservation's size: the reply's most tokens, else the principal's default; prompts settle after. */
   function reservation(request: ChatRequest, principal: Principal): number {
@@ -288,7 +203,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     if (key === undefined || !cache) return undefined;
     const hit = await cache.store.get(key);
     metrics?.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
-    addHeaders(context, { 'x-gateway-cache': hit ? 'hit' : 'miss' });
+    addResponseHeaders(context, { 'x-gateway-cache': hit ? 'hit' : 'miss' });
     context.log.debug({ cache: hit ? 'hit' : 'miss' }, hit ? 'cache hit' : 'cache miss');
     if (hit) {
       const annotations = context.annotations;
@@ -316,21 +231,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     };
   }
 
-  function annotateTarget(context: RequestContext, executed: Executed<unknown>): void {
-    const annotations = context.annotations;
-    annotations.backend = executed.target.backend;
-    annotations.model = executed.target.model;
-    annotations.retries = executed.retries;
-    annotations.fallback = executed.fallback;
-  }
-
-  function failed(context: RequestContext, error: unknown, startedAt: number) {
-    const failure = toGatewayError(error);
-    context.annotations.errorType = failure.type;
-    if (failure.backend) context.annotations.backend = failure.backend;
-    context.annotations.llmLatencyMs ??= performance.now() - startedAt;
-    return failure;
-  }
+  const failed = failedCall;
 
   async function chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
     const startedAt = performance.now();
@@ -516,6 +417,14 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     }
   }
 
+  const embed = createEmbed({
+    router,
+    stages,
+    embedTarget: createEmbedTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
+    ...(admission ? { admission } : {}),
+    ...(metrics ? { metrics } : {}),
+  });
+
   return {
     get defaultModel() {
       return router.defaultModel;
@@ -531,6 +440,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     chat,
     stream,
     models,
+    embed,
     admit: admitRequest,
     close,
   };

@@ -155,9 +155,19 @@ export async function buildServer(
     if (hasSinks) {
       const built = await createSinks(profile.telemetry, log, instanceOptions('telemetry'));
       instances.push(...built.summaries);
-      const service = createTelemetryService(profile.telemetry, built.sinks, metrics.registry, telemetryLog);
-      telemetryService = service;
-      closers.push(() => service.close());
+      // Every sink switched off (e.g. only a Mongo sink with a blank URI): records reach the debug log only.
+      if (built.sinks.length === 0)
+        telemetryLog.warn('every telemetry sink is switched off: records are not stored');
+      else {
+        const service = createTelemetryService(
+          profile.telemetry,
+          built.sinks,
+          metrics.registry,
+          telemetryLog,
+        );
+        telemetryService = service;
+        closers.push(() => service.close());
+      }
     }
     // Backends, then the pipeline over the enabled ones.
     const backends = new Map<string, Backend>();
