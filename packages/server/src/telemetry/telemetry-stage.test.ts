@@ -28,7 +28,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function setup() {
+async function setup(yaml = profile) {
   const sinks = new Map<string, MemorySink>();
   const sinkPlugin: SinkPlugin<unknown> = {
     specificationVersion: 'v1',
@@ -41,7 +41,7 @@ async function setup() {
       return sink;
     },
   };
-  const gateway = await buildServer(parseProfile(profile, { source: 'test.yaml', env: {} }), {
+  const gateway = await buildServer(parseProfile(yaml, { source: 'test.yaml', env: {} }), {
     logStream: { write: () => {} },
     plugins: {
       'backend-test': testBackendPlugin().plugin,
@@ -110,5 +110,14 @@ describe('telemetry stage', () => {
     expect(text).toContain('gateway_telemetry_dropped_total 0');
     expect(text).toContain('gateway_telemetry_buffer_depth 0');
     expect(text).toContain('gateway_telemetry_batch_write_seconds_count{sink="spare"} 1');
+  });
+
+  it('holds nothing when every sink is switched off (records would only pile up and be dropped)', async () => {
+    const onlyOff = profile.replace(/ {4}primary:.*\n {4}spare:.*\n/, '');
+    const { app, sinks } = await setup(onlyOff);
+    await app.inject({ method: 'POST', url: '/open/chat', payload: chatBody });
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    expect(sinks.size).toBe(0);
+    expect(health.json().telemetry).toMatchObject({ store: null, sinks: [], buffered: 0, dropped: 0 });
   });
 });
