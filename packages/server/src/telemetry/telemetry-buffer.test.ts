@@ -18,7 +18,9 @@ function setup(overrides: { batchSize?: number; flushIntervalMs?: number; maxBuf
       if (fail) throw new Error('no sink');
       batches.push(batch);
     },
-    onDrop: () => (drops += 1),
+    onDrop: () => {
+      drops += 1;
+    },
     log,
   });
   return {
