@@ -2,11 +2,50 @@
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
+/** One piece of a multimodal message, in the order the caller sent them. */
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** An http(s) URL or a `data:` URL; `detail` as OpenAI defines it. */
+  | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high' }
+  /** Base64 audio (OpenAI `input_audio`). */
+  | { type: 'audio'; data: string; format: string };
+
+/** A function call the model asked for; `arguments` is the JSON text the model wrote. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface Message {
   role: Role;
+  /** The message's text (for multimodal content, its text parts joined): what token counts and logs read. */
   content: string;
+  /** The full content when it is more than text; backends that send content use these when present. */
+  parts?: ContentPart[];
   name?: string;
+  /** Calls an assistant turn made. */
+  toolCalls?: ToolCall[];
+  /** The call a `tool` turn answers. */
+  toolCallId?: string;
+  /** An assistant turn's refusal, kept in the history. */
+  refusal?: string;
 }
+
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      jsonSchema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
 
 export interface ChatRequest {
   /** The model id the backend receives, after routing (or the requested id before it). */
@@ -21,7 +60,22 @@ export interface ChatRequest {
   frequencyPenalty?: number;
   /** End-user id forwarded to providers that accept one. */
   user?: string;
-  /** Provider-specific parameters passed through untouched. */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  /** How many choices to generate (default 1). */
+  n?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  /** Token id (as a string) to bias, -100..100. */
+  logitBias?: Record<string, number>;
+  /** Caller's tags for the completion (OpenAI `metadata`); does not change the answer. */
+  metadata?: Record<string, string>;
+  /**
+   * Provider-specific parameters passed through untouched: OpenAI-wire backends send every key as a
+   * top-level body field (the OpenAI surface puts each body field it does not model here).
+   */
   extra?: Record<string, unknown>;
 }
 
@@ -35,22 +89,79 @@ export interface Usage {
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
 
-export interface ChatResult {
+/** One token's log probability, in OpenAI's shape (which every provider that reports them uses). */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs?: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+export interface ChatLogprobs {
+  content?: TokenLogprob[] | null;
+  refusal?: TokenLogprob[] | null;
+}
+
+/** What one choice of an answer says. */
+export interface ChatChoiceContent {
+  text: string;
+  finishReason: FinishReason;
+  toolCalls?: ToolCall[];
+  refusal?: string;
+  logprobs?: ChatLogprobs;
+}
+
+export interface ChatChoice extends ChatChoiceContent {
+  index: number;
+}
+
+/** The answer; its own fields are choice 0, further choices (n > 1) are in `otherChoices`. */
+export interface ChatResult extends ChatChoiceContent {
+  /** The upstream's completion id (a generated one when the upstream gives none). */
   id: string;
   /** The model id the upstream reports having used. */
   model: string;
-  text: string;
-  finishReason: FinishReason;
   usage: Usage;
   /** Unix seconds. */
   created: number;
+  systemFingerprint?: string;
+  /** Choices 1..n-1 when the request asked for several. */
+  otherChoices?: ChatChoice[];
 }
 
-/** A stream is a sequence of typed parts; failures are thrown from the iterator. */
+/**
+ * A stream is a sequence of typed parts; failures are thrown from the iterator. `choice` is the
+ * choice index (0 when absent). Parts come in the upstream's order.
+ */
 export type ChatStreamPart =
-  | { type: 'text-delta'; text: string }
+  /** What the upstream said about the response before its content (its first chunk). */
+  | { type: 'response-metadata'; id?: string; created?: number; systemFingerprint?: string }
+  /** `text` may be empty when the upstream sent an empty delta (OpenAI's role-announcing first chunk). */
+  | { type: 'text-delta'; text: string; choice?: number; logprobs?: ChatLogprobs }
+  | { type: 'refusal-delta'; text: string; choice?: number }
+  /** One piece of tool call `index`: the first piece has `id` and `name`, later ones more `arguments` text. */
+  | {
+      type: 'tool-call-delta';
+      choice?: number;
+      index: number;
+      id?: string;
+      name?: string;
+      arguments?: string;
+    }
+  /** A choice other than 0 finished (n > 1); choice 0's reason is on `finish`. */
+  | { type: 'choice-finish'; choice: number; finishReason: FinishReason }
   | { type: 'finish'; finishReason: FinishReason; usage?: Usage };
 
 export function emptyUsage(): Usage {
   return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+}
+
+/** The choices of a result in index order, choice 0 first. */
+export function resultChoices(result: ChatResult): ChatChoice[] {
+  const { text, finishReason, toolCalls, refusal, logprobs } = result;
+  const first: ChatChoice = { index: 0, text, finishReason };
+  if (toolCalls !== undefined) first.toolCalls = toolCalls;
+  if (refusal !== undefined) first.refusal = refusal;
+  if (logprobs !== undefined) first.logprobs = logprobs;
+  return [first, ...(result.otherChoices ?? [])];
 }

@@ -2,6 +2,7 @@ export { z } from 'zod';
 export * from './auth.js';
 export * from './backend.js';
 export * from './chat.js';
+export * from './chat-features.js';
 export * from './credentials.js';
 export * from './embeddings.js';
 export * from './errors.js';

@@ -1,6 +1,7 @@
 /** A Backend over any OpenAI-compatible SDK client (openai, groq-sdk): `@llm-gateway/spec/openai-compatible`. */
 import type { Backend, CallContext } from './backend.js';
 import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, Usage } from './chat.js';
+import { type ChatFeature, rejectUnsupported } from './chat-features.js';
 import { GatewayError, isGatewayError } from './errors.js';
 import { abortedCallError, type CallGuard, guardCall } from './openai-compatible-call.js';
 import {
@@ -8,9 +9,9 @@ import {
   openAICompatibleEmbed,
 } from './openai-compatible-embeddings.js';
 import { mapOpenAICompatibleError } from './openai-compatible-errors.js';
+import { type ChunkReading, partsOfChunk } from './openai-compatible-stream.js';
 import {
   fromOpenAICompatibleCompletion,
-  mapOpenAICompatibleFinishReason,
   mapOpenAICompatibleUsage,
   type OpenAICompatibleBody,
   type OpenAICompatibleChunk,
@@ -23,6 +24,7 @@ export * from './openai-compatible-config.js';
 export * from './openai-compatible-embeddings.js';
 export * from './openai-compatible-errors.js';
 export * from './openai-compatible-fetch.js';
+export * from './openai-compatible-stream.js';
 export * from './openai-compatible-wire.js';
 
 /**
@@ -53,6 +55,8 @@ export interface OpenAICompatibleBackendOptions {
   models: readonly string[];
   /** Provider-specific error mapping; return undefined to fall back to the shared mapping. */
   mapError?: (error: unknown) => GatewayError | undefined;
+  /** Request features the upstream lacks: a request using one gets a 400 naming the parameter. */
+  unsupported?: readonly ChatFeature[];
   /** The upstream serves `/embeddings` (OpenAI does; DeepSeek and Groq do not): the backend gets `embed`. */
   embeddings?: boolean;
 }
@@ -64,6 +68,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<OpenAICompatibl
 export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOptions): Backend {
   const { name, client } = options;
   const models = [...options.models];
+  const unsupported = options.unsupported ?? [];
 
   const toError = (error: unknown, guard: CallGuard): GatewayError => {
     if (isGatewayError(error)) return error;
@@ -86,6 +91,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
       const guard = guardCall(call);
       try {
         if (guard.signal.aborted) throw guard.signal.reason;
+        rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, false);
         const completion = await send(client, body, guard.signal);
         if (isAsyncIterable(completion) || typeof completion !== 'object' || completion === null) {
@@ -105,11 +111,13 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
     async *stream(request: ChatRequest, call: CallContext): AsyncGenerator<ChatStreamPart> {
       const guard = guardCall(call);
       let finishReason: FinishReason | undefined;
+      const reading: ChunkReading = { metadataSent: false };
       let usage: Usage | undefined;
       /** The SDK's iteration ran to its end: the upstream response is over, nothing to stop. */
       let drained = false;
       try {
         if (guard.signal.aborted) throw guard.signal.reason;
+        rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, true);
         const chunks = await send(client, body, guard.signal);
         if (!isAsyncIterable(chunks)) {
@@ -127,11 +135,9 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
             });
           }
           usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? usage;
-          const choice = chunk.choices?.[0];
-          const text = choice?.delta?.content;
-          if (text) yield { type: 'text-delta', text };
-          if (choice?.finish_reason) finishReason = mapOpenAICompatibleFinishReason(choice.finish_reason);
+          for (const part of partsOfChunk(chunk, reading)) yield part;
         }
+        finishReason = reading.finishReason;
         drained = true;
         // The SDK ends the iteration quietly when its signal fires, so check it here.
         if (guard.signal.aborted) throw guard.signal.reason;
