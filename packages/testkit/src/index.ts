@@ -14,6 +14,12 @@ export {
   conformanceRequest,
 } from './backend-conformance.js';
 export { type CollectedChat, collect, collectChat } from './collect.js';
+export {
+  answerOllamaEmbed,
+  answerOpenAIEmbeddings,
+  defaultEmbeddingDimensions,
+  simulatedEmbedding,
+} from './embeddings-simulation.js';
 export type { Fault } from './fault.js';
 export { freePort } from './free-port.js';
 export { gatewayRejection } from './gateway-rejection.js';

@@ -1,5 +1,6 @@
 /** An upstream that speaks Ollama's native API: `/api/chat`, `/api/generate` (NDJSON streams), `/api/tags`, `/api/version`. */
 import { createHash } from 'node:crypto';
+import { answerOllamaEmbed } from './embeddings-simulation.js';
 import { defaultReply, planReply, promptTokensOf, type SimulatedReply, stopList } from './reply.js';
 import {
   type Exchange,
@@ -154,6 +155,7 @@ export function startOllamaSimulator(options: SimulatorOptions = {}): Promise<Si
         }
         if (method === 'POST' && path === '/api/chat') return complete(exchange, 'chat');
         if (method === 'POST' && path === '/api/generate') return complete(exchange, 'generate');
+        if (method === 'POST' && path === '/api/embed') return answerOllamaEmbed(exchange, models);
         if (method === 'GET' && path === '/api/tags') {
           exchange.sendJson(200, { models: models.map(tag) });
           return;

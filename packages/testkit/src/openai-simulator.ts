@@ -1,5 +1,6 @@
 /** An upstream that speaks the OpenAI chat-completions wire format under `/v1`, `` (DeepSeek) and `/openai/v1` (Groq). */
 import { randomBytes } from 'node:crypto';
+import { answerOpenAIEmbeddings } from './embeddings-simulation.js';
 import { defaultReply, planReply, promptTokensOf, type SimulatedReply, stopList } from './reply.js';
 import {
   type Exchange,
@@ -17,7 +18,7 @@ export const defaultOpenAIModels = [
 ] as const;
 
 const systemFingerprint = 'fp_sim0000001';
-const route = /^(\/v1|\/openai\/v1)?\/(chat\/completions|models)(?:\/([^/]+))?\/?$/;
+const route = /^(\/v1|\/openai\/v1)?\/(chat\/completions|embeddings|models)(?:\/([^/]+))?\/?$/;
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
@@ -239,6 +240,8 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
         const resource = match?.[2];
         const known =
           (resource === 'chat/completions' && exchange.method === 'POST' && match?.[3] === undefined) ||
+          // Only OpenAI's own path serves embeddings: DeepSeek and Groq offer none.
+          (resource === 'embeddings' && exchange.method === 'POST' && match?.[1] === '/v1' && !match[3]) ||
           (resource === 'models' && exchange.method === 'GET');
         if (!match || !known) {
           exchange.sendJson(
@@ -252,7 +255,9 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
           return;
         }
         if (!authorized(exchange)) return;
-        if (resource === 'models') listModels(exchange, match[3] ? decodeURIComponent(match[3]) : undefined);
+        if (resource === 'embeddings') answerOpenAIEmbeddings(exchange, options.models);
+        else if (resource === 'models')
+          listModels(exchange, match[3] ? decodeURIComponent(match[3]) : undefined);
         else await chat(exchange, match[1] === '/openai/v1');
       },
     },
