@@ -321,10 +321,19 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     let text = '';
     let finish: { reason: FinishReason; usage: Usage } | undefined;
     let settled = false;
+    let replayable = true;
     try {
       for await (const part of parts) {
-        if (part.type === 'text-delta') {
+        if (part.type === 'text-delta' && !part.choice && !part.logprobs) {
           text += part.text;
+          yield part;
+          continue;
+        }
+        if (part.type !== 'finish') {
+          // Tool calls, other choices, logprobs, refusals: passed on, and the answer is not replayable as text.
+          if (part.type !== 'response-metadata') replayable = false;
+          if (part.type === 'text-delta' || part.type === 'refusal-delta') text += part.text;
+          else if (part.type === 'tool-call-delta') text += (part.name ?? '') + (part.arguments ?? '');
           yield part;
           continue;
         }
@@ -346,7 +355,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       }
       settled = true;
       await settle(context, call.reserved, finish.usage.totalTokens);
-      if (isCacheable({ finishReason: finish.reason })) {
+      if (replayable && isCacheable({ finishReason: finish.reason })) {
         await store(key, {
           text,
           finishReason: finish.reason,

@@ -44,6 +44,28 @@ describe('cacheKey', () => {
       { ...base, messages: [...base.messages, { role: 'user', content: 'more' }] },
       { ...base, messages: [{ role: 'user', content: 'You are a helpful assistant' }, base.messages[1]!] },
       { ...base, extra: { reasoning_effort: 'high' } },
+      { ...base, tools: [{ type: 'function', function: { name: 'f' } }] },
+      { ...base, toolChoice: 'required' },
+      { ...base, parallelToolCalls: false },
+      { ...base, responseFormat: { type: 'json_object' } },
+      { ...base, n: 2 },
+      { ...base, logprobs: true },
+      { ...base, topLogprobs: 2 },
+      { ...base, logitBias: { '1': 5 } },
+      { ...base, messages: [{ role: 'user', content: 'x', parts: [{ type: 'image', url: 'data:,a' }] }] },
+      { ...base, messages: [{ role: 'user', content: 'x', parts: [{ type: 'image', url: 'data:,b' }] }] },
+      { ...base, messages: [{ role: 'tool', content: '1', toolCallId: 'a' }] },
+      { ...base, messages: [{ role: 'tool', content: '1', toolCallId: 'b' }] },
+      {
+        ...base,
+        messages: [
+          {
+            role: 'assistant',
+            content: '',
+            toolCalls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
+        ],
+      },
     ];
     const keys = new Set([cacheKey(base), ...variants.map((v) => cacheKey(v))]);
     expect(keys.size).toBe(variants.length + 1);
@@ -86,6 +108,31 @@ describe('cacheKey', () => {
       { model: 'm', messages: [{ role: 'assistant', content: '', name: 'n' }], temperature: 0, seed: 0 },
       { model: 'm', messages: [{ role: 'user', content: 'x' }], extra: {} },
       { model: 'm', messages: [{ role: 'user', content: 'x' }], extra: { z: undefined, a: { c: [2, 1] } } },
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'x', parts: [{ type: 'image', url: 'u', detail: 'low' }], name: 'n' },
+          {
+            role: 'assistant',
+            content: '',
+            refusal: 'r',
+            toolCalls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
+          { role: 'tool', content: '1', toolCallId: 'a' },
+        ],
+        tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' }, strict: true } }],
+        toolChoice: { type: 'function', function: { name: 'f' } },
+        parallelToolCalls: true,
+        responseFormat: { type: 'json_schema', jsonSchema: { name: 's', schema: { b: 1, a: 2 } } },
+        n: 3,
+        logprobs: true,
+        topLogprobs: 1,
+        logitBias: { '2': 1, '1': -1 },
+        metadata: { a: 'b' },
+        frequencyPenalty: 1,
+        seed: 1,
+        stop: ['x'],
+      },
     ];
     for (const request of requests) {
       expect(canonicalRequestJson(request)).toBe(canonicalJson(normalizeForCache(request)));

@@ -13,13 +13,21 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * The fields that shape the answer, in a fixed form. `user` is left out (it names the caller, not
- * the question); `extra` stays in because provider parameters change the output.
+ * The fields that shape the answer, in a fixed form. `user` and `metadata` are left out (they tag
+ * the caller, not the question); `extra` stays in because provider parameters change the output.
  */
 export function normalizeForCache(request: ChatRequest): Record<string, unknown> {
   return {
     model: request.model,
-    messages: request.messages.map((m) => ({ role: m.role, content: m.content, name: m.name })),
+    messages: request.messages.map((m) => ({
+      role: m.role,
+      content: m.content,
+      name: m.name,
+      parts: m.parts,
+      refusal: m.refusal,
+      toolCallId: m.toolCallId,
+      toolCalls: m.toolCalls,
+    })),
     temperature: request.temperature,
     topP: request.topP,
     maxTokens: request.maxTokens,
@@ -29,6 +37,14 @@ export function normalizeForCache(request: ChatRequest): Record<string, unknown>
     presencePenalty: request.presencePenalty,
     frequencyPenalty: request.frequencyPenalty,
     extra: request.extra && Object.keys(request.extra).length > 0 ? request.extra : undefined,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    parallelToolCalls: request.parallelToolCalls,
+    responseFormat: request.responseFormat,
+    n: request.n,
+    logprobs: request.logprobs,
+    topLogprobs: request.topLogprobs,
+    logitBias: request.logitBias,
   };
 }
 
@@ -53,21 +69,36 @@ export function canonicalRequestJson(request: ChatRequest): string {
   const extra = request.extra;
   if (extra && Object.keys(extra).length > 0) field('extra', extra);
   field('frequencyPenalty', request.frequencyPenalty);
+  field('logitBias', request.logitBias);
+  field('logprobs', request.logprobs);
   field('maxTokens', request.maxTokens);
   let messages = '';
   for (const m of request.messages) {
     let message = m.content === undefined ? '' : `"content":${canonicalValue(m.content)}`;
-    if (m.name !== undefined) message += `${message ? ',' : ''}"name":${canonicalValue(m.name)}`;
-    if (m.role !== undefined) message += `${message ? ',' : ''}"role":${canonicalValue(m.role)}`;
+    const member = (name: string, value: unknown) => {
+      if (value !== undefined) message += `${message ? ',' : ''}"${name}":${canonicalValue(value)}`;
+    };
+    member('name', m.name);
+    member('parts', m.parts);
+    member('refusal', m.refusal);
+    member('role', m.role);
+    member('toolCallId', m.toolCallId);
+    member('toolCalls', m.toolCalls);
     messages += `${messages ? ',' : ''}{${message}}`;
   }
   out += `${out.length > 1 ? ',' : ''}"messages":[${messages}]`;
   field('model', request.model);
+  field('n', request.n);
+  field('parallelToolCalls', request.parallelToolCalls);
   field('presencePenalty', request.presencePenalty);
+  field('responseFormat', request.responseFormat);
   field('seed', request.seed);
   // An empty stop list means the same as none.
   if (request.stop && request.stop.length > 0) field('stop', request.stop);
   field('temperature', request.temperature);
+  field('toolChoice', request.toolChoice);
+  field('tools', request.tools);
+  field('topLogprobs', request.topLogprobs);
   field('topP', request.topP);
   return `${out}}`;
 }

@@ -24,8 +24,15 @@ export interface ResponseCache {
 /** CACHE_TTL default: one hour. */
 export const DEFAULT_CACHE_TTL_SECONDS = 3600;
 
-/** Only complete answers are worth replaying; a truncated-by-error or filtered one is not. */
-export function isCacheable(result: Pick<ChatResult, 'finishReason'>): boolean {
+/**
+ * Only complete answers are worth replaying; a truncated-by-error or filtered one is not, and neither
+ * is one a CachedResponse cannot hold (tool calls, several choices, logprobs, a refusal).
+ */
+export function isCacheable(
+  result: Pick<ChatResult, 'finishReason' | 'toolCalls' | 'otherChoices' | 'logprobs' | 'refusal'>,
+): boolean {
+  if (result.toolCalls?.length || result.otherChoices?.length || result.logprobs || result.refusal)
+    return false;
   return result.finishReason === 'stop' || result.finishReason === 'length';
 }
 
