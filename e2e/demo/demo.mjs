@@ -46,13 +46,13 @@ The gateway keeps running on ${base} against simulated upstreams; Ctrl-C stops i
 `);
 
 // Ctrl-C reaches pnpm and this process together, and pnpm passes it on again: stop once, on the first.
-let stopping;
-const stop = () => {
-  stopping ??= (async () => {
-    await gateway.close();
-    await Promise.all([openaiSim.close(), ollamaSim.close()]);
-    process.exit(0);
-  })();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await gateway.close();
+  await Promise.all([openaiSim.close(), ollamaSim.close()]);
+  process.exit(0);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
