@@ -14,6 +14,7 @@ export {
   conformanceRequest,
 } from './backend-conformance.js';
 export { type CollectedChat, collect, collectChat } from './collect.js';
+export { type EmbeddingsConformanceOptions, embeddingsConformance } from './embeddings-conformance.js';
 export {
   answerOllamaEmbed,
   answerOpenAIEmbeddings,

@@ -5,12 +5,15 @@ import type {
   ChatRequest,
   ChatResult,
   ChatStreamPart,
+  EmbeddingsRequest,
+  EmbeddingsResult,
   FinishReason,
   Usage,
 } from '@llm-gateway/spec';
 import { GatewayError, isGatewayError, upstreamTimeoutError } from '@llm-gateway/spec';
 import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
 import { Ollama } from 'ollama';
+import { fromOllamaEmbed, toOllamaEmbedRequest } from './embeddings-wire.js';
 import { mapOllamaError } from './errors.js';
 import {
   fromOllamaAnswer,
@@ -95,6 +98,19 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
           stream: false,
         });
         return fromOllamaAnswer(answer, request.model, `chatcmpl-${randomUUID()}`);
+      } catch (error) {
+        throw toError(name, error, call);
+      } finally {
+        call.guard.dispose();
+      }
+    },
+
+    async embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult> {
+      const body = toOllamaEmbedRequest(name, request);
+      const call = startCall(options, context);
+      try {
+        if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        return fromOllamaEmbed(await call.client.embed(body), request.model);
       } catch (error) {
         throw toError(name, error, call);
       } finally {

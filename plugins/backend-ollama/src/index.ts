@@ -18,7 +18,7 @@ const plugin: BackendPlugin<OllamaBackendConfig> = {
   specificationVersion: 'v1',
   kind: 'backend',
   name: 'backend-ollama',
-  description: 'Ollama chat through the official ollama SDK.',
+  description: 'Ollama chat and embeddings through the official ollama SDK.',
   configSchema,
   async create(config, host) {
     if (!config.host) return disabled('no host', ['host']);
