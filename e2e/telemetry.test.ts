@@ -71,7 +71,7 @@ async function startWith(stores: Stores, extra: Record<string, string> = {}): Pr
 async function storedIds(mongo: MongoInstance): Promise<string[]> {
   const client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 1000 });
   try {
-    return (await client.db('dgen_db').collection('telemetry').distinct('_id')) as string[];
+    return await client.db('dgen_db').collection<{ _id: string }>('telemetry').distinct('_id');
   } catch {
     return [];
   } finally {

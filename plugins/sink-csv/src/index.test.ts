@@ -55,8 +55,8 @@ describe('sink-csv files', () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]![0]).toBe('request_id');
     expect(rows.filter((row) => row[0] === 'request_id')).toHaveLength(1);
-    const header = rows[0]!;
-    expect(JSON.parse(rows[1][header.indexOf('event')]!)).toEqual(first!.event);
+    const [header, row] = rows as [string[], string[]];
+    expect(JSON.parse(row[header.indexOf('event')]!)).toEqual(first!.event);
     await sink.close();
   });
 
@@ -65,11 +65,13 @@ describe('sink-csv files', () => {
     const sink = await create(dir);
     const [record] = sampleRecords(1, 'formula');
     await sink.write([{ ...record!, principal_id: '=cmd|"/c calc"!A1', model: "'=already" }]);
-    const rows = parse(await readFile(join(dir, 'telemetry_2026-01-02.csv'), 'utf8'), { columns: true });
-    expect(rows[0].principal_id).toBe('\'=cmd|"/c calc"!A1');
-    expect(rows[0].target_service).toBe("'+backend");
-    expect(rows[0].error_type).toBe("'-rate_limited");
-    expect(rows[0].model).toBe("''=already");
+    const [row] = parse(await readFile(join(dir, 'telemetry_2026-01-02.csv'), 'utf8'), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(row!.principal_id).toBe('\'=cmd|"/c calc"!A1');
+    expect(row!.target_service).toBe("'+backend");
+    expect(row!.error_type).toBe("'-rate_limited");
+    expect(row!.model).toBe("''=already");
     const [back] = await readAll(sink);
     expect(back).toMatchObject({ principal_id: '=cmd|"/c calc"!A1', model: "'=already" });
     for (const text of ['=1', '+1', '-1', '@x', '\tx', "'=x", "''+y", 'plain', "'quoted"])
