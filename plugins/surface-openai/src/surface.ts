@@ -14,6 +14,8 @@ import {
 } from '@llm-gateway/spec';
 import { prefersAsync, taskBody, taskCompletionBody, taskLocation } from './async-tasks.js';
 import type { OpenAISurfaceConfig } from './config.js';
+import { embeddingsBody, embeddingsRequestFrom, type WireEmbeddingsBody } from './embeddings.js';
+import { embeddingsRouteSchema } from './embeddings-schemas.js';
 import { renderError } from './openai-errors.js';
 import {
   chatCompletionsRouteSchema,
@@ -122,6 +124,15 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     return completionBody(result, meta);
   }
 
+  async function embeddings(request: FastifyRequest, reply: FastifyReply) {
+    const { context } = authenticated(request);
+    const body = request.body as WireEmbeddingsBody;
+    if (!host.pipeline.embed) throw new GatewayError('not_found', 'This gateway serves no embeddings.');
+    const { result, meta } = await host.pipeline.embed(embeddingsRequestFrom(body), context);
+    gatewayHeaders(reply, meta);
+    return embeddingsBody(result, meta, body.encoding_format);
+  }
+
   /** GET /v1/tasks/{id}: the chat completion once done (200), the task while it runs (202) or failed. */
   async function retrieveTask(request: FastifyRequest, reply: FastifyReply) {
     const { principal } = authenticated(request);
@@ -174,6 +185,11 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
         '/v1/completions',
         { schema: completionsRouteSchema, onRequest: authenticateFor('completions') },
         completions,
+      );
+      app.post(
+        '/v1/embeddings',
+        { schema: embeddingsRouteSchema, onRequest: authenticateFor('embeddings') },
+        embeddings,
       );
       if (host.queue)
         app.get(
