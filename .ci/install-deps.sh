@@ -52,7 +52,7 @@ staged() {
   rm -rf "$dest"; mv "$tmp" "$dest"
 }
 npm_into() { # npm_into PACKAGE@VERSION DIR
-  npm install --no-audit --no-fund --no-save --loglevel=error --prefix "$2" "$1" >&2
+  npm install --no-audit --no-fund --no-save --no-update-notifier --loglevel=error --prefix "$2" "$1" >&2
 }
 
 step="finding npm (needed once, to fetch Node $NODE_VERSION from the npm registry)"

@@ -14,6 +14,12 @@ case "$cmd" in
   *) echo "usage: bash scripts/dev.sh demo|test" >&2; exit 2 ;;
 esac
 
+# Registries may sit behind a TLS proxy whose CA is in the system bundle; Node must trust it too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+export npm_config_update_notifier=false
+
 step() { echo "==> $*" >&2; }
 quietly() { # quietly LOG COMMAND...: the command's output only when it fails
   local log="$1"; shift
@@ -29,7 +35,7 @@ tools_bin="$(bash .ci/install-deps.sh "${deps_args[@]}" | tail -n 1)"
 export PATH="$tools_bin:$PATH"
 mkdir -p .logs
 step "node $(node --version), pnpm $(pnpm --version); installing dependencies"
-quietly .logs/install.log pnpm install --frozen-lockfile --reporter=append-only
+quietly .logs/install.log pnpm install --frozen-lockfile --reporter=append-only --config.confirmModulesPurge=false
 
 if [ "$cmd" = demo ]; then
   step "building"
