@@ -2,6 +2,7 @@ import {
   type Authenticator,
   type AuthScheme,
   anonymousPrincipal,
+  type EmbeddingsRequest,
   GatewayError,
   type Logger,
   type Pipeline,
@@ -66,6 +67,7 @@ export function withResponseHeaders(
     if (!reply || reply.sent || reply.raw.headersSent) return;
     for (const name in headers) if (!reply.hasHeader(name)) reply.header(name, headers[name]);
   };
+  const embed = pipeline.embed;
   return {
     get defaultModel() {
       return pipeline.defaultModel;
@@ -85,6 +87,17 @@ export function withResponseHeaders(
       }
     },
     models: () => pipeline.models(),
+    ...(embed
+      ? {
+          embed: async (request: EmbeddingsRequest, context: RequestContext) => {
+            try {
+              return await embed.call(pipeline, request, context);
+            } finally {
+              apply(context);
+            }
+          },
+        }
+      : {}),
     async admit(context) {
       try {
         await pipeline.admit?.(context);
