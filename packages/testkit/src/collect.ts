@@ -22,7 +22,7 @@ export async function collectChat(stream: AsyncIterable<ChatStreamPart>): Promis
   let finish: CollectedChat['finish'];
   for (const part of parts) {
     if (part.type === 'text-delta') text += part.text;
-    else finish = part;
+    else if (part.type === 'finish') finish = part;
   }
   return finish ? { parts, text, finish } : { parts, text };
 }

@@ -59,6 +59,7 @@ export {
   type SimulatedReply,
   splitWords,
 } from './reply.js';
+export { featureReply, imageCount, plannedToolCall, sampleFromSchema } from './sim-chat-features.js';
 export type {
   RecordedRequest,
   SimRequestBody,

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { answerOllamaEmbed } from './embeddings-simulation.js';
 import { defaultReply, planReply, promptTokensOf, type SimulatedReply, stopList } from './reply.js';
+import { featureReply, plannedToolCall } from './sim-chat-features.js';
 import {
   type Exchange,
   type SimRequestBody,
@@ -108,14 +109,22 @@ export function startOllamaSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       return;
     }
-    const reply = planReply((options.reply ?? defaultReply)(body), {
-      stop: stopList((body['options'] as { stop?: unknown } | undefined)?.stop),
+    const toolCall = kind === 'chat' ? plannedToolCall(body) : undefined;
+    const replyText = (options.reply ?? ((b) => featureReply(b, 'ollama') ?? defaultReply(b)))(body);
+    // A tool call's arguments count as its completion tokens.
+    const reply = planReply(toolCall ? JSON.stringify(toolCall.arguments) : replyText, {
+      stop: toolCall ? undefined : stopList((body['options'] as { stop?: unknown } | undefined)?.stop),
       maxTokens: numberOption(body['options'], 'num_predict'),
       promptTokens: promptTokensOf(body),
     });
     exchange.record.reply = reply;
-    const content = (text: string) =>
-      kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text };
+    const toolCalls = toolCall ? [{ function: { name: toolCall.name, arguments: toolCall.arguments } }] : [];
+    const content = (text: string, calls: unknown[] = []) =>
+      kind === 'chat'
+        ? {
+            message: { role: 'assistant', content: text, ...(calls.length > 0 ? { tool_calls: calls } : {}) },
+          }
+        : { response: text };
     const final = (text: string) => ({
       model,
       created_at: createdAt(),
@@ -126,6 +135,20 @@ export function startOllamaSimulator(options: SimulatorOptions = {}): Promise<Si
       ...counters(reply),
     });
 
+    if (toolCall) {
+      // Ollama answers a tool call whole: no content, the call in one message, then the done line.
+      const called = { ...final(''), ...content('', toolCalls) };
+      if (!stream) {
+        exchange.sendJson(200, called);
+        return;
+      }
+      exchange.startStream('application/x-ndjson');
+      const line = { model, created_at: createdAt(), ...content('', toolCalls), done: false };
+      if (!(await exchange.writeChunk(`${JSON.stringify(line)}\n`))) return;
+      if (!(await exchange.writeChunk(`${JSON.stringify(final(''))}\n`))) return;
+      exchange.endStream();
+      return;
+    }
     if (!stream) {
       exchange.sendJson(200, final(reply.text));
       return;

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { answerOpenAIEmbeddings } from './embeddings-simulation.js';
 import { defaultReply, planReply, promptTokensOf, type SimulatedReply, stopList } from './reply.js';
+import { featureReply, plannedToolCall } from './sim-chat-features.js';
 import {
   type Exchange,
   type SimRequestBody,
@@ -51,6 +52,15 @@ function usageOf(reply: SimulatedReply) {
     prompt_tokens: reply.promptTokens,
     completion_tokens: reply.completionTokens,
     total_tokens: reply.totalTokens,
+  };
+}
+
+/** OpenAI's logprobs object for some tokens (fixed values: the simulator has no model). */
+function tokenLogprobs(tokens: string[]) {
+  const entry = (token: string) => ({ token, logprob: -0.25, bytes: [...Buffer.from(token)] });
+  return {
+    content: tokens.map((token) => ({ ...entry(token), top_logprobs: [entry(token)] })),
+    refusal: null,
   };
 }
 
@@ -134,8 +144,11 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
       );
       return;
     }
-    const reply = planReply((options.reply ?? defaultReply)(body), {
-      stop: stopList(body['stop']),
+    const toolCall = plannedToolCall(body);
+    const argumentsText = toolCall ? JSON.stringify(toolCall.arguments) : '';
+    const replyText = (options.reply ?? ((b) => featureReply(b, 'openai') ?? defaultReply(b)))(body);
+    const reply = planReply(toolCall ? argumentsText : replyText, {
+      stop: toolCall ? undefined : stopList(body['stop']),
       maxTokens: positive(body['max_completion_tokens']) ?? positive(body['max_tokens']),
       promptTokens: promptTokensOf(body),
     });
@@ -143,6 +156,22 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
     const completionId = id('chatcmpl-');
     const createdAt = Math.floor(Date.now() / 1000);
     const model = body.model;
+    const n = Math.max(1, Math.floor(positive(body['n']) ?? 1));
+    const indexes = Array.from({ length: n }, (_, index) => index);
+    const logprobs = body['logprobs'] === true;
+    const callId = id('call_');
+    const finishReason = toolCall ? 'tool_calls' : reply.finishReason;
+    const message = toolCall
+      ? {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: callId, type: 'function', function: { name: toolCall.name, arguments: argumentsText } },
+          ],
+          refusal: null,
+          annotations: [],
+        }
+      : { role: 'assistant', content: reply.text, refusal: null, annotations: [] };
 
     if (body['stream'] !== true) {
       exchange.sendJson(200, {
@@ -150,14 +179,12 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
         object: 'chat.completion',
         created: createdAt,
         model,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: reply.text, refusal: null, annotations: [] },
-            logprobs: null,
-            finish_reason: reply.finishReason,
-          },
-        ],
+        choices: indexes.map((index) => ({
+          index,
+          message,
+          logprobs: logprobs && !toolCall ? tokenLogprobs(reply.pieces) : null,
+          finish_reason: finishReason,
+        })),
         ...(options.omitUsage
           ? {}
           : {
@@ -195,21 +222,45 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
       if (includeUsage && !('usage' in payload)) payload['usage'] = null;
       return `data: ${JSON.stringify(payload)}\n\n`;
     };
-    const choice = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
-      index: 0,
+    const choice = (
+      delta: Record<string, unknown>,
+      finish: string | null = null,
+      index = 0,
+      piece?: string,
+    ) => ({
+      index,
       delta,
-      logprobs: null,
-      finish_reason: finishReason,
+      logprobs: logprobs && piece !== undefined ? tokenLogprobs([piece]) : null,
+      finish_reason: finish,
+    });
+    const call = (fn: Record<string, string>, head: boolean) => ({
+      tool_calls: [{ index: 0, ...(head ? { id: callId, type: 'function' } : {}), function: fn }],
     });
 
     exchange.startStream('text/event-stream; charset=utf-8');
-    const first = chunk(
-      [choice({ role: 'assistant', content: '', refusal: null })],
-      groq ? { x_groq: { id: groqId } } : {},
-    );
-    if (!(await exchange.writeChunk(first))) return;
-    for (const piece of reply.pieces) {
-      if (!(await exchange.writeChunk(chunk([choice({ content: piece })])))) return;
+    for (const index of indexes) {
+      const opening = toolCall
+        ? // Groq sends a whole call in one delta; OpenAI and DeepSeek open it, then stream its arguments.
+          {
+            role: 'assistant',
+            content: null,
+            ...call({ name: toolCall.name, arguments: groq ? argumentsText : '' }, true),
+          }
+        : { role: 'assistant', content: '', refusal: null };
+      const first = chunk([choice(opening, null, index)], groq ? { x_groq: { id: groqId } } : {});
+      if (!(await exchange.writeChunk(first))) return;
+    }
+    // Arguments stream in small fragments, as models write them token by token.
+    const argumentPieces = argumentsText.match(/.{1,4}/gs) ?? [];
+    for (const piece of toolCall ? (groq ? [] : argumentPieces) : reply.pieces) {
+      for (const index of indexes) {
+        const delta = toolCall ? call({ arguments: piece }, false) : { content: piece };
+        if (!(await exchange.writeChunk(chunk([choice(delta, null, index, toolCall ? undefined : piece)]))))
+          return;
+      }
+    }
+    for (const index of indexes.slice(1)) {
+      if (!(await exchange.writeChunk(chunk([choice({}, finishReason, index)])))) return;
     }
     const finishExtra = groq
       ? {
@@ -225,7 +276,7 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
           },
         }
       : {};
-    if (!(await exchange.writeChunk(chunk([choice({}, reply.finishReason)], finishExtra)))) return;
+    if (!(await exchange.writeChunk(chunk([choice({}, finishReason)], finishExtra)))) return;
     if (includeUsage && !(await exchange.writeChunk(chunk([], { usage: usageOf(reply) })))) return;
     if (!(await exchange.writeChunk('data: [DONE]\n\n'))) return;
     exchange.endStream();
