@@ -75,7 +75,8 @@ describe('POST /v1/chat/completions', () => {
         },
       ],
       usage: { ...upstreamUsage(), from_cache: false },
-      system_fingerprint: null,
+      // The upstream's, kept (it used to become null).
+      system_fingerprint: 'fp_sim0000001',
     });
     const upstream = gateway.sim.lastRequest('/chat/completions');
     expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
@@ -208,20 +209,27 @@ describe('bad input gets an OpenAI error, never a 500', () => {
     expectOpenAIError(await post({ messages, top_p: -0.1 }), 400, { param: 'top_p' });
   });
 
-  it('n=2 → 400 with param n', async () => {
-    expectOpenAIError(await post({ messages, n: 2 }), 400, { type: 'invalid_request_error', param: 'n' });
+  it('n out of range → 400 with param n', async () => {
+    expectOpenAIError(await post({ messages, n: 0 }), 400, { type: 'invalid_request_error', param: 'n' });
     expect((await post({ messages, n: 1 })).statusCode).toBe(200);
   });
 
-  it('non-text content parts and malformed content → 400', async () => {
-    const image = { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } };
+  it('unknown or malformed content parts and malformed content → 400', async () => {
+    const file = { type: 'file', file: { file_id: 'f' } };
     const text = { type: 'text', text: 'Look:' };
     const content = (value: unknown) => post({ messages: [{ role: 'user', content: value }] });
-    expectOpenAIError(await content([image]), 400, {
+    expectOpenAIError(await content([file]), 400, {
       param: 'messages[0].content[0].type',
       code: 'invalid_value',
     });
-    expectOpenAIError(await content([text, image]), 400, { param: 'messages[0].content[1].type' });
+    expectOpenAIError(await content([text, file]), 400, { param: 'messages[0].content[1].type' });
+    expectOpenAIError(await content([{ type: 'image_url', image_url: {} }]), 400, {
+      param: 'messages[0].content[0].image_url.url',
+    });
+    expectOpenAIError(await post({ messages: [{ role: 'tool', content: '1' }] }), 400, {
+      param: 'messages[0].tool_call_id',
+      code: 'missing_required_parameter',
+    });
     expectOpenAIError(await content([{ type: 'text' }]), 400, { param: 'messages[0].content[0].text' });
     expectOpenAIError(await content(['hi']), 400, { param: 'messages[0].content[0]', code: 'invalid_type' });
     expectOpenAIError(await content(42), 400, { param: 'messages[0].content', code: 'invalid_type' });

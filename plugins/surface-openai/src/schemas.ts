@@ -24,7 +24,12 @@ const samplingProperties = {
   presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
   frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
   user: { type: 'string', description: 'End-user id, forwarded upstream.' },
-  n: { type: ['integer', 'null'], minimum: 1, maximum: 128, description: 'Only 1 is supported.' },
+  n: {
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 128,
+    description: 'How many choices to generate; a backend that cannot answers 400 naming `n`.',
+  },
   stream: { type: ['boolean', 'null'], description: 'Answer with server-sent events.' },
   stream_options: {
     type: ['object', 'null'],
@@ -50,13 +55,89 @@ export const chatCompletionBodySchema = {
           role: { type: 'string', enum: messageRoles },
           content: {
             // Checked in code: ajv's type coercion inside anyOf rewrites a one-part array before the array branch sees it.
-            description: 'Text, or an array of `{ type: "text", text }` parts.',
+            description: 'Text, or an array of `text`, `image_url` and `input_audio` parts.',
           },
           name: { type: 'string' },
+          tool_calls: {
+            type: ['array', 'null'],
+            description: "An assistant turn's tool calls (checked in code).",
+          },
+          tool_call_id: { type: 'string', description: 'The call a `tool` message answers.' },
+          refusal: { type: ['string', 'null'] },
         },
       },
     },
     ...samplingProperties,
+    tools: {
+      type: 'array',
+      description: 'Functions the model may call.',
+      items: {
+        type: 'object',
+        required: ['type', 'function'],
+        properties: {
+          type: { type: 'string', enum: ['function'] },
+          function: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              description: { type: 'string' },
+              parameters: { type: 'object', description: 'A JSON Schema of the arguments.' },
+              strict: { type: ['boolean', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    tool_choice: {
+      anyOf: [
+        { type: 'string', enum: ['none', 'auto', 'required'] },
+        {
+          type: 'object',
+          required: ['type', 'function'],
+          properties: {
+            type: { type: 'string', enum: ['function'] },
+            function: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+          },
+        },
+      ],
+    },
+    parallel_tool_calls: { type: ['boolean', 'null'] },
+    response_format: {
+      anyOf: [
+        {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { type: 'string', enum: ['text', 'json_object'] } },
+        },
+        {
+          type: 'object',
+          required: ['type', 'json_schema'],
+          properties: {
+            type: { type: 'string', enum: ['json_schema'] },
+            json_schema: {
+              type: 'object',
+              required: ['name'],
+              properties: {
+                name: { type: 'string', minLength: 1 },
+                description: { type: 'string' },
+                schema: { type: 'object' },
+                strict: { type: ['boolean', 'null'] },
+              },
+            },
+          },
+        },
+        { type: 'null' },
+      ],
+      description: '`text`, `json_object`, or `json_schema` with `strict`.',
+    },
+    logprobs: { type: ['boolean', 'null'] },
+    top_logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
+    logit_bias: {
+      type: ['object', 'null'],
+      additionalProperties: { type: 'number', minimum: -100, maximum: 100 },
+    },
+    metadata: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
   },
 } as const;
 
@@ -114,6 +195,18 @@ export const taskResponseSchema = {
   required: ['id', 'object', 'status'],
 } as const;
 
+const toolCallSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    function: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'string' } } },
+  },
+} as const;
+
+/** Token log probabilities as the upstream sent them. */
+const logprobsSchema = { type: ['object', 'null'], additionalProperties: true } as const;
+
 export const chatCompletionResponseSchema = {
   type: 'object',
   description:
@@ -131,15 +224,20 @@ export const chatCompletionResponseSchema = {
           index: { type: 'integer' },
           message: {
             type: 'object',
-            properties: { role: { type: 'string' }, content: { type: 'string' } },
+            properties: {
+              role: { type: 'string' },
+              content: { type: ['string', 'null'] },
+              refusal: { type: ['string', 'null'] },
+              tool_calls: { type: 'array', items: toolCallSchema },
+            },
           },
-          logprobs: { type: 'null' },
+          logprobs: logprobsSchema,
           finish_reason: { type: 'string' },
         },
       },
     },
     usage: usageSchema,
-    system_fingerprint: { type: 'null' },
+    system_fingerprint: { type: ['string', 'null'] },
   },
 } as const;
 

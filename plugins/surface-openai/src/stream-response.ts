@@ -34,17 +34,16 @@ export async function sendStream(
   let finishReason: WireFinishReason = 'stop';
   let usage: Usage | undefined;
   try {
-    const opening = format.opening();
-    if (opening !== undefined && !(await sse.data(opening))) return;
     for await (const part of outcome.parts) {
-      if (part.type === 'text-delta') {
-        // Leaving the loop returns the iterator, which closes the upstream stream.
-        if (part.text && !(await sse.data(format.delta(part.text)))) return;
-        if (context.signal.aborted) return;
-      } else {
+      if (part.type === 'finish') {
         finishReason = wireFinishReason(part.finishReason);
         usage = part.usage;
+        continue;
       }
+      const chunk = format.part(part);
+      // Leaving the loop returns the iterator, which closes the upstream stream.
+      if (chunk !== undefined && !(await sse.data(chunk))) return;
+      if (context.signal.aborted) return;
     }
     if (!(await sse.data(format.finish(finishReason)))) return;
     if (options.includeUsage) {

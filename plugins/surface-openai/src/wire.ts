@@ -2,12 +2,46 @@
 
 export type WireRole = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
 
+export interface WireToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
 export interface WireMessage {
   role: WireRole;
-  /** Unvalidated by the schema: a string, null, or text parts (checked while translating). */
+  /** Unvalidated by the schema: a string, null, or content parts (checked while translating). */
   content?: unknown;
   name?: string;
+  tool_calls?: WireToolCall[];
+  tool_call_id?: string;
+  refusal?: string | null;
 }
+
+export interface WireTool {
+  type: 'function';
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+    strict?: boolean | null;
+  };
+}
+
+export type WireToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+export type WireResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: {
+        name: string;
+        description?: string;
+        schema?: Record<string, unknown>;
+        strict?: boolean | null;
+      };
+    };
 
 /** Sampling fields shared by chat and legacy completions. */
 export interface WireSampling {
@@ -28,6 +62,16 @@ export interface WireSampling {
 
 export interface WireChatBody extends WireSampling {
   messages: WireMessage[];
+  tools?: WireTool[];
+  tool_choice?: WireToolChoice;
+  parallel_tool_calls?: boolean | null;
+  response_format?: WireResponseFormat | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  logit_bias?: Record<string, number> | null;
+  metadata?: Record<string, string> | null;
+  /** Fields this surface does not model: sent on to OpenAI-wire backends as they are. */
+  [unmodelled: string]: unknown;
 }
 
 export interface WireCompletionBody extends WireSampling {
