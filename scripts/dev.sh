@@ -18,7 +18,7 @@ esac
 if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 fi
-export npm_config_update_notifier=false
+export npm_config_update_notifier=false TURBO_TELEMETRY_DISABLED=1
 
 step() { echo "==> $*" >&2; }
 quietly() { # quietly LOG COMMAND...: the command's output only when it fails
