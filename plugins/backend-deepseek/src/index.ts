@@ -1,3 +1,4 @@
+import type { ChatFeature } from '@llm-gateway/spec';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import {
   createOpenAICompatibleBackend,
@@ -9,6 +10,15 @@ import OpenAI from 'openai';
 import { mapDeepSeekError } from './errors.js';
 
 export const DEEPSEEK_BASE_URL = 'https://api.deepseek.com';
+
+/** What DeepSeek's chat API does not document: several choices, images, audio, json_schema, logit_bias. */
+export const deepSeekUnsupported: readonly ChatFeature[] = [
+  'n',
+  'imageParts',
+  'audioParts',
+  'jsonSchema',
+  'logitBias',
+];
 
 export const configSchema = openAICompatibleConfigSchema(['deepseek-chat', 'deepseek-reasoner']);
 
@@ -35,6 +45,7 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
       client,
       models: config.models,
       mapError: (error) => mapDeepSeekError(name, error),
+      unsupported: deepSeekUnsupported,
     });
   },
 };

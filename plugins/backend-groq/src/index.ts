@@ -1,3 +1,4 @@
+import type { ChatFeature } from '@llm-gateway/spec';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import {
   createOpenAICompatibleBackend,
@@ -8,6 +9,9 @@ import {
 import Groq from 'groq-sdk';
 
 export const GROQ_BASE_URL = 'https://api.groq.com';
+
+/** Groq documents n=1 only and no logprobs or logit_bias; its chat models take no audio parts. */
+export const groqUnsupported: readonly ChatFeature[] = ['n', 'logprobs', 'logitBias', 'audioParts'];
 
 export const configSchema = openAICompatibleConfigSchema(['llama-3.1-8b-instant', 'llama-3.3-70b-versatile']);
 
@@ -28,7 +32,12 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
       // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
       fetch: upstreamFetch,
     });
-    return createOpenAICompatibleBackend({ name: host.instanceName, client, models: config.models });
+    return createOpenAICompatibleBackend({
+      name: host.instanceName,
+      client,
+      models: config.models,
+      unsupported: groqUnsupported,
+    });
   },
 };
 

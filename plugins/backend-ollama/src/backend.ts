@@ -10,16 +10,18 @@ import type {
   FinishReason,
   Usage,
 } from '@llm-gateway/spec';
-import { GatewayError, isGatewayError, upstreamTimeoutError } from '@llm-gateway/spec';
+import { GatewayError, isGatewayError, rejectUnsupported, upstreamTimeoutError } from '@llm-gateway/spec';
 import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
 import { Ollama } from 'ollama';
 import { fromOllamaEmbed, toOllamaEmbedRequest } from './embeddings-wire.js';
 import { mapOllamaError } from './errors.js';
 import {
   fromOllamaAnswer,
+  fromOllamaToolCall,
   mapOllamaDoneReason,
   mapOllamaUsage,
   type OllamaChatAnswer,
+  ollamaUnsupported,
   toOllamaRequest,
 } from './wire.js';
 
@@ -93,6 +95,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
       const call = startCall(options, context);
       try {
         if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        rejectUnsupported(name, request, ollamaUnsupported);
         const answer: OllamaChatAnswer = await call.client.chat({
           ...toOllamaRequest(request),
           stream: false,
@@ -124,12 +127,20 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
       let usage: Usage | undefined;
       try {
         if (call.guard.signal.aborted) throw call.guard.signal.reason;
+        rejectUnsupported(name, request, ollamaUnsupported);
         const messages = await call.client.chat({ ...toOllamaRequest(request), stream: true });
+        let calls = 0;
         for await (const message of messages) {
           const text = message.message?.content;
           if (text) yield { type: 'text-delta', text };
+          // Ollama sends each call whole, so each becomes one complete delta.
+          for (const wire of message.message?.tool_calls ?? []) {
+            const call = fromOllamaToolCall(wire);
+            const { name, arguments: args } = call.function;
+            yield { type: 'tool-call-delta', index: calls++, id: call.id, name, arguments: args };
+          }
           if (message.done) {
-            finishReason = mapOllamaDoneReason(message.done_reason);
+            finishReason = calls > 0 ? 'tool_calls' : mapOllamaDoneReason(message.done_reason);
             usage = mapOllamaUsage(message);
           }
         }

@@ -1,18 +1,41 @@
 /** Ollama's /api/chat wire format and its mapping to normalized types. */
+import { randomUUID } from 'node:crypto';
 import {
+  type ChatFeature,
   type ChatRequest,
   type ChatResult,
   emptyUsage,
   type FinishReason,
+  GatewayError,
+  type Message,
+  type ToolCall,
   type Usage,
 } from '@llm-gateway/spec';
-import type { ChatRequest as OllamaChatRequest, Options as OllamaOptions } from 'ollama';
+import type {
+  ChatRequest as OllamaChatRequest,
+  Message as OllamaMessage,
+  Options as OllamaOptions,
+  ToolCall as OllamaToolCall,
+} from 'ollama';
+
+/**
+ * What Ollama's /api/chat cannot do: several choices, logprobs and logit_bias here, image URLs (it takes
+ * base64 only), audio, and forcing a tool call (it has no tool_choice).
+ */
+export const ollamaUnsupported: readonly ChatFeature[] = [
+  'n',
+  'logprobs',
+  'logitBias',
+  'imageUrls',
+  'audioParts',
+  'toolChoiceRequired',
+];
 
 /** The fields of an Ollama chat response (or final stream message) the backend reads. */
 export interface OllamaChatAnswer {
   model?: string;
   created_at?: Date | string;
-  message?: { content?: string };
+  message?: { content?: string; tool_calls?: OllamaToolCall[] };
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -28,7 +51,17 @@ export function toOllamaRequest(request: ChatRequest): OllamaChatRequest {
   for (const [key, value] of Object.entries(extra)) {
     if (!reservedFields.has(key) && value !== undefined) body[key] = value;
   }
-  body.messages = request.messages.map((m) => ({ role: m.role, content: m.content }));
+  body.messages = request.messages.map((m, index) => toOllamaMessage(m, index, request.messages));
+  // Ollama has no tool_choice: `none` means not offering the tools.
+  if (request.tools && request.tools.length > 0 && request.toolChoice !== 'none') {
+    body.tools = request.tools.map((tool) => ({
+      type: 'function',
+      function: { ...tool.function } as NonNullable<OllamaChatRequest['tools']>[number]['function'],
+    }));
+  }
+  const format = request.responseFormat;
+  if (format?.type === 'json_object') body.format = 'json';
+  else if (format?.type === 'json_schema') body.format = format.jsonSchema.schema ?? {};
   const extraOptions = extra['options'];
   const options: Partial<OllamaOptions> =
     typeof extraOptions === 'object' && extraOptions !== null
@@ -43,6 +76,59 @@ export function toOllamaRequest(request: ChatRequest): OllamaChatRequest {
   if (request.frequencyPenalty !== undefined) options.frequency_penalty = request.frequencyPenalty;
   if (Object.keys(options).length > 0) body.options = options;
   return body;
+}
+
+function parseArguments(text: string, param: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text || '{}');
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {}
+  throw new GatewayError('invalid_request', `Invalid '${param}': expected a JSON object.`, {
+    param,
+    code: 'invalid_value',
+  });
+}
+
+/** Ollama names the tool a result belongs to; the history names the call, so look the call up. */
+function toolNameOf(id: string | undefined, history: readonly Message[]): string | undefined {
+  for (const message of history) {
+    const call = message.toolCalls?.find((c) => c.id === id);
+    if (call) return call.function.name;
+  }
+  return undefined;
+}
+
+function toOllamaMessage(m: Message, index: number, history: readonly Message[]): OllamaMessage {
+  const out: OllamaMessage = { role: m.role, content: m.content };
+  // Ollama takes images as base64 beside the text; data: URLs are cut to their payload (others were refused).
+  const images = (m.parts ?? []).flatMap((part) =>
+    part.type === 'image' ? [part.url.slice(part.url.indexOf(',') + 1)] : [],
+  );
+  if (images.length > 0) out.images = images;
+  if (m.toolCalls && m.toolCalls.length > 0) {
+    out.tool_calls = m.toolCalls.map((call, at) => ({
+      function: {
+        name: call.function.name,
+        arguments: parseArguments(
+          call.function.arguments,
+          `messages[${index}].tool_calls[${at}].function.arguments`,
+        ),
+      },
+    }));
+  }
+  const toolName = m.role === 'tool' ? toolNameOf(m.toolCallId, history) : undefined;
+  if (toolName !== undefined) out.tool_name = toolName;
+  return out;
+}
+
+/** Ollama's calls carry no ids; the gateway gives each one, as OpenAI clients need them to answer. */
+export function fromOllamaToolCall(call: OllamaToolCall): ToolCall {
+  return {
+    id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+    type: 'function',
+    function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
+  };
 }
 
 export function mapOllamaDoneReason(reason: string | undefined): FinishReason {
@@ -71,12 +157,16 @@ export function fromOllamaAnswer(
   id: string,
   now = Date.now(),
 ): ChatResult {
-  return {
+  const toolCalls = (answer.message?.tool_calls ?? []).map(fromOllamaToolCall);
+  const result: ChatResult = {
     id,
     model: answer.model || requestedModel,
     text: answer.message?.content ?? '',
-    finishReason: mapOllamaDoneReason(answer.done_reason),
+    // Ollama says `stop` after a tool call; OpenAI clients look for `tool_calls`.
+    finishReason: toolCalls.length > 0 ? 'tool_calls' : mapOllamaDoneReason(answer.done_reason),
     usage: mapOllamaUsage(answer) ?? emptyUsage(),
     created: unixSeconds(answer.created_at, now),
   };
+  if (toolCalls.length > 0) result.toolCalls = toolCalls;
+  return result;
 }
