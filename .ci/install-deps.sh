@@ -2,7 +2,7 @@
 # Installs the pinned toolchain into a tools directory on a fresh Debian 12 machine, and prints that
 # directory's bin/ as its last line (prepend it to PATH).
 #   install-deps.sh          Node (version in .nvmrc) and pnpm (version in package.json "packageManager")
-#   install-deps.sh --test   also redis-server (apt), FerretDB (built with Go) and schemathesis (PyPI venv)
+#   install-deps.sh --test   also redis-server and chromium (apt), FerretDB (built with Go), schemathesis (PyPI venv)
 # Every step is skipped when its exact version is already there; each install lands in a temporary
 # directory and is renamed into place, under a lock, so two runs at once into one tools directory are safe.
 set -euo pipefail
@@ -84,6 +84,12 @@ if [ $WITH_TEST = 1 ]; then
   fi
   redis_bin="$(command -v redis-server)"
   ln -sfn "$redis_bin" "$TOOLS_DIR/bin/redis-server"
+
+  step="installing chromium (apt; the dashboard's browser test)"
+  if ! command -v chromium >/dev/null 2>&1; then
+    say "installing chromium"
+    apt_install chromium
+  fi
 
   step="building FerretDB $FERRETDB_VERSION"
   if [ "$("$TOOLS_DIR/bin/ferretdb" --version 2>/dev/null | sed -n 's/^version: *//p')" != "$FERRETDB_VERSION" ]; then
