@@ -3,13 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { ollamaFixturePlugin } from './__fixtures__/ollama-backend.js';
 import { openAIFixturePlugin } from './__fixtures__/openai-backend.js';
 import { backendConformance, type ConformanceEnv, conformanceChecks } from './backend-conformance.js';
+import { type FeatureCheckName, featureChecks } from './backend-conformance-features.js';
 import { startOpenAISimulator } from './openai-simulator.js';
+
+const fixtureSkips = Object.keys(featureChecks) as FeatureCheckName[];
 
 backendConformance({
   plugin: openAIFixturePlugin,
   simulator: 'openai',
   config: (sim) => ({ apiKey: 'sim-key', baseURL: `${sim.url}/v1`, models: ['gpt-4o-mini'] }),
   model: 'gpt-4o-mini',
+  // The fixture backends speak text only: they exist to test the suite, not the Chat Completions features.
+  skip: fixtureSkips,
 });
 
 backendConformance({
@@ -17,6 +22,8 @@ backendConformance({
   simulator: 'openai',
   config: (sim) => ({ apiKey: 'sim-key', baseURL: `${sim.url}/openai/v1`, models: ['llama-3.1-8b-instant'] }),
   model: 'llama-3.1-8b-instant',
+  // The fixture backends speak text only: they exist to test the suite, not the Chat Completions features.
+  skip: fixtureSkips,
 });
 
 backendConformance({
@@ -24,6 +31,8 @@ backendConformance({
   simulator: 'ollama',
   config: (sim) => ({ host: sim.url, models: ['llama3.2'] }),
   model: 'llama3.2',
+  // The fixture backends speak text only: they exist to test the suite, not the Chat Completions features.
+  skip: fixtureSkips,
 });
 
 describe('the conformance checks catch broken backends', () => {

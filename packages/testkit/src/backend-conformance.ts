@@ -9,6 +9,12 @@ import {
   silentLogger,
 } from '@llm-gateway/spec';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ConformanceFeature,
+  type FeatureCheck,
+  type FeatureCheckName,
+  featureChecks,
+} from './backend-conformance-features.js';
 import { collectChat } from './collect.js';
 import { startOllamaSimulator } from './ollama-simulator.js';
 import { startOpenAISimulator } from './openai-simulator.js';
@@ -40,7 +46,9 @@ export interface BackendConformanceOptions<C> {
   /** Configs the schema must reject (default: non-objects, and the valid config with each string field set to 42). */
   invalidConfigs?: unknown[];
   /** Checks to leave out, with the reason in a comment at the call site. */
-  skip?: ConformanceCheckName[];
+  skip?: Array<ConformanceCheckName | FeatureCheckName>;
+  /** Features the upstream lacks: their checks expect a 400 naming the parameter instead. */
+  unsupported?: ConformanceFeature[];
   /** Per-test timeout (default 30 s). */
   timeoutMs?: number;
 }
@@ -390,6 +398,18 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
         async () => {
           if (!env) throw new Error('the conformance setup failed');
           await check.run(env);
+        },
+        timeout,
+      );
+    }
+
+    const unsupported = new Set(options.unsupported ?? []);
+    for (const [name, check] of Object.entries(featureChecks) as Array<[FeatureCheckName, FeatureCheck]>) {
+      it.skipIf(skip.has(name))(
+        check.title,
+        async () => {
+          if (!env) throw new Error('the conformance setup failed');
+          await check.run(env, unsupported);
         },
         timeout,
       );

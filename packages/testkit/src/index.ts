@@ -13,6 +13,12 @@ export {
   conformancePrompt,
   conformanceRequest,
 } from './backend-conformance.js';
+export {
+  type ConformanceFeature,
+  conformanceTools,
+  type FeatureCheckName,
+  featureChecks,
+} from './backend-conformance-features.js';
 export { type CollectedChat, collect, collectChat } from './collect.js';
 export { type EmbeddingsConformanceOptions, embeddingsConformance } from './embeddings-conformance.js';
 export {
