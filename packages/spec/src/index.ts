@@ -18,3 +18,4 @@ export * from './surface.js';
 export * from './task-helpers.js';
 export * from './task-runtime.js';
 export * from './telemetry.js';
+export * from './telemetry-usage.js';

@@ -1,4 +1,5 @@
 import type { PluginDefinition, PluginHost } from './plugin.js';
+import type { UsageQuery, UsageReport } from './telemetry-usage.js';
 
 /** One record per request through any surface. Snake case: it is stored and exported as is. */
 export interface TelemetryRecord {
@@ -78,6 +79,8 @@ export interface TelemetrySink {
   healthy?(): Promise<boolean>;
   /** A last-resort sink (CSV) lists what it holds, so it is replayed into a store when one is back. */
   spooled?(): Promise<SpooledRecords[]>;
+  /** A store that can aggregate what it holds answers the usage API (`GET /admin/usage`). */
+  usage?(query: UsageQuery): Promise<UsageReport>;
   close(): Promise<void>;
 }
 
