@@ -13,7 +13,7 @@ async function started(): Promise<MongoInstance> {
   return mongo;
 }
 
-function toRecord({ _id, timestamp, ...rest }: TelemetryDocument): TelemetryRecord {
+function toRecord({ _id, timestamp, usage: _usage, ...rest }: TelemetryDocument): TelemetryRecord {
   return { ...rest, timestamp: timestamp.toISOString() } as TelemetryRecord;
 }
 

@@ -1,17 +1,26 @@
 import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
 import { type Collection, MongoBulkWriteError, MongoClient } from 'mongodb';
 import type { MongoSinkConfig } from './config.js';
+import { type UsageFields, usageFields } from './usage-fields.js';
+import { queryUsage } from './usage-query.js';
 
 /** The stored form: `_id` is the request id, so a repeated write stores nothing twice. */
 export interface TelemetryDocument extends Omit<TelemetryRecord, 'timestamp'> {
   _id: string;
   timestamp: Date;
+  /** What the usage queries group on (absent from records stored before they existed). */
+  usage?: UsageFields;
 }
 
 const DUPLICATE_KEY = 11000;
 
 export function toDocument(record: TelemetryRecord): TelemetryDocument {
-  return { _id: record.request_id, ...record, timestamp: new Date(record.timestamp) };
+  return {
+    _id: record.request_id,
+    ...record,
+    timestamp: new Date(record.timestamp),
+    usage: usageFields(record),
+  };
 }
 
 /** True when every failure of an unordered insert is a duplicate key: those records are already stored. */
@@ -48,6 +57,10 @@ export function createMongoSink(
       { key: { timestamp: 1 }, name: 'timestamp' },
       { key: { principal_id: 1 }, name: 'principal' },
       { key: { project_name: 1 }, name: 'project' },
+      // The usage API filters on a key and a time range.
+      { key: { principal_id: 1, timestamp: 1 }, name: 'principal_time' },
+      { key: { project_name: 1, timestamp: 1 }, name: 'project_time' },
+      { key: { model: 1, timestamp: 1 }, name: 'model_time' },
     ]);
     indexed = true;
   };
@@ -79,6 +92,7 @@ export function createMongoSink(
         return false;
       }
     },
+    usage: (query) => queryUsage(collection(), query),
     close: () => client.close(),
   };
 }
