@@ -20,6 +20,8 @@ export interface Attempt<Request = ChatRequest> {
   /** The request as the backend receives it (`model` is the target's model id). */
   request: Request;
   context: RequestContext;
+  /** Trace-context headers for the upstream (set by the tracing wrapper when tracing is on). */
+  traceHeaders?: Record<string, string>;
 }
 
 /** A stream whose first part has arrived: failures before the first byte are thrown by `openStream`. */
@@ -57,6 +59,7 @@ function callContext(attempt: Attempt<unknown>, signal: AbortSignal, deadline?: 
     },
   };
   if (deadline !== undefined) context.deadline = deadline;
+  if (attempt.traceHeaders) context.headers = attempt.traceHeaders;
   return context;
 }
 

@@ -36,4 +36,18 @@ export {
   type TokenCountLimits,
   type Tokenizer,
 } from './token-count.js';
+export {
+  errorTypeOf,
+  failSpan,
+  gatewayTracer,
+  inSpan,
+  type TargetTracingOptions,
+  type TargetWrappers,
+  traceHeaders,
+  tracePipelineOptions,
+  traceRateLimiter,
+  traceResponseCache,
+  tracerName,
+  traceTargets,
+} from './tracing.js';
 export { countPromptTokens, countTokens, isEmptyUsage, loadTokenizer, resolveUsage } from './usage.js';

@@ -26,12 +26,7 @@ import {
 } from './cache/response-cache.js';
 import { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
 import { createEmbed } from './embed.js';
-import {
-  type ExecuteStages,
-  executeChat,
-  executeStream,
-  type RetrySettings,
-} from './execute.js';
+import { type ExecuteStages, executeChat, executeStream, type RetrySettings } from './execute.js';
 import { addResponseHeaders, createAdmission, principalKey } from './limits/admission.js';
 import {
   type ConcurrencyLimiter,
@@ -49,6 +44,7 @@ import {
 } from './resilience/circuit-breaker.js';
 import { annotateTarget, beginRoute, callMeta, failedCall } from './route-request.js';
 import { type ResolvedTarget, type Route, Router, type RoutingConfig } from './router.js';
+import type { TargetWrappers } from './tracing.js';
 import { isEmptyUsage, resolveUsage } from './usage.js';
 
 export interface PipelineCacheOptions {
@@ -83,6 +79,8 @@ export interface PipelineOptions {
   streaming?: boolean;
   /** Random source for load balancing; injectable for tests. */
   random?: () => number;
+  /** Wrappers around each upstream attempt (tracing spans); see `tracePipelineOptions`. */
+  targets?: TargetWrappers;
 }
 
 export interface GatewayPipeline extends Pipeline {
@@ -155,10 +153,13 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     ? { store: options.cache.store, ttlSeconds: options.cache.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS }
     : undefined;
   const { rateLimiter } = options;
+  const wrap = options.targets;
+  const callTarget = createCallTarget({ timeoutMs, ...(metrics ? { metrics } : {}) });
+  const openTarget = createOpenTarget({ timeoutMs, ...(metrics ? { metrics } : {}) });
   const stages: ExecuteStages = {
     backends,
-    callTarget: createCallTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
-    openTarget: createOpenTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
+    callTarget: wrap ? wrap.call(callTarget) : callTarget,
+    openTarget: wrap ? wrap.open(openTarget) : openTarget,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(breakers ? { breakers } : {}),
     ...(concurrency ? { concurrency } : {}),
@@ -426,10 +427,11 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     }
   }
 
+  const embedTarget = createEmbedTarget({ timeoutMs, ...(metrics ? { metrics } : {}) });
   const embed = createEmbed({
     router,
     stages,
-    embedTarget: createEmbedTarget({ timeoutMs, ...(metrics ? { metrics } : {}) }),
+    embedTarget: wrap ? wrap.embed(embedTarget) : embedTarget,
     ...(admission ? { admission } : {}),
     ...(metrics ? { metrics } : {}),
   });

@@ -10,6 +10,8 @@ export interface CallContext {
   log: Logger;
   /** Absolute deadline (ms since epoch) after which the call should give up. */
   deadline?: number;
+  /** Headers to forward on the upstream request: W3C trace context (`traceparent`) when tracing is on. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface Backend {

@@ -34,7 +34,10 @@ export * from './openai-compatible-wire.js';
 export interface OpenAICompatibleClient {
   chat: {
     completions: {
-      create(body: never, options: { signal: AbortSignal }): PromiseLike<unknown>;
+      create(
+        body: never,
+        options: { signal: AbortSignal; headers?: Readonly<Record<string, string>> },
+      ): PromiseLike<unknown>;
     };
   };
   embeddings?: OpenAICompatibleEmbeddingsClient['embeddings'];
@@ -44,8 +47,11 @@ function send(
   client: OpenAICompatibleClient,
   body: OpenAICompatibleBody,
   signal: AbortSignal,
+  call: CallContext,
 ): PromiseLike<unknown> {
-  return client.chat.completions.create(body as never, { signal });
+  // Extra headers (trace context) only when the host gives some: the SDK merges them per request.
+  const options = call.headers ? { signal, headers: call.headers } : { signal };
+  return client.chat.completions.create(body as never, options);
 }
 
 export interface OpenAICompatibleBackendOptions {
@@ -93,7 +99,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         if (guard.signal.aborted) throw guard.signal.reason;
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, false);
-        const completion = await send(client, body, guard.signal);
+        const completion = await send(client, body, guard.signal, call);
         if (isAsyncIterable(completion) || typeof completion !== 'object' || completion === null) {
           throw new GatewayError('upstream_error', `${name} upstream sent a malformed response`, {
             backend: name,
@@ -119,7 +125,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         if (guard.signal.aborted) throw guard.signal.reason;
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, true);
-        const chunks = await send(client, body, guard.signal);
+        const chunks = await send(client, body, guard.signal, call);
         if (!isAsyncIterable(chunks)) {
           throw new GatewayError('upstream_error', `${name} upstream did not stream`, {
             backend: name,

@@ -42,6 +42,13 @@ interface OllamaCall {
   retryAfter(): string | undefined;
 }
 
+/** The library's headers plus the host's extra ones (trace context). */
+function withHeaders(base: RequestInit['headers'], extra: Readonly<Record<string, string>>): Headers {
+  const headers = new Headers(base);
+  for (const name in extra) headers.set(name, extra[name]!);
+  return headers;
+}
+
 function startCall(options: OllamaBackendOptions, call: CallContext): OllamaCall {
   const guard = guardCall(call);
   let headersTimedOut = false;
@@ -59,7 +66,12 @@ function startCall(options: OllamaBackendOptions, call: CallContext): OllamaCall
     const signals = [guard.signal, headerTimeout.signal];
     if (init?.signal) signals.push(init.signal);
     try {
-      const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      const headers = call.headers ? withHeaders(init?.headers, call.headers) : init?.headers;
+      const response = await fetch(input, {
+        ...init,
+        ...(headers ? { headers } : {}),
+        signal: AbortSignal.any(signals),
+      });
       retryAfter = response.headers.get('retry-after') ?? undefined;
       return response;
     } finally {
