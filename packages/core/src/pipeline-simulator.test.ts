@@ -201,4 +201,31 @@ describe('resilience stages over backend-openai and the OpenAI simulator', () =>
     expect(text).toBe('one two three four five six seven eight');
     expect(sim.requests).toHaveLength(1);
   });
+
+  it('passes streamed tool-call deltas through in order and caches no tool call, n>1 or logprobs answer', async () => {
+    const { pipeline: p } = pipeline(5_000, { cache: { store: new MemoryCache(), ttlSeconds: 60 } });
+    const tools = [
+      { type: 'function' as const, function: { name: 'count', parameters: { type: 'object' } } },
+    ];
+    const request = { model: 'mini', messages, tools };
+    const streamed = await p.stream(request, requestContext());
+    const parts = [];
+    for await (const part of streamed.parts) parts.push(part);
+    const deltas = parts.filter((part) => part.type === 'tool-call-delta');
+    expect(deltas[0]).toMatchObject({ index: 0, name: 'count', arguments: '' });
+    expect(deltas.map((d) => d.arguments).join('')).toBe('{}');
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'tool_calls' });
+    await p.stream(request, requestContext()).then(async (again) => {
+      expect(again.meta.cached).toBe(false);
+      for await (const _ of again.parts);
+    });
+    for (const variant of [{ tools }, { n: 2 }, { logprobs: true }]) {
+      await p.chat({ model: 'mini', messages, ...variant }, requestContext());
+      const again = await p.chat({ model: 'mini', messages, ...variant }, requestContext());
+      expect(again.meta.cached, JSON.stringify(variant)).toBe(false);
+    }
+    // A cached plain answer is not served to a request asking for tools: the key tells them apart.
+    await p.chat({ model: 'mini', messages }, requestContext());
+    expect((await p.chat(request, requestContext())).result.toolCalls).toHaveLength(1);
+  });
 });
