@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminSection } from './admin-section.js';
 import { backendSetsSection } from './backend-sets.js';
 import { cacheSection } from './cache-section.js';
 import { concurrencySection } from './concurrency-section.js';
@@ -48,6 +49,7 @@ export const profileSchema = z
     docs: docsSection,
     queue: queueSection,
     telemetry: telemetrySection,
+    admin: adminSection,
   })
   .superRefine((profile, ctx) => {
     const backends = Object.keys(profile.backends);

@@ -8,9 +8,11 @@ import {
   type SurfaceHost,
   type TaskQueue,
   type TelemetryRecord,
+  type TelemetrySink,
   type TelemetryStatus,
 } from '@llm-gateway/spec';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAdmin } from '../admin/index.js';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import {
   type CreateInstanceOptions,
@@ -42,6 +44,7 @@ import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { createTaskQueue, queueHealth } from './task-queue.js';
+import { backendSystems, installTracing, startTracing, withAuthTracing, withPipelineTracing } from './tracing.js';
 import {
   createTelemetryEmitter,
   requestRecord,
@@ -135,6 +138,7 @@ export async function buildServer(
   const metrics = createMetrics({ defaultMetrics: profile.metrics.defaultMetrics });
   const telemetryLog = log.child({ component: 'telemetry' });
   let telemetryService: TelemetryService | undefined;
+  const telemetrySinks: TelemetrySink[] = [];
   const forward = (record: TelemetryRecord) => {
     telemetryService?.record(record);
     options.onTelemetry?.(record);
@@ -166,6 +170,7 @@ export async function buildServer(
           telemetryLog,
         );
         telemetryService = service;
+        telemetrySinks.push(...built.sinks);
         closers.push(() => service.close());
       }
     }
@@ -188,19 +193,24 @@ export async function buildServer(
     }
     const unavailable = noBackendHint(instances);
     if (unavailable) log.warn(`no backend is enabled, so every model request gets a 503. ${unavailable}`);
+    // OpenTelemetry only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
+    const tracing = startTracing(process.env, service);
+    if (tracing) closers.push(() => tracing.shutdown());
     const pipelineLog = log.child({ component: 'pipeline' });
     features = buildPipelineFeatures(profile, pipelineLog);
     const builtFeatures = features;
     closers.push(() => builtFeatures.close());
-    pipeline = createPipeline({
-      backends,
-      disabledBackends,
-      ...(unavailable ? { noBackendHint: unavailable } : {}),
-      routing: profile.routing,
-      log: pipelineLog,
-      metrics,
-      ...features.options,
-    });
+    pipeline = createPipeline(
+      withPipelineTracing(tracing, profile, {
+        backends,
+        disabledBackends,
+        ...(unavailable ? { noBackendHint: unavailable } : {}),
+        routing: profile.routing,
+        log: pipelineLog,
+        metrics,
+        ...features.options,
+      }),
+    );
     const builtPipeline = pipeline;
     closers.push(() => builtPipeline.close());
 
@@ -249,11 +259,14 @@ export async function buildServer(
         instanceName: name,
         log: log.child({ surface: name }),
         pipeline,
-        authenticate: composeAuthenticator({
-          configured: anonymous ? [] : instance.auth,
-          schemes,
-          allowQueryCredentials: instance.allowQueryCredentials,
-        }),
+        authenticate: withAuthTracing(
+          tracing,
+          composeAuthenticator({
+            configured: anonymous ? [] : instance.auth,
+            schemes,
+            allowQueryCredentials: instance.allowQueryCredentials,
+          }),
+        ),
         authSchemes: schemes,
         ...(queue ? { queue } : {}),
         emitTelemetry: (record) => telemetry.emit(record),
@@ -287,6 +300,7 @@ export async function buildServer(
     }) as unknown as FastifyInstance;
     const server = app;
     installConnectionLimits(server.server, profile.server);
+    if (tracing) installTracing(server, tracing.tracer, backendSystems(profile));
 
     installRequestState(server, {
       onStart: () => metrics.inflight.inc(),
@@ -311,6 +325,7 @@ export async function buildServer(
       if (shuttingDown) reply.header('connection', 'close');
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
+    const isAdmin = registerAdmin(server, profile.admin, telemetrySinks);
 
     registerHealthRoute(server, {
       service,
@@ -318,6 +333,7 @@ export async function buildServer(
       backends: Object.fromEntries(
         Object.keys(profile.backends).map((name) => [name, backends.has(name) ? 'enabled' : 'disabled']),
       ),
+      showDetails: (request) => !profile.admin.protectDetails || isAdmin(request),
       contributors: [
         featureHealth(pipeline, features),
         () => ({ fields: { telemetry: telemetryStatusOf(telemetryService, telemetry.count) } }),

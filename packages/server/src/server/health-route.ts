@@ -1,5 +1,5 @@
 import type { Pipeline } from '@llm-gateway/spec';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Extra health facts from a component (sinks, queue, breakers); `healthy: false` turns the answer 503. */
 export type HealthContributor = () => Promise<HealthContribution> | HealthContribution;
@@ -14,6 +14,8 @@ export interface HealthRouteOptions {
   /** Every configured backend instance, in profile order. */
   backends: Readonly<Record<string, 'enabled' | 'disabled'>>;
   contributors: readonly HealthContributor[];
+  /** Whether the contributors' fields (breakers, queue, sinks) are shown; they still decide the status. */
+  showDetails?: (request: FastifyRequest) => boolean;
   /** How long the model list is reused; backends may ask their upstream for it. */
   modelsTtlMs?: number;
 }
@@ -60,7 +62,7 @@ export function registerHealthRoute(app: FastifyInstance, options: HealthRouteOp
         response: { 200: healthSchema, 503: healthSchema },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const enabled = Object.entries(options.backends).filter(([, state]) => state === 'enabled');
       const contributions = await Promise.all(options.contributors.map((contribute) => contribute()));
       const serving = enabled.length > 0 && contributions.every((part) => part.healthy !== false);
@@ -76,7 +78,8 @@ export function registerHealthRoute(app: FastifyInstance, options: HealthRouteOp
         redis_connected: null,
         model_loaded: enabled.length > 0,
       };
-      for (const part of contributions) Object.assign(body, part.fields);
+      if (options.showDetails?.(request) ?? true)
+        for (const part of contributions) Object.assign(body, part.fields);
       return reply.code(serving ? 200 : 503).send(body);
     },
   );

@@ -1,0 +1,32 @@
+import type { TelemetrySink } from '@llm-gateway/spec';
+import type { FastifyInstance } from 'fastify';
+import type { AdminSettings } from '../profile/admin-section.js';
+import { type AdminCheck, adminCheck, refuseAdmin } from './admin-auth.js';
+import { registerDashboardRoute } from './dashboard-route.js';
+import { registerUsageRoute } from './usage-route.js';
+
+export type { AdminCheck } from './admin-auth.js';
+
+/**
+ * `/admin/*` behind the admin keys, plus `/metrics` when the profile protects it. Without keys nothing
+ * is mounted: `/admin/*` is a plain 404, so an unconfigured gateway does not even show it exists.
+ */
+export function registerAdmin(
+  app: FastifyInstance,
+  settings: AdminSettings,
+  stores: readonly TelemetrySink[],
+): AdminCheck {
+  const check = adminCheck(settings.keys);
+  if (settings.keys.length === 0) return check;
+  app.addHook('onRequest', async (request, reply) => {
+    const url = request.routeOptions.url ?? '';
+    const guarded = url.startsWith('/admin') || (settings.protectMetrics && url === '/metrics');
+    if (guarded && !check(request)) return refuseAdmin(reply);
+  });
+  registerUsageRoute(
+    app,
+    stores.find((sink) => sink.usage),
+  );
+  registerDashboardRoute(app);
+  return check;
+}
