@@ -1,4 +1,4 @@
-import type { TaskState } from '@llm-gateway/spec';
+import type { ChatRequest, TaskState } from '@llm-gateway/spec';
 import { wireUsage } from './translate-response.js';
 
 /** Whether a `Prefer` header (RFC 7240: comma-separated, case-insensitive tokens) asks for respond-async. */
@@ -7,6 +7,14 @@ export function prefersAsync(header: string | string[] | undefined): boolean {
   return values.some((value) =>
     value.split(',').some((preference) => preference.split(';')[0]!.trim().toLowerCase() === 'respond-async'),
   );
+}
+
+/**
+ * A task keeps only its answer's text, so a request whose answer may be more (tool calls, several
+ * choices, logprobs) is answered at once: RFC 7240 lets a server ignore the preference.
+ */
+export function fitsTask(request: ChatRequest): boolean {
+  return !request.tools?.length && (request.n ?? 1) === 1 && !request.logprobs;
 }
 
 /** Where a task's answer will be: `.../v1/tasks/{id}` beside the chat completions route, under any prefix. */

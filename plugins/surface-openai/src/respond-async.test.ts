@@ -75,6 +75,19 @@ describe('Prefer: respond-async (RFC 7240)', () => {
     expect(other.json().error).toMatchObject({ code: 'task_not_found' });
   });
 
+  it('a request with tools is answered at once, so its tool calls are not lost in a text-only task', async () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { ...auth, prefer: 'respond-async' },
+      payload: { ...chat, tools },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['preference-applied']).toBeUndefined();
+    expect(response.json().choices[0]).toMatchObject({ finish_reason: 'tool_calls' });
+  });
+
   it('without the preference (official SDK) the answer stays synchronous', async () => {
     const url = await gateway.listen();
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-gw-async-1', maxRetries: 0 });

@@ -12,7 +12,7 @@ import {
   type Surface,
   type SurfaceHost,
 } from '@llm-gateway/spec';
-import { prefersAsync, taskBody, taskCompletionBody, taskLocation } from './async-tasks.js';
+import { fitsTask, prefersAsync, taskBody, taskCompletionBody, taskLocation } from './async-tasks.js';
 import type { OpenAISurfaceConfig } from './config.js';
 import { embeddingsBody, embeddingsRequestFrom, type WireEmbeddingsBody } from './embeddings.js';
 import { embeddingsRouteSchema } from './embeddings-schemas.js';
@@ -86,7 +86,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     const body = request.body as WireChatBody;
     const chat = chatRequestFromChat(body, principal, defaultModel);
     // RFC 7240: a preference the server may ignore; streams and queue-less gateways answer at once.
-    if (host.queue && !wantsStream(body) && prefersAsync(request.headers.prefer)) {
+    if (host.queue && !wantsStream(body) && prefersAsync(request.headers.prefer) && fitsTask(chat)) {
       await host.pipeline.admit?.(context);
       const id = await host.queue.submit({ request: chat, principal, surface: host.instanceName });
       const state = { id, status: 'queued' as const, createdAt: Date.now(), principalId: principal.id };
