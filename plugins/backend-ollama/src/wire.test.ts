@@ -81,3 +81,69 @@ describe('answers', () => {
     });
   });
 });
+
+describe('toOllamaRequest: tools, format and images', () => {
+  const call = { id: 'call_1', type: 'function' as const, function: { name: 'f', arguments: '{"a":1}' } };
+
+  it('maps tools, tool history (tool_name from the call), JSON schema format and data: URL images', () => {
+    const body = toOllamaRequest({
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: 'see',
+          parts: [
+            { type: 'text', text: 'see' },
+            { type: 'image', url: 'data:image/png;base64,AAAA' },
+          ],
+        },
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', content: '2', toolCallId: 'call_1' },
+      ],
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+      responseFormat: { type: 'json_schema', jsonSchema: { name: 's', schema: { type: 'object' } } },
+    });
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'see', images: ['AAAA'] },
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] },
+      { role: 'tool', content: '2', tool_name: 'f' },
+    ]);
+    expect(body.tools).toEqual([
+      { type: 'function', function: { name: 'f', parameters: { type: 'object' } } },
+    ]);
+    expect(body.format).toEqual({ type: 'object' });
+    expect(
+      toOllamaRequest({ model: 'm', messages: [], responseFormat: { type: 'json_object' } }).format,
+    ).toBe('json');
+  });
+
+  it('leaves tools out for tool_choice none, and refuses arguments that are not a JSON object', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    expect(toOllamaRequest({ model: 'm', messages: [], tools, toolChoice: 'none' }).tools).toBeUndefined();
+    const bad = { ...call, function: { name: 'f', arguments: 'not json' } };
+    expect(() =>
+      toOllamaRequest({ model: 'm', messages: [{ role: 'assistant', content: '', toolCalls: [bad] }] }),
+    ).toThrow(
+      expect.objectContaining({ status: 400, param: 'messages[0].tool_calls[0].function.arguments' }),
+    );
+  });
+
+  it('reads tool calls from an answer, with ids and finish reason tool_calls', () => {
+    const result = fromOllamaAnswer(
+      {
+        message: { content: '', tool_calls: [{ function: { name: 'f', arguments: { a: 1 } } }] },
+        done_reason: 'stop',
+      },
+      'm',
+      'id',
+    );
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.toolCalls).toEqual([
+      {
+        id: expect.stringMatching(/^call_/),
+        type: 'function',
+        function: { name: 'f', arguments: '{"a":1}' },
+      },
+    ]);
+  });
+});
