@@ -45,6 +45,7 @@ export {
   openAIErrorForStatus,
   startOpenAISimulator,
 } from './openai-simulator.js';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 export {
   finished,
   type QueueConformanceOptions,
