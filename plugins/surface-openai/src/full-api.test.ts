@@ -105,6 +105,22 @@ describe('the whole Chat Completions API through the official SDK', () => {
     ]);
   });
 
+  it('streams logprobs on the content chunks they belong to', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'a b' }],
+      logprobs: true,
+      stream: true,
+    });
+    const tokens: string[] = [];
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) expect(choice.logprobs?.content?.[0]?.token).toBe(choice.delta.content);
+      for (const entry of choice?.logprobs?.content ?? []) tokens.push(entry.token);
+    }
+    expect(tokens.join('')).toBe('Echo: a b');
+  });
+
   it('sends image parts upstream as image_url parts', async () => {
     const answer = await client.chat.completions.create({
       model: 'gpt-4o',
