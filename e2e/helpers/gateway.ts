@@ -20,6 +20,8 @@ export interface StartGatewayOptions {
   env?: Record<string, string | undefined>;
   /** How long to wait for `/health` to answer. */
   timeoutMs?: number;
+  /** Working directory (where third-party plugins resolve from); defaults to the repo root. */
+  cwd?: string;
 }
 
 export interface Gateway {
@@ -107,7 +109,7 @@ async function startOnce(options: StartGatewayOptions, port: number): Promise<Ga
   const csvDir = options.env?.['CSV_FALLBACK_DIR'] ?? mkdtempSync(join(tmpdir(), 'e2e-telemetry-'));
   const env = cleanEnv({ ...options.env, PORT: String(port), HOST: '127.0.0.1', CSV_FALLBACK_DIR: csvDir });
   const child = spawn(process.execPath, [cliPath, 'start', '--profile', profile], {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

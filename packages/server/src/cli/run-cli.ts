@@ -5,6 +5,7 @@ import type { RunningServer } from '../server/start-server.js';
 import { checkCommand } from './check-command.js';
 import { hashSecretCommand, rewriteSecretsCommand } from './hash-secret-command.js';
 import type { CliIo } from './io.js';
+import { newPluginCommand } from './new-plugin-command.js';
 import { startCommand } from './start-command.js';
 import { telemetryCommand } from './telemetry-command.js';
 import { tokenCommand } from './token-command.js';
@@ -17,6 +18,7 @@ interface CommandArgs {
   profile: string | undefined;
   projectId?: string | undefined;
   rewrite?: string | undefined;
+  dir?: string | undefined;
 }
 
 interface Command {
@@ -48,6 +50,13 @@ export const commands: Record<string, Command> = {
         args.rewrite === undefined
           ? await hashSecretCommand(args.positionals[0], io)
           : await rewriteSecretsCommand(args.rewrite, io),
+    }),
+  },
+  'new-plugin': {
+    usage:
+      'new-plugin <backend|auth> <name> [--dir <dir>]  write a plugin package (source, README, conformance tests, build config)',
+    run: async ({ positionals: [kind, name], dir }, io) => ({
+      exitCode: await newPluginCommand(kind, name, dir, io),
     }),
   },
   telemetry: {
@@ -94,8 +103,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: 1 };
   }
   try {
-    const { profile, 'project-id': projectId, rewrite } = parsed.values;
-    return await command.run({ positionals, profile, projectId, rewrite }, io);
+    const { profile, 'project-id': projectId, rewrite, dir } = parsed.values;
+    return await command.run({ positionals, profile, projectId, rewrite, dir }, io);
   } catch (error) {
     if (error instanceof ProfileError) io.stderr(error.message);
     else io.stderr(`gateway ${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -112,6 +121,7 @@ function parse(argv: readonly string[]) {
       profile: { type: 'string', short: 'p' },
       'project-id': { type: 'string' },
       rewrite: { type: 'string' },
+      dir: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
