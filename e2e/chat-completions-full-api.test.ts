@@ -140,7 +140,17 @@ describe.each(all)('%s backend through the openai SDK', (backend) => {
       messages: [{ role: 'user', content: 'twice' }],
       n: 2,
     });
-    if (!several) return expect400(pending, 'n');
+    if (!several) {
+      await expect400(pending, 'n');
+      // A stream is refused the same way, before its first byte.
+      const stream = client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'twice' }],
+        n: 2,
+        stream: true,
+      });
+      return expect400(stream, 'n');
+    }
     const answer = await pending;
     expect(answer.choices.map((c) => c.message.content)).toEqual(['Echo: twice', 'Echo: twice']);
   });
