@@ -23,8 +23,9 @@
   const number = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
   const ms = (p) => [p.p50, p.p95, p.p99].map((v) => (v === null ? '–' : v.toFixed(1))).join(' / ');
 
+  const from = Date.now() - RANGES[range];
   function usageUrl(extra) {
-    const query = new URLSearchParams({ from: new Date(Date.now() - RANGES[range]).toISOString() });
+    const query = new URLSearchParams({ from: new Date(from).toISOString() });
     for (const name of FILTERS) if (params.get(name)) query.set(name, params.get(name));
     for (const [name, value] of Object.entries(extra)) query.set(name, value);
     return `/admin/usage?${query}`;
@@ -63,7 +64,8 @@
     const options = {
       width: Math.max(300, element.clientWidth),
       height: 240,
-      scales: { x: { time: true } },
+      // The whole chosen range, so a single bucket is not stretched over years.
+      scales: { x: { time: true, range: () => [from / 1000, Date.now() / 1000] } },
       series: [
         {},
         ...labels.map((label, i) => ({
