@@ -25,6 +25,7 @@ export {
   answerOllamaEmbed,
   answerOpenAIEmbeddings,
   defaultEmbeddingDimensions,
+  maxEmbeddingDimensions,
   simulatedEmbedding,
 } from './embeddings-simulation.js';
 export type { Fault } from './fault.js';
@@ -75,6 +76,13 @@ export type {
   SimulatorOptions,
 } from './simulator.js';
 export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
+export {
+  type ScriptedPipeline,
+  type SurfaceConformanceOptions,
+  type SurfaceRequest,
+  scriptedPipeline,
+  surfaceConformance,
+} from './surface-conformance.js';
 export {
   buildSurfaceApp,
   createTestSurfaceHost,
