@@ -156,6 +156,7 @@ describe('POST /v1/embeddings with the openai SDK', () => {
       { model: 'text-embedding-3-small', input: '' },
       { model: 'text-embedding-3-small', input: [] },
       { model: 'text-embedding-3-small', input: 'x', dimensions: 0 },
+      { model: 'text-embedding-3-small', input: 'x', dimensions: 202_467_199_841_346 },
       { model: 'text-embedding-3-small', input: 'x', encoding_format: 'int8' },
       { input: 'x' },
     ]) {

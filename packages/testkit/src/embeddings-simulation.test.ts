@@ -48,6 +48,13 @@ describe('OpenAI simulator /v1/embeddings', () => {
     await expect(
       client.embeddings.create({ model: 'text-embedding-3-small', input: 'x', dimensions: 0 }),
     ).rejects.toMatchObject({ status: 400, param: 'dimensions' });
+    await expect(
+      client.embeddings.create({
+        model: 'text-embedding-3-small',
+        input: 'x',
+        dimensions: 202_467_199_841_346,
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'dimensions' });
   });
 
   it('has no embeddings under the DeepSeek and Groq paths', async () => {

@@ -38,9 +38,14 @@ function inputsOf(input: unknown): (string | number[])[] | undefined {
   return undefined;
 }
 
+/** The widest simulated model (text-embedding-3-large): more dimensions are refused, as upstream. */
+export const maxEmbeddingDimensions = 3072;
+
 function dimensionsOf(value: unknown): number | undefined | null {
   if (value === undefined || value === null) return undefined;
-  return Number.isInteger(value) && (value as number) > 0 ? (value as number) : null;
+  const valid =
+    Number.isInteger(value) && (value as number) > 0 && (value as number) <= maxEmbeddingDimensions;
+  return valid ? (value as number) : null;
 }
 
 function tokensOf(inputs: (string | number[])[]): number {
@@ -86,7 +91,11 @@ export function answerOpenAIEmbeddings(exchange: Exchange, models: readonly stri
   }
   const dimensions = dimensionsOf(body.dimensions);
   if (dimensions === null) {
-    openAIInvalid(exchange, "Invalid 'dimensions': must be a positive integer.", 'dimensions');
+    openAIInvalid(
+      exchange,
+      "Invalid 'dimensions': must be a positive integer of at most 3072.",
+      'dimensions',
+    );
     return;
   }
   const format = body.encoding_format ?? 'float';
@@ -136,7 +145,7 @@ export function answerOllamaEmbed(exchange: Exchange, models: readonly string[])
   }
   const dimensions = dimensionsOf(body.dimensions);
   if (dimensions === null) {
-    exchange.sendJson(400, { error: 'dimensions must be a positive integer' });
+    exchange.sendJson(400, { error: 'dimensions must be a positive integer of at most 3072' });
     return;
   }
   const tokens = tokensOf(inputs);

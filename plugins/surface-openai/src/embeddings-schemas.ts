@@ -2,6 +2,8 @@
 import { errorResponseSchema } from './schemas.js';
 
 const maxInputs = 2048;
+/** Above any embedding model's width; bounds what a client can make an upstream compute. */
+const maxDimensions = 16_384;
 const tokenArray = { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 1 } as const;
 
 export const embeddingsBodySchema = {
@@ -21,7 +23,12 @@ export const embeddingsBodySchema = {
       description:
         'A text, a list of texts, a token array or a list of token arrays (not every backend takes tokens).',
     },
-    dimensions: { type: 'integer', minimum: 1, description: 'Fewer dimensions, for models that support it.' },
+    dimensions: {
+      type: 'integer',
+      minimum: 1,
+      maximum: maxDimensions,
+      description: 'Fewer dimensions, for models that support it.',
+    },
     encoding_format: {
       type: 'string',
       enum: ['float', 'base64'],
