@@ -20,6 +20,8 @@ export interface SurfaceHost extends PluginHost {
   emitTelemetry(record: TelemetryRecord): void;
   /** The telemetry path's state (store in use, counts), for info endpoints. */
   telemetryStatus?(): TelemetryStatus;
+  /** Whether this caller may see detailed status on info endpoints (the profile's admin.protectDetails). */
+  showsDetails?(request: FastifyRequest): boolean;
   /**
    * Builds the pipeline context of a request: its id, a signal that fires when the client
    * disconnects, the request's logger and the annotations that become its telemetry record.

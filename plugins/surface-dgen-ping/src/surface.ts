@@ -202,7 +202,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
       },
     );
 
-    app.get('/info', { schema: infoRouteSchema, onRequest: begin('info') }, async () => {
+    app.get('/info', { schema: infoRouteSchema, onRequest: begin('info') }, async (request) => {
       const [models, defaultToken] = await Promise.all([host.pipeline.models(), probeDefaultToken()]);
       return {
         service: host.service.name,
@@ -224,7 +224,7 @@ export function createDgenPingSurface(config: DgenPingConfig, host: SurfaceHost)
           '/telemetry',
           '/info',
         ],
-        telemetry: host.telemetryStatus?.() ?? null,
+        telemetry: (host.showsDetails?.(request) ?? true) ? (host.telemetryStatus?.() ?? null) : null,
       };
     });
   }

@@ -29,6 +29,8 @@ logging: { level: warn }
 backends: { alpha: { plugin: backend-test, config: { models: [alpha-model] } } }
 routing: { models: { small: alpha } }
 telemetry: { sinks: { store: { plugin: sink-usage-test } } }
+auth: { jwt: { plugin: auth-jwt, config: { secret: jwt-secret-0123456789abcdef, header: x-api-token } } }
+surfaces: { dgen-ping: { plugin: surface-dgen-ping, auth: [jwt], config: { tokenSecret: jwt-secret-0123456789abcdef } } }
 admin: ${admin}
 `;
 
@@ -126,9 +128,10 @@ describe('protectMetrics and protectDetails', () => {
     const server = await app(keys, { GATEWAY_ADMIN_KEYS: ADMIN_KEY });
     expect((await server.inject('/metrics')).statusCode).toBe(200);
     expect((await server.inject('/health')).json()).toHaveProperty('telemetry');
+    expect((await server.inject('/info')).json()).toMatchObject({ telemetry: { store: 'usage-test' } });
   });
 
-  it('put /metrics and the detailed parts of /health behind the admin key', async () => {
+  it('put /metrics and the detailed parts of /health and /info behind the admin key', async () => {
     const server = await app(`{ keys: "${ADMIN_KEY}", protectMetrics: true, protectDetails: true }`);
     expect((await server.inject('/metrics')).statusCode).toBe(401);
     expect((await server.inject({ url: '/metrics', headers: bearer(ADMIN_KEY) })).statusCode).toBe(200);
@@ -139,5 +142,8 @@ describe('protectMetrics and protectDetails', () => {
     expect((await server.inject({ url: '/health', headers: bearer(ADMIN_KEY) })).json()).toHaveProperty(
       'telemetry',
     );
+    expect((await server.inject('/info')).json()).toMatchObject({ telemetry: null });
+    const info = await server.inject({ url: '/info', headers: bearer(ADMIN_KEY) });
+    expect(info.json()).toMatchObject({ telemetry: { store: 'usage-test' } });
   });
 });

@@ -1,11 +1,11 @@
 import type { TelemetrySink } from '@llm-gateway/spec';
 import type { FastifyInstance } from 'fastify';
 import type { AdminSettings } from '../profile/admin-section.js';
-import { type AdminCheck, adminCheck, refuseAdmin } from './admin-auth.js';
+import { type AdminCheck, refuseAdmin } from './admin-auth.js';
 import { registerDashboardRoute } from './dashboard-route.js';
 import { registerUsageRoute } from './usage-route.js';
 
-export type { AdminCheck } from './admin-auth.js';
+export { type AdminCheck, adminCheck } from './admin-auth.js';
 
 /**
  * `/admin/*` behind the admin keys, plus `/metrics` when the profile protects it. Without keys nothing
@@ -14,10 +14,10 @@ export type { AdminCheck } from './admin-auth.js';
 export function registerAdmin(
   app: FastifyInstance,
   settings: AdminSettings,
+  check: AdminCheck,
   stores: readonly TelemetrySink[],
-): AdminCheck {
-  const check = adminCheck(settings.keys);
-  if (settings.keys.length === 0) return check;
+): void {
+  if (settings.keys.length === 0) return;
   app.addHook('onRequest', async (request, reply) => {
     const url = request.routeOptions.url ?? '';
     const guarded = url.startsWith('/admin') || (settings.protectMetrics && url === '/metrics');
@@ -28,5 +28,4 @@ export function registerAdmin(
     stores.find((sink) => sink.usage),
   );
   registerDashboardRoute(app);
-  return check;
 }

@@ -11,9 +11,9 @@ import {
   type TelemetrySink,
   type TelemetryStatus,
 } from '@llm-gateway/spec';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { registerAdmin } from '../admin/index.js';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { adminCheck, registerAdmin } from '../admin/index.js';
 import {
   type CreateInstanceOptions,
   createInstance,
@@ -44,13 +44,13 @@ import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { createTaskQueue, queueHealth } from './task-queue.js';
-import { backendSystems, installTracing, startTracing, withAuthTracing, withPipelineTracing } from './tracing.js';
 import {
   createTelemetryEmitter,
   requestRecord,
   type TelemetryEmitter,
   unmatchedRecord,
 } from './telemetry.js';
+import { backendSystems, installTracing, startTracing, withAuthTracing, withPipelineTracing } from './tracing.js';
 
 export interface BuildServerOptions {
   /** Log destination (default stdout); tests pass a stream to read the lines. */
@@ -155,6 +155,8 @@ export async function buildServer(
   let queue: TaskQueue | undefined;
 
   const openSurfaces: string[] = [];
+  const isAdmin = adminCheck(profile.admin.keys);
+  const showsDetails = (request: FastifyRequest) => !profile.admin.protectDetails || isAdmin(request);
   try {
     if (hasSinks) {
       const built = await createSinks(profile.telemetry, log, instanceOptions('telemetry'));
@@ -271,6 +273,7 @@ export async function buildServer(
         ...(queue ? { queue } : {}),
         emitTelemetry: (record) => telemetry.emit(record),
         telemetryStatus: () => telemetryStatusOf(telemetryService, telemetry.count),
+        showsDetails,
         service,
       });
       const created = await createInstance<Surface, SurfaceHost>(
@@ -325,7 +328,7 @@ export async function buildServer(
       if (shuttingDown) reply.header('connection', 'close');
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
-    const isAdmin = registerAdmin(server, profile.admin, telemetrySinks);
+    registerAdmin(server, profile.admin, isAdmin, telemetrySinks);
 
     registerHealthRoute(server, {
       service,
@@ -333,7 +336,7 @@ export async function buildServer(
       backends: Object.fromEntries(
         Object.keys(profile.backends).map((name) => [name, backends.has(name) ? 'enabled' : 'disabled']),
       ),
-      showDetails: (request) => !profile.admin.protectDetails || isAdmin(request),
+      showDetails: showsDetails,
       contributors: [
         featureHealth(pipeline, features),
         () => ({ fields: { telemetry: telemetryStatusOf(telemetryService, telemetry.count) } }),

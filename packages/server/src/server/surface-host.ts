@@ -48,6 +48,7 @@ export interface SurfaceHostOptions {
   queue?: TaskQueue;
   emitTelemetry(record: TelemetryRecord): void;
   telemetryStatus?(): TelemetryStatus;
+  showsDetails?(request: FastifyRequest): boolean;
   service: { name: string; version: string };
 }
 
@@ -120,6 +121,7 @@ export function createSurfaceHost(options: SurfaceHostOptions): SurfaceHost {
     ...(options.queue ? { queue: options.queue } : {}),
     emitTelemetry: options.emitTelemetry,
     ...(options.telemetryStatus ? { telemetryStatus: options.telemetryStatus } : {}),
+    ...(options.showsDetails ? { showsDetails: options.showsDetails } : {}),
     service: options.service,
     createContext(
       request: FastifyRequest,
