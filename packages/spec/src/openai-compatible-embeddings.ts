@@ -8,7 +8,10 @@ import { mapOpenAICompatibleUsage, type OpenAICompatibleUsage } from './openai-c
 /** The part of an SDK client that creates embeddings; `body` is `never` as each SDK types its own. */
 export interface OpenAICompatibleEmbeddingsClient {
   embeddings: {
-    create(body: never, options: { signal: AbortSignal }): PromiseLike<unknown>;
+    create(
+      body: never,
+      options: { signal: AbortSignal; headers?: Readonly<Record<string, string>> },
+    ): PromiseLike<unknown>;
   };
 }
 
@@ -64,7 +67,11 @@ export function openAICompatibleEmbed(
     const guard = guardCall(call);
     try {
       if (guard.signal.aborted) throw guard.signal.reason;
-      const response = await client.embeddings.create(toBody(request) as never, { signal: guard.signal });
+      // Extra headers (trace context) only when the host gives some, as for chat.
+      const options = call.headers
+        ? { signal: guard.signal, headers: call.headers }
+        : { signal: guard.signal };
+      const response = await client.embeddings.create(toBody(request) as never, options);
       return fromResponse(name, response, request.model);
     } catch (error) {
       throw toError(error, guard);

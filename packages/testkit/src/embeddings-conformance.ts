@@ -92,6 +92,12 @@ export function embeddingsConformance<C>(options: EmbeddingsConformanceOptions<C
       },
     );
 
+    it('forwards the host headers (trace context) to the upstream', async () => {
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      await embed({ model, input: 'traced' }, { ...call(), headers: { traceparent } });
+      expect(sim.requests.at(-1)?.headers.traceparent).toBe(traceparent);
+    });
+
     it('maps an upstream 503 to a retryable GatewayError and a 400 to a non-retryable one', async () => {
       sim.inject({ status: 503 });
       const unavailable = await rejection(embed({ model, input: 'x' }));
