@@ -196,7 +196,7 @@ describe('OpenAI simulator', () => {
     expect(noMessages).toBeInstanceOf(OpenAI.BadRequestError);
     expect(noMessages.type).toBe('invalid_request_error');
 
-    const unknownUrl = await fetch(`${sim.url}/v1/embeddings`, { method: 'POST', body: '{}' });
+    const unknownUrl = await fetch(`${sim.url}/v1/audio/speech`, { method: 'POST', body: '{}' });
     expect(unknownUrl.status).toBe(404);
   });
 
