@@ -45,6 +45,13 @@ export function tracingRequested(env: Env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
 }
 
+/** The traces URL: the per-signal endpoint as is, else the base endpoint plus `/v1/traces` (OTLP spec). */
+function tracesUrl(env: Env): string {
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (specific) return specific;
+  return `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.trim().replace(/\/+$/, '')}/v1/traces`;
+}
+
 /** The standard OTEL_BSP_* batching variables (this SDK version leaves them to the caller). */
 function batchSettings(env: Env) {
   const number = (name: string) => {
@@ -70,13 +77,19 @@ export function startTracing(
 ): GatewayTracing | undefined {
   if (!tracingRequested(env)) return undefined;
   // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) win over the profile's service.
+  // OTEL_RESOURCE_ATTRIBUTES (envDetector), then OTEL_SERVICE_NAME, win over the profile's service.
+  const serviceName = env.OTEL_SERVICE_NAME?.trim();
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: service.name,
     [ATTR_SERVICE_VERSION]: service.version,
-  }).merge(detectResources({ detectors: [envDetector] }));
+  })
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(serviceName ? resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }) : null);
+  // The endpoint comes from `env`; headers, timeout and compression from the process's OTEL_* variables.
+  const exporter = new OTLPTraceExporter({ url: tracesUrl(env) });
   const provider = new TracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchSettings(env) })],
+    spanProcessors: [new BatchSpanProcessor({ exporter, ...batchSettings(env) })],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
