@@ -190,6 +190,35 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     );
   });
 
+  it('ends a streamed attempt span when the stream ends, with its usage and finish reason', async () => {
+    const client = clientTrace();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        traceparent: client.traceparent,
+      },
+      body: JSON.stringify({
+        model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'traced stream' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('[DONE]');
+    const attempt = await receiver.waitFor((s) => s.traceId === client.traceId && s.kind === 3);
+    expect(attempt.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
+    expect(attempt.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    const server = await receiver.waitFor((s) => s.traceId === client.traceId && s.kind === 2);
+    expect(attempt.parentSpanId).toBe(server.spanId);
+    expect(traceIdOf(requestsFor(sim, 'traced stream')[0]?.headers.traceparent)).toBe(client.traceId);
+  });
+
   it('marks a cache hit on the lookup span and calls no upstream', async () => {
     const client = clientTrace();
     const response = await chat(gateway, 'traced hello', { traceparent: client.traceparent });
