@@ -1,0 +1,119 @@
+// `pnpm bench:tracing`: the cost of OpenTelemetry traces. Two built gateways on the resilience profile
+// (auth, rate limit, cache: every traced stage runs), one without an OTLP endpoint and one exporting
+// every span over OTLP/HTTP to a local receiver, measured in turns: JSON chat requests with undici at
+// fixed concurrency against the 0 ms upstream, each with its own prompt (cache misses). Reports
+// latency p50/p99/mean and the gateway's CPU time per request, and checks every traced request arrived.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startOtlpReceiver } from '@llm-gateway/testkit';
+import { jsonLoad } from './lib/json-load.mjs';
+import { startGateway, startUpstreams } from './lib/processes.mjs';
+
+const number = (name, fallback) => Number(process.env[name]) || fallback;
+const settings = {
+  rounds: number('BENCH_TRACING_ROUNDS', 5),
+  requests: number('BENCH_TRACING_REQUESTS', 2000),
+  concurrency: number('BENCH_TRACING_CONCURRENCY', 20),
+  warmup: number('BENCH_TRACING_WARMUP', 3000),
+};
+const key = 'bench-client-key';
+const upstreamKey = 'bench-upstream-key';
+const profile = fileURLToPath(new URL('./profile-resilience.yaml', import.meta.url));
+const stops = [];
+setTimeout(() => {
+  console.error('bench tracing: over its time budget, giving up');
+  void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
+}, 600_000).unref();
+
+try {
+  const upstreams = await startUpstreams();
+  stops.push(() => upstreams.stop());
+  const receiver = await startOtlpReceiver();
+  stops.push(() => receiver.close());
+  const env = {
+    BENCH_API_KEY: key,
+    BENCH_UPSTREAM_KEY: upstreamKey,
+    BENCH_UPSTREAM_URL: upstreams.fast,
+    BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
+    LOG_LEVEL: 'warn',
+  };
+  const gateways = {
+    off: await startGateway({ profile, env }),
+    traced: await startGateway({ profile, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } }),
+  };
+  for (const gateway of Object.values(gateways)) stops.push(() => gateway.stop());
+
+  let prompt = 0;
+  const load = (gateway, requests) =>
+    jsonLoad({
+      url: `${gateway.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: () =>
+        JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: `tracing ${prompt++}` }],
+        }),
+      requests,
+      concurrency: settings.concurrency,
+    });
+
+  // The receiver keeps counts only, so its memory stays flat over a long run.
+  const received = { servers: 0, spans: 0 };
+  const drain = () => {
+    received.servers += receiver.spans.filter((span) => span.kind === 2).length;
+    received.spans += receiver.spans.length;
+    receiver.reset();
+  };
+  for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
+  const rows = { off: [], traced: [] };
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const [name, gateway] of Object.entries(gateways)) {
+      drain();
+      const cpuBefore = gateway.cpuSeconds();
+      const result = await load(gateway, settings.requests);
+      const cpuMs = ((gateway.cpuSeconds() - cpuBefore) * 1000) / settings.requests;
+      rows[name].push({ ...result.latencyMs, cpuMsPerRequest: cpuMs, bad: result.bad });
+      console.log(
+        `round ${round + 1} ${name.padEnd(6)} p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  ` +
+          `mean ${result.latencyMs.mean} ms  CPU ${cpuMs.toFixed(3)} ms/request  failed ${result.bad}`,
+      );
+    }
+  }
+  // Every traced request's server span reaches the receiver (the batch exports within 5 s).
+  const expected = settings.warmup + settings.rounds * settings.requests;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    drain();
+    if (received.servers >= expected) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const summary = Object.fromEntries(
+    Object.entries(rows).map(([name, list]) => [
+      name,
+      {
+        p50: median(list.map((row) => row.p50)),
+        p99: median(list.map((row) => row.p99)),
+        mean: median(list.map((row) => row.mean)),
+        cpuMsPerRequest: median(list.map((row) => row.cpuMsPerRequest)),
+        failed: list.reduce((sum, row) => sum + row.bad, 0),
+      },
+    ]),
+  );
+  const spansPerRequest = received.spans / received.servers;
+  console.log('\nmedian over rounds:');
+  console.table(summary);
+  console.log(
+    `traced/off: CPU per request x${(summary.traced.cpuMsPerRequest / summary.off.cpuMsPerRequest).toFixed(2)}, ` +
+      `p50 x${(summary.traced.p50 / summary.off.p50).toFixed(2)}; ${received.servers} of ` +
+      `${expected} traced requests exported, ${spansPerRequest.toFixed(1)} spans per request`,
+  );
+  const out = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    `${out}tracing-latest.json`,
+    `${JSON.stringify({ settings, rounds: rows, summary, received, spansPerRequest }, null, 2)}\n`,
+  );
+} finally {
+  await Promise.allSettled(stops.map((stop) => stop()));
+}
