@@ -5,6 +5,8 @@ import {
   type ChatRequest,
   type ChatResult,
   type ChatStreamPart,
+  type EmbeddingsOutcome,
+  type EmbeddingsRequest,
   type FinishReason,
   GatewayError,
   type Logger,
@@ -95,6 +97,8 @@ export interface GatewayPipeline extends Pipeline {
   readonly breakersEnabled: boolean;
   /** Breaker state of every enabled backend (closed with no failures when breakers are off). */
   breakers(): Record<string, BreakerSnapshot>;
+  /** Always present in core: a 400 only when the model's backends have no embeddings. */
+  embed(request: EmbeddingsRequest, context: RequestContext): Promise<EmbeddingsOutcome>;
   /** Closes every backend it was given, the breakers and the cache store. */
   close(): Promise<void>;
 }
