@@ -3,9 +3,9 @@
 // every span over OTLP/HTTP to a local receiver, measured in turns: JSON chat requests with undici at
 // fixed concurrency against the 0 ms upstream, each with its own prompt (cache misses). Reports
 // latency p50/p99/mean and the gateway's CPU time per request, and checks every traced request arrived.
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startOtlpReceiver } from '@llm-gateway/testkit';
 import { jsonLoad } from './lib/json-load.mjs';
 import { startGateway, startUpstreams } from './lib/processes.mjs';
 
@@ -28,8 +28,33 @@ setTimeout(() => {
 try {
   const upstreams = await startUpstreams();
   stops.push(() => upstreams.stop());
-  const receiver = await startOtlpReceiver();
-  stops.push(() => receiver.close());
+  // The receiver in its own process; it reports span counts on stdout.
+  const receiverProcess = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./lib/otlp-receiver.mjs', import.meta.url))],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  stops.push(async () => receiverProcess.stdin.end());
+  const received = { servers: 0, spans: 0 };
+  const receiver = await new Promise((resolve, reject) => {
+    let buffer = '';
+    receiverProcess.once('exit', (code) => reject(new Error(`OTLP receiver exited (${code})`)));
+    receiverProcess.stdout.setEncoding('utf8').on('data', (chunk) => {
+      buffer += chunk;
+      const lines = buffer.split('\n');
+      buffer = lines.pop();
+      for (const line of lines) {
+        const message = JSON.parse(line);
+        if (message.url) resolve(message);
+        else {
+          received.servers += message.servers;
+          received.spans += message.spans;
+        }
+      }
+    });
+  });
   const env = {
     BENCH_API_KEY: key,
     BENCH_UPSTREAM_KEY: upstreamKey,
@@ -57,18 +82,10 @@ try {
       concurrency: settings.concurrency,
     });
 
-  // The receiver keeps counts only, so its memory stays flat over a long run.
-  const received = { servers: 0, spans: 0 };
-  const drain = () => {
-    received.servers += receiver.spans.filter((span) => span.kind === 2).length;
-    received.spans += receiver.spans.length;
-    receiver.reset();
-  };
   for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
   const rows = { off: [], traced: [] };
   for (let round = 0; round < settings.rounds; round++) {
     for (const [name, gateway] of Object.entries(gateways)) {
-      drain();
       const cpuBefore = gateway.cpuSeconds();
       const result = await load(gateway, settings.requests);
       const cpuMs = ((gateway.cpuSeconds() - cpuBefore) * 1000) / settings.requests;
@@ -83,7 +100,6 @@ try {
   const expected = settings.warmup + settings.rounds * settings.requests;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    drain();
     if (received.servers >= expected) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
