@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -25,7 +25,9 @@ import { postJson, waitUntil } from './helpers/http.js';
 const run = promisify(execFile);
 const fixtures = resolve(repoRoot, 'e2e/fixtures');
 const KEY = 'test-key-123';
-const hasPythonRequests = spawnSync('python3', ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
+/** The seed's Python client runs on the venv that .ci/install-deps.sh --test makes (it pins `requests`). */
+const python = process.env.SEED_PYTHON ?? join(homedir(), '.gateway-tools/venv/bin/python');
+const hasPythonRequests = spawnSync(python, ['-c', 'import requests'], { stdio: 'ignore' }).status === 0;
 
 /** Words of a long answer: a SLOW prompt streams for about 2.4 s, a VERYSLOW one for 12 s. */
 const words = (count: number) => Array.from({ length: count }, (_, i) => `word${i}`).join(' ');
@@ -151,19 +153,20 @@ afterAll(async () => {
 });
 
 describe('seed 002 on two gateway instances and a worker process', () => {
-  it.skipIf(!hasPythonRequests)(
-    'the Python requests polling loop gets the result and metrics',
-    async () => {
-      const [a] = gateways;
-      const { stdout } = await run('python3', [join(fixtures, 'inference-seed-client.py'), a!.url], {
-        timeout: 60_000,
-      });
-      expect(stdout).toMatch(/Task ID: [0-9a-f-]{36}/);
-      expect(stdout).toContain('Result: Echo: Explain machine learning in simple terms');
-      expect(stdout).toMatch(/Metrics: \{'queue_wait_time': [\d.]+, 'processing_time': [\d.]+, 'total_time'/);
-    },
-    70_000,
-  );
+  it('the Python requests polling loop gets the result and metrics', async () => {
+    if (!hasPythonRequests) {
+      throw new Error(
+        `${python} cannot import requests: run \`bash .ci/install-deps.sh --test\` (or set SEED_PYTHON)`,
+      );
+    }
+    const [a] = gateways;
+    const { stdout } = await run(python, [join(fixtures, 'inference-seed-client.py'), a!.url], {
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/Task ID: [0-9a-f-]{36}/);
+    expect(stdout).toContain('Result: Echo: Explain machine learning in simple terms');
+    expect(stdout).toMatch(/Metrics: \{'queue_wait_time': [\d.]+, 'processing_time': [\d.]+, 'total_time'/);
+  }, 70_000);
 
   it('the Node.js axios polling loop gets the result and metrics', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'e2e-inference-'));

@@ -393,7 +393,9 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
     for (const [name, check] of Object.entries(conformanceChecks) as Array<
       [ConformanceCheckName, (typeof conformanceChecks)[ConformanceCheckName]]
     >) {
-      it.skipIf(skip.has(name))(
+      // A check the caller opted out of is not registered, so a run never reports skips by design.
+      if (skip.has(name)) continue;
+      it(
         check.title,
         async () => {
           if (!env) throw new Error('the conformance setup failed');
@@ -405,7 +407,8 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
 
     const unsupported = new Set(options.unsupported ?? []);
     for (const [name, check] of Object.entries(featureChecks) as Array<[FeatureCheckName, FeatureCheck]>) {
-      it.skipIf(skip.has(name))(
+      if (skip.has(name)) continue;
+      it(
         check.title,
         async () => {
           if (!env) throw new Error('the conformance setup failed');

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuthInput, type AuthScheme, isDisabled } from '@llm-gateway/spec';
@@ -308,15 +308,15 @@ describe('auth-client-secret file validation', () => {
     ).rejects.toThrow(/cannot be read \(ENOENT\)/);
   });
 
-  // Root reads any file, so the permission cannot fail there.
-  it.skipIf(process.getuid?.() === 0)('reports an unreadable file and loads the rest', async () => {
-    const dir = await clientDir({ 'test_client.json': testClient(), 'locked.json': openaiOnly });
-    await chmod(join(dir, 'locked.json'), 0o000);
+  // A symlink to itself fails to read for every user, root included (chmod 000 would not).
+  it('reports a client file that cannot be read and loads the rest', async () => {
+    const dir = await clientDir({ 'test_client.json': testClient() });
+    await symlink('locked.json', join(dir, 'locked.json'));
     const clients = await scheme({ dir });
     expect(await clients.reload?.()).toMatchObject({
       count: 1,
-      errors: ['locked.json: cannot be read (EACCES)'],
-      skipped: [{ file: 'locked.json', reason: 'cannot be read (EACCES)' }],
+      errors: ['locked.json: cannot be read (ELOOP)'],
+      skipped: [{ file: 'locked.json', reason: 'cannot be read (ELOOP)' }],
     });
   });
 });
