@@ -50,7 +50,13 @@ import {
   type TelemetryEmitter,
   unmatchedRecord,
 } from './telemetry.js';
-import { backendSystems, installTracing, startTracing, withAuthTracing, withPipelineTracing } from './tracing.js';
+import {
+  backendSystems,
+  installTracing,
+  startTracing,
+  withAuthTracing,
+  withPipelineTracing,
+} from './tracing.js';
 
 export interface BuildServerOptions {
   /** Log destination (default stdout); tests pass a stream to read the lines. */

@@ -121,6 +121,7 @@ export function systemOfPlugin(plugin: string): string {
 /** Sets the request's GenAI and gateway attributes from what the pipeline annotated. */
 function annotate(span: Span, request: FastifyRequest, systemOf: (backend: string) => string): void {
   const state = request.gateway;
+  if (!state) return;
   const { annotations } = state;
   const set = (name: string, value: string | number | boolean | undefined) => {
     if (value !== undefined) span.setAttribute(name, value);
