@@ -219,6 +219,31 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(traceIdOf(requestsFor(sim, 'traced stream')[0]?.headers.traceparent)).toBe(client.traceId);
   });
 
+  it('traces an embeddings call as an embeddings span and passes the trace upstream', async () => {
+    const client = clientTrace();
+    const response = await fetch(`${gateway.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        traceparent: client.traceparent,
+      },
+      body: JSON.stringify({ model: 'openai/text-embedding-3-small', input: 'traced embedding' }),
+    });
+    expect(response.status).toBe(200);
+    const attempt = await receiver.waitFor((s) => s.traceId === client.traceId && s.kind === 3);
+    expect(attempt.name).toBe('embeddings text-embedding-3-small');
+    expect(attempt.attributes).toMatchObject({
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': 'text-embedding-3-small',
+    });
+    expect(attempt.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    const upstream = sim.lastRequest('/embeddings');
+    expect(traceIdOf(upstream?.headers.traceparent)).toBe(client.traceId);
+    expect(parentIdOf(upstream?.headers.traceparent)).toBe(attempt.spanId);
+  });
+
   it('marks a cache hit on the lookup span and calls no upstream', async () => {
     const client = clientTrace();
     const response = await chat(gateway, 'traced hello', { traceparent: client.traceparent });
