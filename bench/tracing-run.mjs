@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { jsonLoad } from './lib/json-load.mjs';
 import { startGateway, startUpstreams } from './lib/processes.mjs';
+import { alternateRounds, summarizeRounds } from './lib/rounds.mjs';
 
 const number = (name, fallback) => Number(process.env[name]) || fallback;
 const settings = {
@@ -64,7 +65,14 @@ try {
   };
   const gateways = {
     off: await startGateway({ profile, env }),
-    traced: await startGateway({ profile, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } }),
+    traced: await startGateway({
+      profile,
+      env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+      // BENCH_CPU_PROF=1: where the traced gateway's CPU goes (read with lib/cpu-top.mjs).
+      ...(process.env.BENCH_CPU_PROF
+        ? { cpuProfile: fileURLToPath(new URL('./results/profiles/tracing.cpuprofile', import.meta.url)) }
+        : {}),
+    }),
   };
   for (const gateway of Object.values(gateways)) stops.push(() => gateway.stop());
 
@@ -83,19 +91,12 @@ try {
     });
 
   for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
-  const rows = { off: [], traced: [] };
-  for (let round = 0; round < settings.rounds; round++) {
-    for (const [name, gateway] of Object.entries(gateways)) {
-      const cpuBefore = gateway.cpuSeconds();
-      const result = await load(gateway, settings.requests);
-      const cpuMs = ((gateway.cpuSeconds() - cpuBefore) * 1000) / settings.requests;
-      rows[name].push({ ...result.latencyMs, cpuMsPerRequest: cpuMs, bad: result.bad });
-      console.log(
-        `round ${round + 1} ${name.padEnd(6)} p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  ` +
-          `mean ${result.latencyMs.mean} ms  CPU ${cpuMs.toFixed(3)} ms/request  failed ${result.bad}`,
-      );
-    }
-  }
+  const rows = await alternateRounds({
+    gateways,
+    rounds: settings.rounds,
+    requests: settings.requests,
+    load,
+  });
   // Every traced request's server span reaches the receiver (the batch exports within 5 s).
   const expected = settings.warmup + settings.rounds * settings.requests;
   const deadline = Date.now() + 15_000;
@@ -103,19 +104,7 @@ try {
     if (received.servers >= expected) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const summary = Object.fromEntries(
-    Object.entries(rows).map(([name, list]) => [
-      name,
-      {
-        p50: median(list.map((row) => row.p50)),
-        p99: median(list.map((row) => row.p99)),
-        mean: median(list.map((row) => row.mean)),
-        cpuMsPerRequest: median(list.map((row) => row.cpuMsPerRequest)),
-        failed: list.reduce((sum, row) => sum + row.bad, 0),
-      },
-    ]),
-  );
+  const summary = summarizeRounds(rows);
   const spansPerRequest = received.spans / received.servers;
   console.log('\nmedian over rounds:');
   console.table(summary);
