@@ -312,6 +312,8 @@ export async function buildServer(
     if (tracing) installTracing(server, tracing.tracer, backendSystems(profile));
 
     installRequestState(server, {
+      // A disk spool keeps a record before its answer's last byte leaves, so a SIGKILL cannot split them.
+      endBeforeLastByte: telemetryService?.durable === true,
       onStart: () => metrics.inflight.inc(),
       onEnd: (end) => {
         metrics.inflight.dec();

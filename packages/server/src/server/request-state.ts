@@ -44,6 +44,11 @@ export interface RequestLifecycle {
   onStart(request: FastifyRequest): void;
   /** Called exactly once per request, when its response closes (finished or cut off). */
   onEnd(end: RequestEnd): void;
+  /**
+   * Call `onEnd` of an answer that ends normally just before its last bytes are written (the body of a
+   * sent reply, a stream's terminating chunk), not after: what it stores is kept before the client has it.
+   */
+  endBeforeLastByte?: boolean;
 }
 
 /** Gives every request its state and client-disconnect signal, and echoes its id. */
@@ -60,11 +65,28 @@ export function installRequestState(app: FastifyInstance, lifecycle: RequestLife
     request.gateway = state;
     lifecycle.onStart(request);
     reply.header('x-request-id', request.id);
+    let ended = false;
+    const end = (completed: boolean) => {
+      if (ended) return;
+      ended = true;
+      lifecycle.onEnd({ request, reply, completed, durationMs: performance.now() - state.startedAt });
+    };
+    if (lifecycle.endBeforeLastByte) endBeforeLastByte(reply.raw, () => end(true));
     // The response's close (not the request's) tells a dropped client from a consumed body.
     reply.raw.once('close', () => {
       const completed = reply.raw.writableEnded;
       if (!completed) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
-      lifecycle.onEnd({ request, reply, completed, durationMs: performance.now() - state.startedAt });
+      end(completed);
     });
   });
+}
+
+/** Runs `before` once, synchronously, when `raw.end()` is first called: every answer, sent or hijacked, ends there. */
+function endBeforeLastByte(raw: FastifyReply['raw'], before: () => void): void {
+  const original = raw.end;
+  raw.end = function (this: typeof raw, ...args: Parameters<typeof raw.end>) {
+    raw.end = original;
+    if (!raw.destroyed) before();
+    return original.apply(this, args);
+  } as typeof raw.end;
 }

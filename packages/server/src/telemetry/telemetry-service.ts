@@ -17,6 +17,8 @@ export interface TelemetryService {
   record(record: TelemetryRecord): void;
   status(): TelemetryStatus;
   chain: SinkChain;
+  /** True with `spool: disk`: `record` has put the record on disk when it returns. */
+  durable: boolean;
   /** Writes what is buffered (bounded by `deadline`, epoch ms), then closes the sinks. */
   close(deadline?: number): Promise<void>;
 }
@@ -60,6 +62,7 @@ export function createTelemetryService(
 
   return {
     chain,
+    durable: spool !== undefined,
     record(record) {
       recorded += 1;
       try {
