@@ -1,5 +1,5 @@
-// Gateways measured in turns: one fixed-size load per gateway per round, so a burst of noise on a
-// shared machine hits all of them; CPU time per request from /proc around each load, medians over rounds.
+// Gateways measured in turns: one fixed-size load per gateway per round (order reversed every other
+// round), so a burst of noise on a shared machine hits all of them; CPU time per request from /proc around each load, medians over rounds.
 
 /** The middle value (upper middle for an even count) of a list of numbers. */
 export function median(values) {
@@ -9,14 +9,16 @@ export function median(values) {
 
 /**
  * Runs `rounds` rounds; in each, `load(gateway, requests)` (a jsonLoad result) on every gateway of
- * `gateways` ({ name: gateway }) in order. Returns { name: [row per round] }, each row the latency
+ * `gateways` ({ name: gateway }), in order then in reverse. Returns { name: [row per round] }, each row the latency
  * figures plus `cpuMsPerRequest` and `bad`; `label` prefixes the progress lines.
  */
 export async function alternateRounds({ gateways, rounds, requests, load, label = '' }) {
   const rows = Object.fromEntries(Object.keys(gateways).map((name) => [name, []]));
   const width = Math.max(...Object.keys(gateways).map((name) => name.length));
   for (let round = 0; round < rounds; round++) {
-    for (const [name, gateway] of Object.entries(gateways)) {
+    // Every other round in reverse order: going first or second in a round then favours no gateway.
+    const order = round % 2 ? Object.entries(gateways).reverse() : Object.entries(gateways);
+    for (const [name, gateway] of order) {
       const cpuBefore = gateway.cpuSeconds();
       const result = await load(gateway, requests);
       const cpuMs = ((gateway.cpuSeconds() - cpuBefore) * 1000) / requests;

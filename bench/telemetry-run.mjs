@@ -1,0 +1,155 @@
+// `pnpm bench:telemetry` (also a step of `pnpm bench`): the cost of storing one telemetry record per
+// request. Two built gateways, one on bench/profile.yaml (telemetry off: no sink) and one on
+// bench/profile-telemetry.yaml (MongoDB, a testkit FerretDB, then CSV), measured in turns with JSON chat
+// requests against the 0 ms upstream: first with MongoDB up, then with it killed (batches go to CSV).
+// Then MongoDB comes back and every record the gateway made must be stored once (CSV replayed).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { startMongo } from '@llm-gateway/testkit';
+import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
+import { jsonLoad } from './lib/json-load.mjs';
+import { startGateway, startUpstreams } from './lib/processes.mjs';
+import { alternateRounds, perRoundCpuRatio, summarizeRounds } from './lib/rounds.mjs';
+
+const number = (name, fallback) => Number(process.env[name]) || fallback;
+const settings = {
+  rounds: number('BENCH_TELEMETRY_ROUNDS', 8),
+  requests: number('BENCH_TELEMETRY_REQUESTS', 3000),
+  concurrency: number('BENCH_TELEMETRY_CONCURRENCY', 20),
+  warmup: number('BENCH_TELEMETRY_WARMUP', 6000),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
+};
+/** CPU per request with telemetry on may be at most this many times that with it off. */
+const target = 1.05;
+const key = 'bench-client-key';
+const profiles = {
+  off: fileURLToPath(new URL('./profile.yaml', import.meta.url)),
+  on: fileURLToPath(new URL('./profile-telemetry.yaml', import.meta.url)),
+};
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const stops = [];
+setTimeout(() => {
+  console.error('bench telemetry: over its time budget, giving up');
+  void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
+}, 600_000).unref();
+
+/** The telemetry block of the gateway's /health. */
+async function telemetryOf(gateway) {
+  const response = await fetch(`${gateway.url}/health`);
+  const body = await response.json();
+  return body.telemetry ?? body.checks?.telemetry ?? body;
+}
+
+async function waitFor(what, check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(200);
+  }
+  throw new Error(`bench telemetry: ${what} within ${timeoutMs} ms`);
+}
+
+try {
+  const upstreams = await startUpstreams();
+  stops.push(() => upstreams.stop());
+  const mongo = await startMongo({ dbName: 'bench_telemetry' });
+  stops.push(() => mongo.stop());
+  const csvDir = mkdtempSync(join(tmpdir(), 'bench-telemetry-csv-'));
+  stops.push(async () => rmSync(csvDir, { recursive: true, force: true }));
+  if (settings.cpuProfile) mkdirSync(`${resultsDir}profiles`, { recursive: true });
+  const env = {
+    BENCH_API_KEY: key,
+    BENCH_UPSTREAM_KEY: 'bench-upstream-key',
+    BENCH_UPSTREAM_URL: upstreams.fast,
+    BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
+    BENCH_MONGO_URI: mongo.url,
+    BENCH_CSV_DIR: csvDir,
+    LOG_LEVEL: 'warn',
+  };
+  const gateways = {};
+  for (const name of ['off', 'on']) {
+    gateways[name] = await startGateway({
+      profile: profiles[name],
+      env,
+      ...(settings.cpuProfile ? { cpuProfile: `${resultsDir}profiles/telemetry-${name}.cpuprofile` } : {}),
+    });
+    stops.push(() => gateways[name].stop());
+  }
+
+  let prompt = 0;
+  const load = (gateway, requests) =>
+    jsonLoad({
+      url: `${gateway.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: () =>
+        JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: `telemetry ${prompt++}` }],
+        }),
+      requests,
+      concurrency: settings.concurrency,
+    });
+  const measure = (label) =>
+    alternateRounds({ gateways, rounds: settings.rounds, requests: settings.requests, load, label });
+
+  for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
+  const up = await measure('MongoDB up: ');
+
+  // MongoDB goes away: the batch in flight fails over to CSV (about 2 s), then every batch goes there.
+  await mongo.kill();
+  await load(gateways.on, settings.requests);
+  await waitFor(
+    'the gateway did not fail over to CSV',
+    async () => (await telemetryOf(gateways.on)).store === 'csv',
+    20_000,
+  );
+  const down = await measure('MongoDB down: ');
+
+  // MongoDB is back: the failed sink is probed with backoff (up to 30 s), takes over, CSV is replayed.
+  await mongo.restart();
+  let final;
+  await waitFor(
+    'records were not all stored in MongoDB',
+    async () => {
+      final = await telemetryOf(gateways.on);
+      const [mongoSink, csvSink] = ['mongo', 'csv'].map((name) =>
+        final.sinks.find((sink) => sink.name === name),
+      );
+      // A replayed record counts in the Mongo sink's `written` too; the replay is done when all of CSV's went.
+      return final.buffered === 0 && mongoSink.written >= final.recorded && final.replayed >= csvSink.written;
+    },
+    90_000,
+  ).catch((error) => console.error(error.message));
+
+  const summary = { mongoUp: summarizeRounds(up), mongoDown: summarizeRounds(down) };
+  const ratios = {
+    mongoUp: perRoundCpuRatio(up, 'on', 'off'),
+    mongoDown: perRoundCpuRatio(down, 'on', 'off'),
+  };
+  for (const [phase, rows] of Object.entries(summary)) {
+    console.log(`\n${phase}, median over rounds:`);
+    console.table(rows);
+    console.log(
+      `on/off CPU per request x${ratios[phase].toFixed(3)} (median of per-round ratios; target <= ${target}: ` +
+        `${ratios[phase] <= target ? 'met' : 'NOT met'}), p50 x${(rows.on.p50 / rows.off.p50).toFixed(2)}`,
+    );
+  }
+  console.log('\ntelemetry state at the end:', JSON.stringify(final));
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    `${resultsDir}telemetry-latest.json`,
+    `${JSON.stringify({ settings, rounds: { mongoUp: up, mongoDown: down }, summary, ratios, final }, null, 2)}\n`,
+  );
+} finally {
+  // Gateways first (their profiles are written on exit), then MongoDB, the simulators, the CSV directory.
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+}
+if (settings.cpuProfile) {
+  for (const name of ['off', 'on']) {
+    const path = `${resultsDir}profiles/telemetry-${name}.cpuprofile`;
+    printCpuSummary(`CPU profile of the telemetry-${name} gateway (${path})`, summarizeCpuProfile(path, 30));
+  }
+}
