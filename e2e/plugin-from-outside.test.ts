@@ -11,7 +11,7 @@ import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, runGatewayCli, startGateway } from './helpers/gateway.js';
-import { installOffline, lockedOverrides, mustRun, packWorkspacePackage } from './helpers/offline-install.js';
+import { installOffline, lockedOverrides, mustRun, packGatewayPackages } from './helpers/offline-install.js';
 
 const upstreamKey = 'sk-upstream-acme';
 const clientKey = 'acme-client-key-0123456789';
@@ -40,11 +40,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'gateway-plugin-outside-'));
   const tarballs = join(root, 'tarballs');
   mkdirSync(tarballs);
-  const workspace = {
-    '@llm-gateway/spec': `file:${await packWorkspacePackage('packages/spec', tarballs)}`,
-    '@llm-gateway/testkit': `file:${await packWorkspacePackage('packages/testkit', tarballs)}`,
-  };
-  const overrides = lockedOverrides(workspace);
+  const overrides = lockedOverrides(await packGatewayPackages(tarballs));
   const backendTarball = await scaffoldAndPack('backend', 'acme', overrides);
   const authTarball = await scaffoldAndPack('auth', 'acme', overrides);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runGatewayCli } from './helpers/gateway.js';
-import { installOffline, lockedOverrides, mustRun, packWorkspacePackage } from './helpers/offline-install.js';
+import { installOffline, lockedOverrides, mustRun, packGatewayPackages } from './helpers/offline-install.js';
 
 const doc = readFileSync(join(repoRoot, 'docs/plugins.md'), 'utf8');
 const section = doc.slice(doc.indexOf('## A worked example'), doc.indexOf('## Scaffold, test, package'));
@@ -25,10 +25,7 @@ describe('the worked example in docs/plugins.md', () => {
   it('typechecks and passes its conformance tests in a scaffolded package', async () => {
     const tarballs = join(root, 'tarballs');
     mkdirSync(tarballs);
-    const overrides = lockedOverrides({
-      '@llm-gateway/spec': `file:${await packWorkspacePackage('packages/spec', tarballs)}`,
-      '@llm-gateway/testkit': `file:${await packWorkspacePackage('packages/testkit', tarballs)}`,
-    });
+    const overrides = lockedOverrides(await packGatewayPackages(tarballs));
     const dir = join(root, 'backend-vllm');
     const scaffold = await runGatewayCli(['new-plugin', 'backend', 'vllm', '--dir', dir]);
     expect(scaffold.code, scaffold.output).toBe(0);

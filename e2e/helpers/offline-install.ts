@@ -61,6 +61,15 @@ export async function packWorkspacePackage(dir: string, destination: string): Pr
   return tarball.trim();
 }
 
+/** Packs the packages a plugin author installs (contracts, helper packages, testkit): name → `file:<tarball>`. */
+export async function packGatewayPackages(destination: string): Promise<Record<string, string>> {
+  const packages: Record<string, string> = {};
+  for (const dir of ['spec', 'plugin-kit', 'openai-compatible', 'testkit']) {
+    packages[`@llm-gateway/${dir}`] = `file:${await packWorkspacePackage(`packages/${dir}`, destination)}`;
+  }
+  return packages;
+}
+
 /**
  * pnpm overrides pinning every package to the version the workspace lockfile holds (so it is in the local
  * store), plus `extra` (e.g. `@llm-gateway/spec` → `file:<tarball>`). Offline resolution would otherwise pick

@@ -1,9 +1,10 @@
 /** The conformance suite every surface plugin's tests run: a scripted pipeline behind a test host. */
+
+import { firstValue } from '@llm-gateway/plugin-kit';
 import {
   type AuthScheme,
   type ChatRequest,
   type ChatStreamPart,
-  firstValue,
   GatewayError,
   type Pipeline,
   type RequestContext,

@@ -1,12 +1,5 @@
-import {
-  type AuthPlugin,
-  type AuthScheme,
-  disabled,
-  GatewayError,
-  looksLikeJwt,
-  type Principal,
-  presentedCredential,
-} from '@llm-gateway/spec';
+import { looksLikeJwt, presentedCredential } from '@llm-gateway/plugin-kit';
+import { type AuthPlugin, type AuthScheme, disabled, GatewayError, type Principal } from '@llm-gateway/spec';
 import { type ApiKeyConfig, configSchema } from './config.js';
 import { type KeyEntry, KeySet } from './key-set.js';
 import { dedupe, keysFromConfig, loadKeyFile } from './key-sources.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { firstValue } from '@llm-gateway/plugin-kit';
 import {
   type AuthPlugin,
   type AuthScheme,
   disabled,
-  firstValue,
   GatewayError,
   type Logger,
   type Principal,

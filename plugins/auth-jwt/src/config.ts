@@ -1,4 +1,5 @@
-import { blankSetting, flagSetting, z } from '@llm-gateway/spec';
+import { blankSetting, flagSetting } from '@llm-gateway/plugin-kit';
+import { z } from '@llm-gateway/spec';
 
 /** A boolean that also accepts the strings env interpolation yields ('true'/'false'); blank → default. */
 export function flag(defaultValue: boolean) {

@@ -1,11 +1,5 @@
-import {
-  type AuthPlugin,
-  type AuthScheme,
-  disabled,
-  looksLikeJwt,
-  type Principal,
-  presentedCredential,
-} from '@llm-gateway/spec';
+import { looksLikeJwt, presentedCredential } from '@llm-gateway/plugin-kit';
+import { type AuthPlugin, type AuthScheme, disabled, type Principal } from '@llm-gateway/spec';
 import { configSchema, type JwtConfig } from './config.js';
 import { invalidToken, rejectionReason, TokenService } from './tokens.js';
 

@@ -1,11 +1,11 @@
-import type { ChatFeature } from '@llm-gateway/spec';
-import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import {
   createOpenAICompatibleBackend,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
-} from '@llm-gateway/spec/openai-compatible';
+} from '@llm-gateway/openai-compatible';
+import type { ChatFeature } from '@llm-gateway/plugin-kit';
+import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import Groq from 'groq-sdk';
 
 export const GROQ_BASE_URL = 'https://api.groq.com';

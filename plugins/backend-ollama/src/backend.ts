@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Backend,
-  CallContext,
-  ChatRequest,
-  ChatResult,
-  ChatStreamPart,
-  EmbeddingsRequest,
-  EmbeddingsResult,
-  FinishReason,
-  Usage,
+import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/openai-compatible';
+import { rejectUnsupported } from '@llm-gateway/plugin-kit';
+import {
+  type Backend,
+  type CallContext,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamPart,
+  type EmbeddingsRequest,
+  type EmbeddingsResult,
+  type FinishReason,
+  GatewayError,
+  isGatewayError,
+  type Usage,
+  upstreamTimeoutError,
 } from '@llm-gateway/spec';
-import { GatewayError, isGatewayError, rejectUnsupported, upstreamTimeoutError } from '@llm-gateway/spec';
-import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/spec/openai-compatible';
 import { Ollama } from 'ollama';
 import { fromOllamaEmbed, toOllamaEmbedRequest } from './embeddings-wire.js';
 import { mapOllamaError } from './errors.js';

@@ -1,4 +1,6 @@
 /** Maps what the ollama library throws to typed gateway errors. */
+
+import { cancelledError, isNetworkFailure } from '@llm-gateway/openai-compatible';
 import {
   GatewayError,
   isGatewayError,
@@ -7,7 +9,6 @@ import {
   upstreamNetworkError,
   upstreamTimeoutError,
 } from '@llm-gateway/spec';
-import { cancelledError, isNetworkFailure } from '@llm-gateway/spec/openai-compatible';
 
 /**
  * `retryAfter` is the Retry-After header of the failed response, when one was seen (the library

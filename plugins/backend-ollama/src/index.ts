@@ -1,9 +1,5 @@
+import { modelsField, optionalPositiveIntField, optionalStringField } from '@llm-gateway/openai-compatible';
 import { type BackendPlugin, disabled, z } from '@llm-gateway/spec';
-import {
-  modelsField,
-  optionalPositiveIntField,
-  optionalStringField,
-} from '@llm-gateway/spec/openai-compatible';
 import { createOllamaBackend } from './backend.js';
 
 export const configSchema = z.strictObject({

@@ -1,7 +1,7 @@
 /** Ollama's /api/chat wire format and its mapping to normalized types. */
 import { randomUUID } from 'node:crypto';
+import type { ChatFeature } from '@llm-gateway/plugin-kit';
 import {
-  type ChatFeature,
   type ChatRequest,
   type ChatResult,
   emptyUsage,

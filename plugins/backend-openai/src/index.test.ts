@@ -1,5 +1,5 @@
+import { mapOpenAICompatibleError } from '@llm-gateway/openai-compatible';
 import { isDisabled, silentLogger } from '@llm-gateway/spec';
-import { mapOpenAICompatibleError } from '@llm-gateway/spec/openai-compatible';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import plugin from './index.js';

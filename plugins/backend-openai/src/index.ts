@@ -1,10 +1,10 @@
-import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import {
   createOpenAICompatibleBackend,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
-} from '@llm-gateway/spec/openai-compatible';
+} from '@llm-gateway/openai-compatible';
+import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import OpenAI from 'openai';
 
 export const configSchema = openAICompatibleConfigSchema(['gpt-4o-mini', 'gpt-4o']);

@@ -1,16 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Logger,
-  queueFullError,
-  runTaskHandler,
-  type TaskHandler,
-  type TaskInput,
-  type TaskOutcome,
-  type TaskQueue,
-  type TaskState,
-  type TaskWorker,
-  taskMetrics,
-} from '@llm-gateway/spec';
+import { queueFullError, runTaskHandler, type TaskOutcome, taskMetrics } from '@llm-gateway/plugin-kit';
+import type { Logger, TaskHandler, TaskInput, TaskQueue, TaskState, TaskWorker } from '@llm-gateway/spec';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BullmqQueueConfig } from './config.js';

@@ -1,4 +1,5 @@
-import { eventChannel, snapshotEvents, type TaskEvent, type TaskState } from '@llm-gateway/spec';
+import { eventChannel, snapshotEvents } from '@llm-gateway/plugin-kit';
+import type { TaskEvent, TaskState } from '@llm-gateway/spec';
 import type { Redis } from 'ioredis';
 import type { WireEvent } from './task-keys.js';
 

@@ -1,4 +1,5 @@
-import { blankSetting, z } from '@llm-gateway/spec';
+import { blankSetting } from '@llm-gateway/plugin-kit';
+import { z } from '@llm-gateway/spec';
 
 const positive = (fallback: number) =>
   z.preprocess(blankSetting, z.coerce.number().positive().default(fallback));

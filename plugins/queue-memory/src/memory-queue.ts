@@ -5,14 +5,9 @@ import {
   queueFullError,
   runTaskHandler,
   snapshotEvents,
-  type TaskEvent,
-  type TaskHandler,
-  type TaskInput,
-  type TaskQueue,
-  type TaskState,
-  type TaskWorker,
   taskMetrics,
-} from '@llm-gateway/spec';
+} from '@llm-gateway/plugin-kit';
+import type { TaskEvent, TaskHandler, TaskInput, TaskQueue, TaskState, TaskWorker } from '@llm-gateway/spec';
 import type { MemoryQueueConfig } from './config.js';
 
 interface Entry {

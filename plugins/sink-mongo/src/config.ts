@@ -1,4 +1,5 @@
-import { blankSetting, z } from '@llm-gateway/spec';
+import { blankSetting } from '@llm-gateway/plugin-kit';
+import { z } from '@llm-gateway/spec';
 
 export const configSchema = z.strictObject({
   /** mongodb:// URI; blank (an unset MONGO_URI) switches the sink off. */

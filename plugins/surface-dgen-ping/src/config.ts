@@ -1,5 +1,5 @@
+import { blankSetting, flagSetting, numberSetting } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { blankSetting, flagSetting, numberSetting } from '@llm-gateway/spec/fastapi-errors';
 
 export const configSchema = z.strictObject({
   /** TOKEN_SECRET: the value `X-Token-Secret` must carry on /generate-token and /verify-token; absent → those answer 503. */

@@ -1,6 +1,7 @@
 /** The request bodies, validated the way the FastAPI service's pydantic models did (lax numbers, extra fields ignored). */
+
+import { laxNumber } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { laxNumber } from '@llm-gateway/spec/fastapi-errors';
 
 const text = () => z.string().min(1);
 

@@ -1,5 +1,5 @@
 /** JSON schemas of the routes, for /openapi.json and response serialization; bodies are validated with zod (requests.ts). */
-import { errorResponses } from '@llm-gateway/spec/fastapi-errors';
+import { errorResponses } from '@llm-gateway/plugin-kit/fastapi-errors';
 
 const tags = ['dgen-ping'];
 

@@ -1,3 +1,4 @@
+import { createFastApiScope, httpError, validate } from '@llm-gateway/plugin-kit/fastapi-errors';
 import {
   type AuthScheme,
   type ChatRequest,
@@ -8,7 +9,6 @@ import {
   type Surface,
   type SurfaceHost,
 } from '@llm-gateway/spec';
-import { createFastApiScope, httpError, validate } from '@llm-gateway/spec/fastapi-errors';
 import type { DgenPingConfig } from './config.js';
 import { completionRequest, telemetryEvent, tokenRequest, verifyTokenRequest } from './requests.js';
 import {

@@ -1,5 +1,5 @@
+import { blankSetting, numberSetting } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { blankSetting, numberSetting } from '@llm-gateway/spec/fastapi-errors';
 
 /** A backend instance name, as the profile spells them. */
 export const providerName = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;

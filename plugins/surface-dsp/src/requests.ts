@@ -1,6 +1,7 @@
 /** The request body, validated the way the FastAPI service's pydantic model did (lax numbers, extra fields ignored). */
+
+import { laxNumber } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { laxNumber } from '@llm-gateway/spec/fastapi-errors';
 import { providerName } from './config.js';
 
 export const generateRequest = z.object({

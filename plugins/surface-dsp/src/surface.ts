@@ -1,3 +1,4 @@
+import { createFastApiScope, httpError, validate } from '@llm-gateway/plugin-kit/fastapi-errors';
 import type {
   ChatRequest,
   FastifyInstance,
@@ -8,7 +9,6 @@ import type {
   Surface,
   SurfaceHost,
 } from '@llm-gateway/spec';
-import { createFastApiScope, httpError, validate } from '@llm-gateway/spec/fastapi-errors';
 import type { DspConfig } from './config.js';
 import { type GenerateRequest, generateRequest } from './requests.js';
 import { generateRouteSchema, reloadRouteSchema } from './schemas.js';

@@ -1,5 +1,5 @@
+import { blankSetting, numberSetting } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { blankSetting, numberSetting } from '@llm-gateway/spec/fastapi-errors';
 
 /** Model backends the gateway can stand in for; the seed's in-process `transformers` is not one. */
 export const SUPPORTED_MODEL_BACKENDS = ['ollama'] as const;

@@ -1,6 +1,7 @@
 /** The POST /generate body, validated as the seed's pydantic model did (lax numbers, extra fields ignored). */
+
+import { laxNumber } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
-import { laxNumber } from '@llm-gateway/spec/fastapi-errors';
 
 export const generateRequest = z.object({
   prompt: z.string().min(1),

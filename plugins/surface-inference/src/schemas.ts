@@ -1,4 +1,4 @@
-import { errorResponses } from '@llm-gateway/spec/fastapi-errors';
+import { errorResponses } from '@llm-gateway/plugin-kit/fastapi-errors';
 
 const rateLimitedSchema = {
   type: 'object',

@@ -1,4 +1,12 @@
 import {
+  createFastApiScope,
+  fastApiErrorType,
+  httpError,
+  installFastApiBodyParser,
+  renderFastApiError,
+  validate,
+} from '@llm-gateway/plugin-kit/fastapi-errors';
+import {
   anonymousPrincipal,
   type ChatRequest,
   type FastifyInstance,
@@ -11,14 +19,6 @@ import {
   type TaskQueue,
   type TaskState,
 } from '@llm-gateway/spec';
-import {
-  createFastApiScope,
-  fastApiErrorType,
-  httpError,
-  installFastApiBodyParser,
-  renderFastApiError,
-  validate,
-} from '@llm-gateway/spec/fastapi-errors';
 import type { InferenceConfig } from './config.js';
 import { generateRequest } from './requests.js';
 import { generateSchema, taskEvents, taskRouteSchema } from './schemas.js';

@@ -1,10 +1,5 @@
-import {
-  type FastifyReply,
-  type FastifyRequest,
-  sseHeaders,
-  type TaskEvent,
-  type TaskQueue,
-} from '@llm-gateway/spec';
+import { sseHeaders } from '@llm-gateway/plugin-kit';
+import type { FastifyReply, FastifyRequest, TaskEvent, TaskQueue } from '@llm-gateway/spec';
 import { resultBody, statusMessage } from './task-bodies.js';
 
 /** The data of one SSE event: always `status` and `message`, plus the text or the final result. */

@@ -1,12 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import {
-  type FastifyReply,
-  logRequestFailure,
-  type RequestContext,
-  type StreamOutcome,
-  sseHeaders,
-  type Usage,
-} from '@llm-gateway/spec';
+import { logRequestFailure, sseHeaders } from '@llm-gateway/plugin-kit';
+import type { FastifyReply, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
 import { renderError } from './openai-errors.js';
 import { SseWriter } from './sse-writer.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';

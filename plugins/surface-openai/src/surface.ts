@@ -1,3 +1,4 @@
+import { headerValue, logRequestFailure } from '@llm-gateway/plugin-kit';
 import {
   anonymousPrincipal,
   type CallMeta,
@@ -5,8 +6,6 @@ import {
   type FastifyReply,
   type FastifyRequest,
   GatewayError,
-  headerValue,
-  logRequestFailure,
   type Principal,
   type RequestContext,
   type Surface,

@@ -1,5 +1,4 @@
-import type { SinkPlugin, TelemetrySink, UsageQuery } from '@llm-gateway/spec';
-import { z } from '@llm-gateway/spec';
+import { type SinkPlugin, type TelemetrySink, type UsageQuery, z } from '@llm-gateway/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBackendPlugin } from '../__fixtures__/test-plugins.js';
 import { parseProfile } from '../profile/load-profile.js';

@@ -7,12 +7,14 @@ export const scaffoldKinds: readonly ScaffoldKind[] = ['backend', 'auth'];
 export interface ScaffoldNames {
   /** npm package name, e.g. `backend-acme` or `@acme/backend-acme`. */
   packageName: string;
-  /** Version range of @llm-gateway/spec and @llm-gateway/testkit, e.g. `^0.1.0`. */
+  /** Version range of the @llm-gateway packages (spec, helper packages, testkit), e.g. `^0.1.0`. */
   gatewayRange: string;
 }
 
 interface KindTemplate {
   description: string;
+  /** The gateway's helper packages the source imports beside @llm-gateway/spec, at the gateway's range. */
+  gatewayPackages: readonly string[];
   dependencies: Record<string, string>;
   source(names: ScaffoldNames): string;
   test(names: ScaffoldNames): string;
@@ -23,7 +25,8 @@ interface KindTemplate {
 const toolchain = { '@types/node': '^24.10.0', typescript: '~5.9.3', vitest: '^4.0.0' };
 
 const backend: KindTemplate = {
-  description: 'A backend for an OpenAI-compatible provider, built on @llm-gateway/spec/openai-compatible.',
+  description: 'A backend for an OpenAI-compatible provider, built on @llm-gateway/openai-compatible.',
+  gatewayPackages: ['@llm-gateway/openai-compatible'],
   dependencies: { openai: '^6.9.0' },
   source: ({ packageName }) => `import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import {
@@ -31,7 +34,7 @@ import {
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
-} from '@llm-gateway/spec/openai-compatible';
+} from '@llm-gateway/openai-compatible';
 import OpenAI from 'openai';
 
 /** The provider's OpenAI-compatible endpoint; the profile's \`baseURL\` overrides it. */
@@ -86,9 +89,11 @@ backendConformance({
 
 const auth: KindTemplate = {
   description: 'An auth scheme: static API keys per principal, in a header or `Authorization: Bearer`.',
+  gatewayPackages: ['@llm-gateway/plugin-kit'],
   dependencies: {},
   source: ({ packageName }) => `import { createHash, timingSafeEqual } from 'node:crypto';
-import { type AuthPlugin, disabled, GatewayError, presentedCredential, z } from '@llm-gateway/spec';
+import { presentedCredential } from '@llm-gateway/plugin-kit';
+import { type AuthPlugin, disabled, GatewayError, z } from '@llm-gateway/spec';
 
 /** \`keys\` maps each principal id to its key; \`header\` is where clients send it (lower-case). */
 export const configSchema = z.strictObject({
@@ -175,7 +180,11 @@ function packageJson(kind: ScaffoldKind, names: ScaffoldNames): string {
       test: 'vitest run',
       prepack: 'tsc -p tsconfig.build.json',
     },
-    dependencies: { '@llm-gateway/spec': names.gatewayRange, ...kindTemplates[kind].dependencies },
+    dependencies: {
+      '@llm-gateway/spec': names.gatewayRange,
+      ...Object.fromEntries(kindTemplates[kind].gatewayPackages.map((name) => [name, names.gatewayRange])),
+      ...kindTemplates[kind].dependencies,
+    },
     devDependencies: { '@llm-gateway/testkit': names.gatewayRange, ...toolchain },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;

@@ -1,4 +1,5 @@
-import { type GatewayErrorType, isGatewayError, logRequestFailure } from '@llm-gateway/spec';
+import { logRequestFailure } from '@llm-gateway/plugin-kit';
+import { type GatewayErrorType, isGatewayError } from '@llm-gateway/spec';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 function typeForStatus(status: number): GatewayErrorType {

@@ -1,5 +1,4 @@
-import type { TelemetryRecord } from '@llm-gateway/spec';
-import { silentLogger } from '@llm-gateway/spec';
+import { silentLogger, type TelemetryRecord } from '@llm-gateway/spec';
 import { describe, expect, it, vi } from 'vitest';
 import { records } from './__fixtures__/memory-sink.js';
 import { createTelemetryBuffer } from './telemetry-buffer.js';

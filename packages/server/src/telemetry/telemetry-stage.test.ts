@@ -1,5 +1,4 @@
-import type { SinkPlugin } from '@llm-gateway/spec';
-import { z } from '@llm-gateway/spec';
+import { type SinkPlugin, z } from '@llm-gateway/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testAuthPlugin, testBackendPlugin, testSurfacePlugin } from '../__fixtures__/test-plugins.js';
 import { parseProfile } from '../profile/load-profile.js';

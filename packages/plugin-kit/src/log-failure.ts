@@ -1,5 +1,4 @@
-import { isGatewayError } from './errors.js';
-import type { Logger } from './logger.js';
+import { isGatewayError, type Logger } from '@llm-gateway/spec';
 
 /**
  * Logs a request that failed on the gateway's side. A bug (a non-typed error, a 500) goes out at

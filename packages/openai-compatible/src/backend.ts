@@ -1,15 +1,21 @@
-/** A Backend over any OpenAI-compatible SDK client (openai, groq-sdk): `@llm-gateway/spec/openai-compatible`. */
-import type { Backend, CallContext } from './backend.js';
-import type { ChatRequest, ChatResult, ChatStreamPart, FinishReason, Usage } from './chat.js';
-import { type ChatFeature, rejectUnsupported } from './chat-features.js';
-import { GatewayError, isGatewayError } from './errors.js';
-import { abortedCallError, type CallGuard, guardCall } from './openai-compatible-call.js';
+/** A Backend over any OpenAI-compatible SDK client (openai, groq-sdk), the base of every OpenAI-wire provider. */
+
+import { type ChatFeature, rejectUnsupported } from '@llm-gateway/plugin-kit';
 import {
-  type OpenAICompatibleEmbeddingsClient,
-  openAICompatibleEmbed,
-} from './openai-compatible-embeddings.js';
-import { mapOpenAICompatibleError } from './openai-compatible-errors.js';
-import { type ChunkReading, partsOfChunk } from './openai-compatible-stream.js';
+  type Backend,
+  type CallContext,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamPart,
+  type FinishReason,
+  GatewayError,
+  isGatewayError,
+  type Usage,
+} from '@llm-gateway/spec';
+import { abortedCallError, type CallGuard, guardCall } from './call.js';
+import { type OpenAICompatibleEmbeddingsClient, openAICompatibleEmbed } from './embeddings.js';
+import { mapOpenAICompatibleError } from './errors.js';
+import { type ChunkReading, partsOfChunk } from './stream.js';
 import {
   fromOpenAICompatibleCompletion,
   mapOpenAICompatibleUsage,
@@ -17,15 +23,7 @@ import {
   type OpenAICompatibleChunk,
   type OpenAICompatibleCompletion,
   toOpenAICompatibleBody,
-} from './openai-compatible-wire.js';
-
-export * from './openai-compatible-call.js';
-export * from './openai-compatible-config.js';
-export * from './openai-compatible-embeddings.js';
-export * from './openai-compatible-errors.js';
-export * from './openai-compatible-fetch.js';
-export * from './openai-compatible-stream.js';
-export * from './openai-compatible-wire.js';
+} from './wire.js';
 
 /**
  * The part of a Stainless-generated SDK client the backend uses. `body` is typed `never` because each

@@ -1,18 +1,18 @@
 /** The OpenAI chat-completions wire format (shared by OpenAI, DeepSeek, Groq) and its mapping to normalized types. */
-import type {
-  ChatChoice,
-  ChatLogprobs,
-  ChatRequest,
-  ChatResult,
-  ContentPart,
-  FinishReason,
-  Message,
-  ResponseFormat,
-  ToolCall,
-  ToolChoice,
-  Usage,
-} from './chat.js';
-import { emptyUsage } from './chat.js';
+import {
+  type ChatChoice,
+  type ChatLogprobs,
+  type ChatRequest,
+  type ChatResult,
+  type ContentPart,
+  emptyUsage,
+  type FinishReason,
+  type Message,
+  type ResponseFormat,
+  type ToolCall,
+  type ToolChoice,
+  type Usage,
+} from '@llm-gateway/spec';
 
 export type OpenAICompatibleContentPart =
   | { type: 'text'; text: string }

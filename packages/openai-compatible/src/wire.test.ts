@@ -1,8 +1,8 @@
+import { rejectUnsupported } from '@llm-gateway/plugin-kit';
+import type { ChatRequest } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from './chat.js';
-import { rejectUnsupported } from './chat-features.js';
-import { type ChunkReading, partsOfChunk } from './openai-compatible-stream.js';
-import { fromOpenAICompatibleCompletion, toOpenAICompatibleBody } from './openai-compatible-wire.js';
+import { type ChunkReading, partsOfChunk } from './stream.js';
+import { fromOpenAICompatibleCompletion, toOpenAICompatibleBody } from './wire.js';
 
 const call = {
   id: 'call_1',

@@ -1,8 +1,11 @@
+import {
+  type CallContext,
+  type ChatRequest,
+  type ChatStreamPart,
+  GatewayError,
+  silentLogger,
+} from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import type { CallContext } from './backend.js';
-import type { ChatRequest, ChatStreamPart } from './chat.js';
-import { GatewayError } from './errors.js';
-import { silentLogger } from './logger.js';
 import {
   createOpenAICompatibleBackend,
   fromOpenAICompatibleCompletion,
@@ -14,7 +17,7 @@ import {
   openAICompatibleConfigSchema,
   retryAfterFromHeaders,
   toOpenAICompatibleBody,
-} from './openai-compatible.js';
+} from './index.js';
 
 const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mapOpenAICompatibleError } from './openai-compatible-errors.js';
-import { createUpstreamFetch, upstreamFetch } from './openai-compatible-fetch.js';
+import { mapOpenAICompatibleError } from './errors.js';
+import { createUpstreamFetch, upstreamFetch } from './fetch.js';
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -1,9 +1,12 @@
 /** Embeddings over an OpenAI-compatible SDK client (`client.embeddings.create`). */
-import type { CallContext } from './backend.js';
-import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
-import { GatewayError } from './errors.js';
-import { type CallGuard, guardCall } from './openai-compatible-call.js';
-import { mapOpenAICompatibleUsage, type OpenAICompatibleUsage } from './openai-compatible-wire.js';
+import {
+  type CallContext,
+  type EmbeddingsRequest,
+  type EmbeddingsResult,
+  GatewayError,
+} from '@llm-gateway/spec';
+import { type CallGuard, guardCall } from './call.js';
+import { mapOpenAICompatibleUsage, type OpenAICompatibleUsage } from './wire.js';
 
 /** The part of an SDK client that creates embeddings; `body` is `never` as each SDK types its own. */
 export interface OpenAICompatibleEmbeddingsClient {

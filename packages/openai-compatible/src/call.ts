@@ -1,6 +1,5 @@
 /** One upstream call's abort signal: the caller's signal, the call's deadline, and our own early exit. */
-import type { CallContext } from './backend.js';
-import { GatewayError, isGatewayError, upstreamTimeoutError } from './errors.js';
+import { type CallContext, GatewayError, isGatewayError, upstreamTimeoutError } from '@llm-gateway/spec';
 
 export interface CallGuard {
   readonly signal: AbortSignal;

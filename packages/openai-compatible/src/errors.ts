@@ -6,7 +6,7 @@ import {
   upstreamHttpError,
   upstreamNetworkError,
   upstreamTimeoutError,
-} from './errors.js';
+} from '@llm-gateway/spec';
 
 /** Names of the constructors along an error's prototype chain (subclasses included). */
 function classNames(value: object): string[] {

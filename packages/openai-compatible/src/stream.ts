@@ -1,6 +1,6 @@
 /** Turns OpenAI-wire stream chunks into stream parts, one upstream delta to one part, in order. */
-import type { ChatStreamPart, FinishReason } from './chat.js';
-import { mapOpenAICompatibleFinishReason, type OpenAICompatibleChunk } from './openai-compatible-wire.js';
+import type { ChatStreamPart, FinishReason } from '@llm-gateway/spec';
+import { mapOpenAICompatibleFinishReason, type OpenAICompatibleChunk } from './wire.js';
 
 export interface ChunkReading {
   /** The response metadata part went out (it is taken from the first chunk that has any). */

@@ -2,16 +2,22 @@
  * FastAPI's wire conventions, for the surfaces of seed services that were FastAPI apps (dgen-ping, DSP):
  * `{"detail": "<message>"}` errors, pydantic-v2 validation errors with status 422, FastAPI's body
  * parsing (JSON when the type says JSON or says nothing, raw text otherwise) and pydantic's lax numbers.
- * Imported as `@llm-gateway/spec/fastapi-errors`.
+ * Imported as `@llm-gateway/plugin-kit/fastapi-errors`.
  */
+
+import {
+  anonymousPrincipal,
+  GatewayError,
+  type GatewayErrorType,
+  isGatewayError,
+  type Principal,
+  type RequestContext,
+  type SurfaceHost,
+} from '@llm-gateway/spec';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { anonymousPrincipal, type Principal } from './auth.js';
-import { GatewayError, type GatewayErrorType, isGatewayError } from './errors.js';
 import { logRequestFailure } from './log-failure.js';
-import type { RequestContext } from './pipeline.js';
 import { blankSetting, flagSetting } from './settings.js';
-import type { SurfaceHost } from './surface.js';
 
 /** One entry of FastAPI's 422 `detail` list (pydantic v2's error, without its `url`). */
 export interface ValidationDetail {

@@ -1,6 +1,6 @@
+import { GatewayError } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { GatewayError } from './errors.js';
 import {
   fastApiErrorType,
   httpError,

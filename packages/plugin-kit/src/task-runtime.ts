@@ -1,5 +1,4 @@
-import type { Usage } from './chat.js';
-import type { TaskEvent, TaskHandler, TaskInput, TaskState } from './queue.js';
+import type { TaskEvent, TaskHandler, TaskInput, TaskState, Usage } from '@llm-gateway/spec';
 import { TIME_LIMIT_ERROR_TYPE, taskError } from './task-helpers.js';
 
 export type TaskOutcome =

@@ -1,5 +1,5 @@
+import type { AuthInput } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import type { AuthInput } from './auth.js';
 import { firstValue, looksLikeJwt, presentedCredential } from './credentials.js';
 
 function input(partial: Partial<AuthInput>): AuthInput {

@@ -1,7 +1,6 @@
+import { GatewayError, type LogFn, type Logger } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from './errors.js';
 import { logRequestFailure } from './log-failure.js';
-import type { LogFn, Logger } from './logger.js';
 
 function recordingLogger() {
   const lines: { level: string; object: unknown; message?: string }[] = [];

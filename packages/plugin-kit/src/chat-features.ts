@@ -1,6 +1,5 @@
 /** Request features a backend may lack, and the 400 naming the parameter when a request uses one. */
-import type { ChatRequest } from './chat.js';
-import { GatewayError } from './errors.js';
+import { type ChatRequest, GatewayError } from '@llm-gateway/spec';
 
 export type ChatFeature =
   | 'n'

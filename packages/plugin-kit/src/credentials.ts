@@ -1,4 +1,4 @@
-import type { AuthInput } from './auth.js';
+import type { AuthInput } from '@llm-gateway/spec';
 
 /** A credential read from a request. */
 export interface PresentedCredential {

@@ -1,5 +1,4 @@
-import { GatewayError, isGatewayError } from './errors.js';
-import type { TaskMetrics, TaskState } from './queue.js';
+import { GatewayError, isGatewayError, type TaskMetrics, type TaskState } from '@llm-gateway/spec';
 
 /** `error_type` of a task that ran past its time limit (Celery's name, which the seed's workers raised). */
 export const TIME_LIMIT_ERROR_TYPE = 'TimeLimitExceeded';
