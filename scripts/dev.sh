@@ -42,4 +42,6 @@ if [ "$cmd" = demo ]; then
   quietly .logs/build.log pnpm exec turbo run build --output-logs=errors-only
   exec node e2e/demo/demo.mjs
 fi
+step "caching registry metadata for the offline plugin-install tests"
+quietly .logs/offline-cache.log node scripts/warm-offline-cache.mjs
 exec pnpm test
