@@ -208,6 +208,7 @@ export async function buildServer(
     features = buildPipelineFeatures(profile, pipelineLog);
     const builtFeatures = features;
     closers.push(() => builtFeatures.close());
+    await features.ready();
     pipeline = createPipeline(
       withPipelineTracing(tracing, profile, {
         backends,

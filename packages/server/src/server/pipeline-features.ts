@@ -25,6 +25,11 @@ export interface PipelineFeatures {
   redis: Redis | undefined;
   /** Where the cache and the rate limiter keep their state (`off` when switched off). */
   stores: { cache: 'memory' | 'redis' | 'off'; rateLimit: 'memory' | 'redis' | 'off' };
+  /**
+   * Settles once the Redis connection is ready, or after the connect timeout: a request served before
+   * that would count its rate limit in this instance's memory alone, unseen by the other instances.
+   */
+  ready(): Promise<void>;
   /** Closes the Redis connection (the pipeline closes the cache store itself). */
   close(): Promise<void>;
 }
@@ -99,10 +104,25 @@ export function buildPipelineFeatures(profile: Profile, log: Logger): PipelineFe
     options,
     redis,
     stores: { cache: cacheStore, rateLimit: rateLimitStore },
+    ready: () => (redis ? connected(redis, profile.redis.connectTimeoutMs) : Promise.resolve()),
     async close() {
       if (!redis) return;
       if (redis.status === 'ready') await redis.quit().catch(() => redis?.disconnect());
       else redis.disconnect();
     },
   };
+}
+
+/** Resolves when `client` is ready, or after `timeoutMs` (the gateway then serves on the memory fallbacks). */
+function connected(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    client.once('ready', done);
+  });
 }

@@ -1,4 +1,4 @@
-import { type RedisInstance, startRedis } from '@llm-gateway/testkit';
+import { freePort, type RedisInstance, startRedis } from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testAuthPlugin, testBackendPlugin, testSurfacePlugin } from '../__fixtures__/test-plugins.js';
 import { parseProfile } from '../profile/load-profile.js';
@@ -40,16 +40,38 @@ async function until(expected: boolean): Promise<unknown> {
   return seen;
 }
 
+const build = (url: string) =>
+  buildServer(parseProfile(profile(url), { source: 'test.yaml', env: {} }), {
+    logStream: { write: () => {} },
+    plugins: {
+      'backend-test': testBackendPlugin().plugin,
+      'auth-test': testAuthPlugin().plugin,
+      'surface-test': testSurfacePlugin,
+    },
+  });
+
+describe('Redis at start', () => {
+  it('served its first requests before Redis was ready (rate limits counted per instance): build waits for it', async () => {
+    gateway = await build(redis.url);
+    expect(await redisConnected()).toBe(true);
+    await gateway.close();
+    gateway = undefined;
+  });
+
+  it('does not wait past the connect timeout for a Redis that is not there', async () => {
+    const closedPort = `redis://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    gateway = await build(closedPort);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await redisConnected()).toBe(false);
+    await gateway.close();
+    gateway = undefined;
+  });
+});
+
 describe('/health and a frozen Redis', () => {
   it('said redis_connected: true while Redis was frozen (SIGSTOP): it now pings with a short timeout', async () => {
-    gateway = await buildServer(parseProfile(profile(redis.url), { source: 'test.yaml', env: {} }), {
-      logStream: { write: () => {} },
-      plugins: {
-        'backend-test': testBackendPlugin().plugin,
-        'auth-test': testAuthPlugin().plugin,
-        'surface-test': testSurfacePlugin,
-      },
-    });
+    gateway = await build(redis.url);
     expect(await until(true)).toBe(true);
     redis.pause();
     try {
