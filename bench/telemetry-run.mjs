@@ -11,15 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
-import { startGateway, startUpstreams } from './lib/processes.mjs';
+import { startGateway, startUpstreams, threadCpuOf } from './lib/processes.mjs';
 import { alternateRounds, perRoundCpuRatio, summarizeRounds } from './lib/rounds.mjs';
 
 const number = (name, fallback) => Number(process.env[name]) || fallback;
 const settings = {
-  rounds: number('BENCH_TELEMETRY_ROUNDS', 8),
+  rounds: number('BENCH_TELEMETRY_ROUNDS', 10),
   requests: number('BENCH_TELEMETRY_REQUESTS', 3000),
   concurrency: number('BENCH_TELEMETRY_CONCURRENCY', 20),
-  warmup: number('BENCH_TELEMETRY_WARMUP', 6000),
+  warmup: number('BENCH_TELEMETRY_WARMUP', 15000),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
 /** CPU per request with telemetry on may be at most this many times that with it off. */
@@ -138,10 +138,15 @@ try {
     );
   }
   console.log('\ntelemetry state at the end:', JSON.stringify(final));
+  // Where each gateway's CPU went by thread (the main thread, V8's GC helpers, libuv's pool for file I/O).
+  const threads = Object.fromEntries(
+    Object.entries(gateways).map(([name, gateway]) => [name, threadCpuOf(gateway.pid)]),
+  );
+  console.log('CPU seconds by thread over the whole run:', JSON.stringify(threads));
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(
     `${resultsDir}telemetry-latest.json`,
-    `${JSON.stringify({ settings, rounds: { mongoUp: up, mongoDown: down }, summary, ratios, final }, null, 2)}\n`,
+    `${JSON.stringify({ settings, rounds: { mongoUp: up, mongoDown: down }, summary, ratios, final, threads }, null, 2)}\n`,
   );
 } finally {
   // Gateways first (their profiles are written on exit), then MongoDB, the simulators, the CSV directory.

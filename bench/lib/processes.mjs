@@ -1,6 +1,6 @@
 // Child processes of the benchmark: the upstream simulators and the built gateway.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -178,6 +178,20 @@ export function cpuSecondsOf(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds per thread name (main thread, V8 workers, libuv pool...) of a process, from /proc (Linux only). */
+export function threadCpuOf(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    }
+  } catch {}
+  return out;
 }
 
 /** VmHWM (peak resident set) and VmRSS of a process, in MiB, from /proc (Linux only). */
