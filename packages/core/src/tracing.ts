@@ -125,47 +125,37 @@ export interface TargetWrappers {
 export function traceTargets(options: TargetTracingOptions): TargetWrappers {
   const { tracer } = options;
   const systemOf = options.systemOf ?? ((backend: string) => backend);
-  const start = (operation: string, attempt: AnyAttempt) =>
-    tracer.startSpan(`${operation} ${attempt.request.model}`, {
-      kind: SpanKind.CLIENT,
-      attributes: attemptAttributes(operation, attempt, systemOf),
+  const spanOptions = (operation: string, attempt: AnyAttempt) => ({
+    kind: SpanKind.CLIENT,
+    attributes: attemptAttributes(operation, attempt, systemOf),
+  });
+  const spanName = (operation: string, attempt: AnyAttempt) => `${operation} ${attempt.request.model}`;
+  /** One attempt in its span, given the span's trace headers for the upstream; ended with the outcome. */
+  const traced = <A extends AnyAttempt, T>(
+    operation: string,
+    attempt: A,
+    run: (attempt: A) => Promise<T>,
+    onResult: (span: Span, result: T) => void,
+  ) =>
+    inSpan(tracer, spanName(operation, attempt), spanOptions(operation, attempt), async (span) => {
+      const result = await run({ ...attempt, traceHeaders: traceHeaders() });
+      onResult(span, result);
+      return result;
     });
-  /** Runs the call with the span active, and the span's trace headers for the upstream. */
-  const within = <T>(span: Span, run: (headers: Record<string, string>) => Promise<T>) =>
-    context.with(trace.setSpan(context.active(), span), () => run(traceHeaders()));
 
   return {
-    call: (target) => async (attempt) => {
-      const span = start('chat', attempt);
-      try {
-        const result = await within(span, (headers) => target({ ...attempt, traceHeaders: headers }));
-        resultAttributes(span, result);
-        return result;
-      } catch (error) {
-        failSpan(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-    embed: (target) => async (attempt) => {
-      const span = start('embeddings', attempt);
-      try {
-        const result = await within(span, (headers) => target({ ...attempt, traceHeaders: headers }));
+    call: (target) => (attempt) => traced('chat', attempt, target, resultAttributes),
+    embed: (target) => (attempt) =>
+      traced('embeddings', attempt, target, (span, result) => {
         span.setAttribute('gen_ai.response.model', result.model);
         span.setAttribute('gen_ai.usage.input_tokens', result.usage.promptTokens);
-        return result;
-      } catch (error) {
-        failSpan(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+      }),
     open: (target) => async (attempt) => {
-      const span = start('chat', attempt);
+      const span = tracer.startSpan(spanName('chat', attempt), spanOptions('chat', attempt));
       try {
-        const opened = await within(span, (headers) => target({ ...attempt, traceHeaders: headers }));
+        const opened = await context.with(trace.setSpan(context.active(), span), () =>
+          target({ ...attempt, traceHeaders: traceHeaders() }),
+        );
         return { ...opened, parts: endingWith(opened.parts, span, attempt.request.model) };
       } catch (error) {
         failSpan(span, error);

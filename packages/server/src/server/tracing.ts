@@ -3,7 +3,7 @@
  * configured, and only then are the request hooks and the pipeline's span wrappers installed, so a
  * gateway without it pays nothing. Standard OTEL_* variables configure it.
  */
-import { failSpan, gatewayTracer, type PipelineOptions, tracePipelineOptions } from '@llm-gateway/core';
+import { gatewayTracer, inSpan, type PipelineOptions, tracePipelineOptions } from '@llm-gateway/core';
 import type { Authenticator } from '@llm-gateway/spec';
 import {
   type Context,
@@ -193,19 +193,12 @@ export function installTracing(
 
 /** An authenticator whose every check is an `auth` span (principal kind on success, error type on failure). */
 export function traceAuthenticator(authenticate: Authenticator, tracer: Tracer): Authenticator {
-  return async (input) => {
-    const span = tracer.startSpan('auth', { kind: SpanKind.INTERNAL });
-    try {
-      const principal = await context.with(trace.setSpan(context.active(), span), () => authenticate(input));
+  return (input) =>
+    inSpan(tracer, 'auth', { kind: SpanKind.INTERNAL }, async (span) => {
+      const principal = await authenticate(input);
       span.setAttribute('gateway.principal.kind', principal.kind);
       return principal;
-    } catch (error) {
-      failSpan(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  };
+    });
 }
 
 /** `gen_ai.system` of each backend instance, from the plugin the profile names for it. */
