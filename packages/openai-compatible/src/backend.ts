@@ -14,7 +14,7 @@ import {
 } from '@llm-gateway/spec';
 import { abortedCallError, type CallGuard, guardCall } from './call.js';
 import { type OpenAICompatibleEmbeddingsClient, openAICompatibleEmbed } from './embeddings.js';
-import { mapOpenAICompatibleError } from './errors.js';
+import { mapOpenAICompatibleError, streamReportedError, streamTruncatedError } from './errors.js';
 import { type ChunkReading, partsOfChunk } from './stream.js';
 import {
   fromOpenAICompatibleCompletion,
@@ -132,11 +132,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         }
         for await (const chunk of chunks) {
           if (chunk.x_groq?.error) {
-            throw new GatewayError('upstream_error', `${name} upstream error: ${chunk.x_groq.error}`, {
-              backend: name,
-              code: 'upstream_stream_error',
-              isRetryable: true,
-            });
+            throw streamReportedError(name, chunk.x_groq.error);
           }
           usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? usage;
           for (const part of partsOfChunk(chunk, reading)) yield part;
@@ -146,11 +142,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         // The SDK ends the iteration quietly when its signal fires, so check it here.
         if (guard.signal.aborted) throw guard.signal.reason;
         if (finishReason === undefined) {
-          throw new GatewayError('upstream_error', `${name} upstream ended the stream before finishing`, {
-            backend: name,
-            code: 'upstream_stream_truncated',
-            isRetryable: true,
-          });
+          throw streamTruncatedError(name);
         }
       } catch (error) {
         throw toError(error, guard);

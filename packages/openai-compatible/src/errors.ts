@@ -61,6 +61,41 @@ export function cancelledError(backend: string, cause?: unknown): GatewayError {
   return new GatewayError('cancelled', `${backend} call was cancelled`, { backend, cause });
 }
 
+/** A failure no more specific mapping names. */
+export function upstreamFailedError(backend: string, cause: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause });
+}
+
+/** An answer that did not parse: retryable, another attempt may get a whole one. */
+export function malformedResponseError(backend: string, cause: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${backend} upstream sent a malformed response`, {
+    backend,
+    code: 'upstream_bad_response',
+    isRetryable: true,
+    cause,
+  });
+}
+
+/** A stream that ended without its finish: retryable, nothing was lost but the attempt. */
+export function streamTruncatedError(backend: string, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${backend} upstream ended the stream before finishing`, {
+    backend,
+    code: 'upstream_stream_truncated',
+    isRetryable: true,
+    cause,
+  });
+}
+
+/** An error the upstream reported inside its stream, with its message. */
+export function streamReportedError(backend: string, message: string, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${backend} upstream error: ${message}`, {
+    backend,
+    code: 'upstream_stream_error',
+    isRetryable: true,
+    cause,
+  });
+}
+
 /**
  * Turns anything an OpenAI-compatible SDK throws into a GatewayError. The caller decides about
  * cancellation first (it knows whether its own signal fired); this only reads the error.
@@ -68,7 +103,7 @@ export function cancelledError(backend: string, cause?: unknown): GatewayError {
 export function mapOpenAICompatibleError(backend: string, error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
   if (!error || typeof error !== 'object') {
-    return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause: error });
+    return upstreamFailedError(backend, error);
   }
   const fields = error as Record<string, unknown>;
   const names = classNames(error);
@@ -90,21 +125,9 @@ export function mapOpenAICompatibleError(backend: string, error: unknown): Gatew
   if (names.includes('APIConnectionError')) return upstreamNetworkError(backend, error);
   // An `error` event inside an SSE stream: the SDK throws an APIError with no status.
   if (names.includes('APIError') && fields['error'] !== undefined) {
-    return new GatewayError('upstream_error', `${backend} upstream error: ${upstreamMessage(fields)}`, {
-      backend,
-      code: 'upstream_stream_error',
-      isRetryable: true,
-      cause: error,
-    });
+    return streamReportedError(backend, upstreamMessage(fields), error);
   }
-  if (error instanceof SyntaxError) {
-    return new GatewayError('upstream_error', `${backend} upstream sent a malformed response`, {
-      backend,
-      code: 'upstream_bad_response',
-      isRetryable: true,
-      cause: error,
-    });
-  }
+  if (error instanceof SyntaxError) return malformedResponseError(backend, error);
   if (error instanceof Error && isNetworkFailure(error)) return upstreamNetworkError(backend, error);
-  return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause: error });
+  return upstreamFailedError(backend, error);
 }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { abortedCallError, type CallGuard, guardCall } from '@llm-gateway/openai-compatible';
+import {
+  abortedCallError,
+  type CallGuard,
+  guardCall,
+  streamTruncatedError,
+} from '@llm-gateway/openai-compatible';
 import { rejectUnsupported } from '@llm-gateway/plugin-kit';
 import {
   type Backend,
@@ -10,7 +15,7 @@ import {
   type EmbeddingsRequest,
   type EmbeddingsResult,
   type FinishReason,
-  GatewayError,
+  type GatewayError,
   isGatewayError,
   type Usage,
   upstreamTimeoutError,
@@ -161,11 +166,7 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
         }
         if (call.guard.signal.aborted) throw call.guard.signal.reason;
         if (finishReason === undefined) {
-          throw new GatewayError('upstream_error', `${name} upstream ended the stream before finishing`, {
-            backend: name,
-            code: 'upstream_stream_truncated',
-            isRetryable: true,
-          });
+          throw streamTruncatedError(name);
         }
       } catch (error) {
         throw toError(name, error, call);

@@ -1,8 +1,15 @@
 /** Maps what the ollama library throws to typed gateway errors. */
 
-import { cancelledError, isNetworkFailure } from '@llm-gateway/openai-compatible';
 import {
-  GatewayError,
+  cancelledError,
+  isNetworkFailure,
+  malformedResponseError,
+  streamReportedError,
+  streamTruncatedError,
+  upstreamFailedError,
+} from '@llm-gateway/openai-compatible';
+import {
+  type GatewayError,
   isGatewayError,
   parseRetryAfter,
   upstreamHttpError,
@@ -16,9 +23,7 @@ import {
  */
 export function mapOllamaError(backend: string, error: unknown, retryAfter?: string): GatewayError {
   if (isGatewayError(error)) return error;
-  if (!(error instanceof Error)) {
-    return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause: error });
-  }
+  if (!(error instanceof Error)) return upstreamFailedError(backend, error);
   // The library's ResponseError is not exported, so match its shape.
   const status = (error as { status_code?: unknown }).status_code;
   if (error.name === 'ResponseError' && typeof status === 'number') {
@@ -33,27 +38,8 @@ export function mapOllamaError(backend: string, error: unknown, retryAfter?: str
   if (error.name === 'AbortError') return cancelledError(backend, error);
   if (error.name === 'TimeoutError') return upstreamTimeoutError(backend, error);
   if (isNetworkFailure(error)) return upstreamNetworkError(backend, error);
-  if (error instanceof SyntaxError) {
-    return new GatewayError('upstream_error', `${backend} upstream sent a malformed response`, {
-      backend,
-      code: 'upstream_bad_response',
-      isRetryable: true,
-      cause: error,
-    });
-  }
-  if (/did not receive done/i.test(error.message)) {
-    return new GatewayError('upstream_error', `${backend} upstream ended the stream before finishing`, {
-      backend,
-      code: 'upstream_stream_truncated',
-      isRetryable: true,
-      cause: error,
-    });
-  }
+  if (error instanceof SyntaxError) return malformedResponseError(backend, error);
+  if (/did not receive done/i.test(error.message)) return streamTruncatedError(backend, error);
   // An `{"error": ...}` line inside a stream: the library rethrows its text as a plain Error.
-  return new GatewayError('upstream_error', `${backend} upstream error: ${error.message}`, {
-    backend,
-    code: 'upstream_stream_error',
-    isRetryable: true,
-    cause: error,
-  });
+  return streamReportedError(backend, error.message, error);
 }
