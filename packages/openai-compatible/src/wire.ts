@@ -72,45 +72,43 @@ interface WireToolCallDelta {
   function?: { name?: string | null; arguments?: string | null } | null;
 }
 
-export interface OpenAICompatibleChoice {
+/** What a completion's message and a chunk's delta both carry. */
+interface WireMessageFields {
+  content?: string | null;
+  refusal?: string | null;
+  tool_calls?: WireToolCallDelta[] | null;
+}
+
+/** What a completion's choice and a chunk's choice both carry. */
+interface WireChoiceFields {
   index?: number | null;
-  message?: {
-    content?: string | null;
-    refusal?: string | null;
-    tool_calls?: WireToolCallDelta[] | null;
-  } | null;
   logprobs?: ChatLogprobs | null;
   finish_reason?: string | null;
 }
 
-export interface OpenAICompatibleCompletion {
+export interface OpenAICompatibleChoice extends WireChoiceFields {
+  message?: WireMessageFields | null;
+}
+
+/** What a completion and a chunk both carry. */
+interface WireResponseFields {
   id?: string | null;
   model?: string | null;
   created?: number | null;
   system_fingerprint?: string | null;
+  usage?: OpenAICompatibleUsage | null;
+}
+
+export interface OpenAICompatibleCompletion extends WireResponseFields {
   choices?: OpenAICompatibleChoice[] | null;
-  usage?: OpenAICompatibleUsage | null;
 }
 
-export interface OpenAICompatibleChunkChoice {
-  index?: number | null;
-  delta?: {
-    role?: string | null;
-    content?: string | null;
-    refusal?: string | null;
-    tool_calls?: WireToolCallDelta[] | null;
-  } | null;
-  logprobs?: ChatLogprobs | null;
-  finish_reason?: string | null;
+export interface OpenAICompatibleChunkChoice extends WireChoiceFields {
+  delta?: (WireMessageFields & { role?: string | null }) | null;
 }
 
-export interface OpenAICompatibleChunk {
-  id?: string | null;
-  model?: string | null;
-  created?: number | null;
-  system_fingerprint?: string | null;
+export interface OpenAICompatibleChunk extends WireResponseFields {
   choices?: OpenAICompatibleChunkChoice[] | null;
-  usage?: OpenAICompatibleUsage | null;
   /** Groq reports usage (and early-stop errors) here, on the finish chunk. */
   x_groq?: { usage?: OpenAICompatibleUsage | null; error?: string | null } | null;
 }
