@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startRedis } from '@llm-gateway/testkit';
 import autocannon from 'autocannon';
 import { repoRoot, startGateway } from './lib/processes.mjs';
+import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
-const number = (name, fallback) => Number(process.env[name]) || fallback;
 const settings = {
   durationS: number('BENCH_ASYNC_DURATION', 10),
   connections: number('BENCH_ASYNC_CONNECTIONS', 50),
@@ -21,13 +21,7 @@ const key = 'bench-async-key-3c9f1e27';
 const profile = fileURLToPath(new URL('../configs/inference.yaml', import.meta.url));
 const cliPath = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const stops = [];
-setTimeout(
-  () => {
-    console.error('bench async: over its time budget, giving up');
-    void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
-  },
-  (settings.durationS + settings.drainTimeoutS + 120) * 1000,
-).unref();
+giveUpAfter('bench async', stops, (settings.durationS + settings.drainTimeoutS + 120) * 1000);
 
 /** Spawns a child in its own process group; resolves once a line matches `ready`. */
 async function child(args, env, ready) {

@@ -10,11 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
-import { jsonLoad } from './lib/json-load.mjs';
+import { uniqueChatLoad } from './lib/json-load.mjs';
 import { startGateway, startUpstreams, threadCpuOf } from './lib/processes.mjs';
 import { alternateRounds, perRoundCpuRatio, summarizeRounds } from './lib/rounds.mjs';
+import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
-const number = (name, fallback) => Number(process.env[name]) || fallback;
 const settings = {
   rounds: number('BENCH_TELEMETRY_ROUNDS', 10),
   requests: number('BENCH_TELEMETRY_REQUESTS', 3000),
@@ -31,10 +31,7 @@ const profiles = {
 };
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stops = [];
-setTimeout(() => {
-  console.error('bench telemetry: over its time budget, giving up');
-  void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
-}, 600_000).unref();
+giveUpAfter('bench telemetry', stops, 600_000);
 
 /** The telemetry block of the gateway's /health. */
 async function telemetryOf(gateway) {
@@ -79,19 +76,7 @@ try {
     stops.push(() => gateways[name].stop());
   }
 
-  let prompt = 0;
-  const load = (gateway, requests) =>
-    jsonLoad({
-      url: `${gateway.url}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: () =>
-        JSON.stringify({
-          model: 'gpt-4o-mini',
-          messages: [{ role: 'user', content: `telemetry ${prompt++}` }],
-        }),
-      requests,
-      concurrency: settings.concurrency,
-    });
+  const load = uniqueChatLoad({ key, tag: 'telemetry', concurrency: settings.concurrency });
   const measure = (label) =>
     alternateRounds({ gateways, rounds: settings.rounds, requests: settings.requests, load, label });
 

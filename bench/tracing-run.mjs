@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { jsonLoad } from './lib/json-load.mjs';
+import { uniqueChatLoad } from './lib/json-load.mjs';
 import { startGateway, startUpstreams } from './lib/processes.mjs';
 import { alternateRounds, summarizeRounds } from './lib/rounds.mjs';
+import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
-const number = (name, fallback) => Number(process.env[name]) || fallback;
 const settings = {
   rounds: number('BENCH_TRACING_ROUNDS', 5),
   requests: number('BENCH_TRACING_REQUESTS', 2000),
@@ -21,10 +21,7 @@ const key = 'bench-client-key';
 const upstreamKey = 'bench-upstream-key';
 const profile = fileURLToPath(new URL('./profile-resilience.yaml', import.meta.url));
 const stops = [];
-setTimeout(() => {
-  console.error('bench tracing: over its time budget, giving up');
-  void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
-}, 600_000).unref();
+giveUpAfter('bench tracing', stops, 600_000);
 
 try {
   const upstreams = await startUpstreams();
@@ -76,19 +73,7 @@ try {
   };
   for (const gateway of Object.values(gateways)) stops.push(() => gateway.stop());
 
-  let prompt = 0;
-  const load = (gateway, requests) =>
-    jsonLoad({
-      url: `${gateway.url}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: () =>
-        JSON.stringify({
-          model: 'gpt-4o-mini',
-          messages: [{ role: 'user', content: `tracing ${prompt++}` }],
-        }),
-      requests,
-      concurrency: settings.concurrency,
-    });
+  const load = uniqueChatLoad({ key, tag: 'tracing', concurrency: settings.concurrency });
 
   for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
   const rows = await alternateRounds({

@@ -80,3 +80,23 @@ export async function jsonLoad({
     },
   };
 }
+
+/**
+ * `(gateway, requests)` sending JSON chat requests to the gateway's /v1/chat/completions, each with its
+ * own prompt (`${tag} ${n}`, so none is a cache hit), `concurrency` at a time, with API key `key`.
+ */
+export function uniqueChatLoad({ key, tag, concurrency }) {
+  let prompt = 0;
+  return (gateway, requests) =>
+    jsonLoad({
+      url: `${gateway.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: () =>
+        JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: `${tag} ${prompt++}` }],
+        }),
+      requests,
+      concurrency,
+    });
+}
