@@ -475,10 +475,17 @@ describe('(c) every store killed, then restarted', () => {
     await expectStoredExactly(stores, sent);
     const counts = await Promise.all(stores.mongos.map(async (mongo) => (await storedIds(mongo)).length));
     expect(counts.reduce((sum, count) => sum + count, 0)).toBe(sent.length);
+    // Whichever restarted store answered first took the replay; the primary takes over once its probe
+    // (backing off up to probeMaxIntervalMs) answers, which on a loaded machine can come later.
+    await waitUntil(
+      async () => (await telemetryOf(gateway))['store'] === 'mongo',
+      'the primary in use again',
+      45_000,
+    );
     const status = await telemetryOf(gateway);
     expect(status).toMatchObject({ dropped: 0, store: 'mongo' });
     expect(status['replayed']).toBeGreaterThanOrEqual(spooled.length);
-  }, 150_000);
+  }, 200_000);
 });
 
 describe('(d) SIGTERM mid-load', () => {

@@ -30,7 +30,7 @@ export async function telemetryCommand(
   });
   try {
     const reachable: TelemetrySink[] = [];
-    for (const sink of sinks) if ((await sink.healthy?.()) ?? true) reachable.push(sink);
+    for (const sink of sinks) if (await answers(sink)) reachable.push(sink);
     const spools = reachable.filter((sink) => sink.spooled);
     const store = reachable.find((sink) => !sink.spooled);
     const files = (await Promise.all(spools.map((sink) => sink.spooled!()))).flat().length;
@@ -53,4 +53,11 @@ export async function telemetryCommand(
   } finally {
     await Promise.allSettled(sinks.map((sink) => sink.close()));
   }
+}
+
+/** A by-hand command can wait: a store that is starting or busy gets three tries before it counts as down. */
+async function answers(sink: TelemetrySink, tries = 3): Promise<boolean> {
+  if (!sink.healthy) return true;
+  for (let attempt = 0; attempt < tries; attempt += 1) if (await sink.healthy()) return true;
+  return false;
 }
