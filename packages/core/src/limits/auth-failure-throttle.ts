@@ -1,6 +1,6 @@
 import { type Logger, silentLogger } from '@llm-gateway/spec';
 import type { Redis } from 'ioredis';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { storeCounter, warnOnce } from './limiter-store.js';
 import { rateLimitedError } from './rate-limit-headers.js';
 
 export interface AuthFailureThrottleOptions {
@@ -39,25 +39,12 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
     blockDuration: options.blockSeconds,
     keyPrefix: options.keyPrefix ?? 'llmgw:authfail',
   };
-  const memory = new RateLimiterMemory(settings);
-  const counter: RateLimiterAbstract =
-    options.store === 'redis'
-      ? new RateLimiterRedis({
-          ...settings,
-          storeClient: options.redis,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: memory,
-          // A blocked address is refused from memory without asking Redis on every attempt.
-          inMemoryBlockOnConsumed: options.limit,
-          inMemoryBlockDuration: options.blockSeconds,
-        })
-      : memory;
-  let loggedStoreFailure = false;
-  const storeFailed = (error: unknown) => {
-    if (loggedStoreFailure) return;
-    loggedStoreFailure = true;
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Auth-failure store failed');
-  };
+  const counter = storeCounter(options.store ?? 'memory', options.redis, settings, {
+    // A blocked address is refused from memory without asking Redis on every attempt.
+    inMemoryBlockOnConsumed: options.limit,
+    inMemoryBlockDuration: options.blockSeconds,
+  });
+  const storeFailed = warnOnce(log, 'Auth-failure store failed');
 
   return {
     async check(address) {

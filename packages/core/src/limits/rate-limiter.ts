@@ -1,11 +1,7 @@
 import { type Logger, type PrincipalLimits, silentLogger } from '@llm-gateway/spec';
 import type { Redis } from 'ioredis';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  type RateLimiterRes,
-} from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { storeCounter, warnOnce } from './limiter-store.js';
 import { type RateLimitState, rateLimitedError, rateLimitHeaders } from './rate-limit-headers.js';
 
 export interface RateLimiterOptions {
@@ -104,25 +100,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const prefix = options.keyPrefix ?? 'llmgw:rl';
   const log = options.log ?? silentLogger;
   const counters = new Map<string, RateLimiterAbstract>();
-  let loggedStoreFailure = false;
+  const storeFailed = warnOnce(log, 'Rate limiter store failed');
 
   function counter(kind: string, duration: number): RateLimiterAbstract {
     const keyPrefix = `${prefix}:${kind}${duration}`;
     const existing = counters.get(keyPrefix);
     if (existing) return existing;
-    const memory = new RateLimiterMemory({ points: UNCAPPED, duration, keyPrefix });
-    const made =
-      store === 'memory'
-        ? memory
-        : new RateLimiterRedis({
-            storeClient: options.redis,
-            points: UNCAPPED,
-            duration,
-            keyPrefix,
-            // Go to the insurance at once while disconnected instead of waiting on a dead socket.
-            rejectIfRedisNotReady: true,
-            insuranceLimiter: memory,
-          });
+    const made = storeCounter(store, options.redis, { points: UNCAPPED, duration, keyPrefix });
     counters.set(keyPrefix, made);
     return made;
   }
@@ -152,12 +136,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     dayCounter ??= counter('tpd', DAY_SECONDS);
     return dayCounter;
   };
-
-  function storeFailed(error: unknown): void {
-    if (loggedStoreFailure) return;
-    loggedStoreFailure = true;
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Rate limiter store failed');
-  }
 
   /** Adds points to a counter; undefined only if the store and its insurance both failed (then allow). */
   function add(c: RateLimiterAbstract, key: string, points: number): Promise<RateLimiterRes | undefined> {
