@@ -103,3 +103,37 @@ export async function createInstance<Instance, Host extends PluginHost>(
   if (isDisabled(value)) options.log.info(`${labels[kind]} ${name} disabled: ${result.reason}`);
   return { value, summary: result };
 }
+
+/**
+ * Creates every instance of one profile section in profile order, each with its own host; returns the
+ * enabled ones by name and every summary. If one fails, those already created are closed first.
+ */
+export async function createInstances<Instance extends { close?(): Promise<void> }>(
+  section: ProfileSection,
+  kind: PluginKind,
+  entries: Record<string, PluginInstanceConfig>,
+  log: Logger,
+  options: CreateInstanceOptions,
+): Promise<{ enabled: Map<string, Instance>; summaries: InstanceSummary[] }> {
+  const enabled = new Map<string, Instance>();
+  const summaries: InstanceSummary[] = [];
+  try {
+    for (const [name, instance] of Object.entries(entries)) {
+      const host = { instanceName: name, log: log.child({ plugin: kind, instance: name }) as Logger };
+      const created = await createInstance<Instance, typeof host>(
+        section,
+        kind,
+        name,
+        instance,
+        host,
+        options,
+      );
+      summaries.push(created.summary);
+      if (!isDisabled(created.value)) enabled.set(name, created.value);
+    }
+  } catch (error) {
+    await Promise.allSettled([...enabled.values()].map((value) => value.close?.()));
+    throw error;
+  }
+  return { enabled, summaries };
+}

@@ -3,7 +3,6 @@ import {
   type AuthScheme,
   type Backend,
   isDisabled,
-  type Logger,
   type Surface,
   type SurfaceHost,
   type TaskQueue,
@@ -17,6 +16,7 @@ import { adminCheck, registerAdmin } from '../admin/index.js';
 import {
   type CreateInstanceOptions,
   createInstance,
+  createInstances,
   type InstanceSummary,
 } from '../plugins/create-instance.js';
 import type { AnyPluginDefinition } from '../plugins/load-plugin.js';
@@ -127,10 +127,6 @@ export async function buildServer(
     ...(options.plugins ? { preloaded: options.plugins } : {}),
     variables: profile.variables,
   });
-  const host = (kind: string, instanceName: string) => ({
-    instanceName,
-    log: log.child({ plugin: kind, instance: instanceName }) as Logger,
-  });
 
   const instances: InstanceSummary[] = [];
   const closers: (() => Promise<void>)[] = [];
@@ -160,6 +156,7 @@ export async function buildServer(
   let app: FastifyInstance | undefined;
   let queue: TaskQueue | undefined;
 
+  const telemetryStatus = () => telemetryStatusOf(telemetryService, telemetry.count);
   const openSurfaces: string[] = [];
   const isAdmin = adminCheck(profile.admin.keys);
   const showsDetails = (request: FastifyRequest) => !profile.admin.protectDetails || isAdmin(request);
@@ -183,22 +180,17 @@ export async function buildServer(
       }
     }
     // Backends, then the pipeline over the enabled ones.
-    const backends = new Map<string, Backend>();
-    const disabledBackends = new Map<string, string>();
-    for (const [name, instance] of Object.entries(profile.backends)) {
-      const created = await createInstance<Backend, ReturnType<typeof host>>(
-        'backends',
-        'backend',
-        name,
-        instance,
-        host('backend', name),
-        instanceOptions('backends'),
-      );
-      instances.push(created.summary);
-      if (isDisabled(created.value))
-        disabledBackends.set(name, created.summary.reason ?? created.value.reason);
-      else backends.set(name, created.value);
-    }
+    const { enabled: backends, summaries: backendSummaries } = await createInstances<Backend>(
+      'backends',
+      'backend',
+      profile.backends,
+      log,
+      instanceOptions('backends'),
+    );
+    instances.push(...backendSummaries);
+    const disabledBackends = new Map(
+      backendSummaries.flatMap((summary) => (summary.enabled ? [] : [[summary.name, summary.reason ?? '']])),
+    );
     const unavailable = noBackendHint(instances);
     if (unavailable) log.warn(`no backend is enabled, so every model request gets a 503. ${unavailable}`);
     // OpenTelemetry only when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT).
@@ -236,20 +228,15 @@ export async function buildServer(
       options = { ...options, healthContributors: contributors };
     }
 
-    const authSchemes = new Map<string, AuthScheme>();
-    for (const [name, instance] of Object.entries(profile.auth)) {
-      const created = await createInstance<AuthScheme, ReturnType<typeof host>>(
-        'auth',
-        'auth',
-        name,
-        instance,
-        host('auth', name),
-        instanceOptions('auth'),
-      );
-      instances.push(created.summary);
-      if (isDisabled(created.value)) continue;
-      const scheme = created.value;
-      authSchemes.set(name, scheme);
+    const { enabled: authSchemes, summaries: authSummaries } = await createInstances<AuthScheme>(
+      'auth',
+      'auth',
+      profile.auth,
+      log,
+      instanceOptions('auth'),
+    );
+    instances.push(...authSummaries);
+    for (const scheme of authSchemes.values()) {
       redaction.add(scheme.credentialNames);
       if (scheme.close) closers.push(() => scheme.close!());
     }
@@ -279,7 +266,7 @@ export async function buildServer(
         authSchemes: schemes,
         ...(queue ? { queue } : {}),
         emitTelemetry: (record) => telemetry.emit(record),
-        telemetryStatus: () => telemetryStatusOf(telemetryService, telemetry.count),
+        telemetryStatus,
         showsDetails,
         service,
       });
@@ -348,7 +335,7 @@ export async function buildServer(
       showDetails: showsDetails,
       contributors: [
         featureHealth(pipeline, features),
-        () => ({ fields: { telemetry: telemetryStatusOf(telemetryService, telemetry.count) } }),
+        () => ({ fields: { telemetry: telemetryStatus() } }),
         ...(options.healthContributors ?? []),
       ],
     });
@@ -356,9 +343,7 @@ export async function buildServer(
       registerMetricsRoute(server, {
         registry: metrics.registry,
         defaultFormat: profile.metrics.defaultFormat,
-        json: withTelemetry(options.metricsJson ?? seedMetricsJson(pipeline, features), () =>
-          telemetryStatusOf(telemetryService, telemetry.count),
-        ),
+        json: withTelemetry(options.metricsJson ?? seedMetricsJson(pipeline, features), telemetryStatus),
       });
     }
 

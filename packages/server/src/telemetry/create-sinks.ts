@@ -1,7 +1,7 @@
-import { isDisabled, type Logger, type TelemetrySink } from '@llm-gateway/spec';
+import type { Logger, TelemetrySink } from '@llm-gateway/spec';
 import {
   type CreateInstanceOptions,
-  createInstance,
+  createInstances,
   type InstanceSummary,
 } from '../plugins/create-instance.js';
 import type { TelemetrySettings } from '../profile/telemetry-section.js';
@@ -12,25 +12,12 @@ export async function createSinks(
   log: Logger,
   options: CreateInstanceOptions,
 ): Promise<{ sinks: TelemetrySink[]; summaries: InstanceSummary[] }> {
-  const sinks: TelemetrySink[] = [];
-  const summaries: InstanceSummary[] = [];
-  try {
-    for (const [name, instance] of Object.entries(settings.sinks)) {
-      const host = { instanceName: name, log: log.child({ plugin: 'sink', instance: name }) as Logger };
-      const created = await createInstance<TelemetrySink, typeof host>(
-        'telemetry',
-        'sink',
-        name,
-        instance,
-        host,
-        options,
-      );
-      summaries.push(created.summary);
-      if (!isDisabled(created.value)) sinks.push(created.value);
-    }
-  } catch (error) {
-    await Promise.allSettled(sinks.map((sink) => sink.close()));
-    throw error;
-  }
-  return { sinks, summaries };
+  const { enabled, summaries } = await createInstances<TelemetrySink>(
+    'telemetry',
+    'sink',
+    settings.sinks,
+    log,
+    options,
+  );
+  return { sinks: [...enabled.values()], summaries };
 }
