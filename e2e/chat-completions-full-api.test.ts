@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Gateway, startGateway } from './helpers/gateway.js';
+import { type Gateway, simulatedBackendsEnv, startGateway } from './helpers/gateway.js';
 
 let openaiSim: Simulator;
 let ollamaSim: Simulator;
@@ -26,13 +26,14 @@ beforeAll(async () => {
   gateway = await startGateway({
     profile: 'configs/default.yaml',
     env: {
-      OPENAI_API_KEY: 'sk-e2e-openai-full-api-0123',
-      OPENAI_BASE_URL: `${openaiSim.url}/v1`,
-      DEEPSEEK_API_KEY: 'sk-e2e-deepseek-full-api-0123',
-      DEEPSEEK_BASE_URL: openaiSim.url,
-      GROQ_API_KEY: 'gsk_e2e_groq_full_api_0123',
-      GROQ_BASE_URL: openaiSim.url,
-      OLLAMA_HOST: ollamaSim.url,
+      ...simulatedBackendsEnv(
+        {
+          openai: 'sk-e2e-openai-full-api-0123',
+          deepseek: 'sk-e2e-deepseek-full-api-0123',
+          groq: 'gsk_e2e_groq_full_api_0123',
+        },
+        { openai: openaiSim, ollama: ollamaSim },
+      ),
       CSV_FALLBACK_DIR: csvDir,
     },
   });

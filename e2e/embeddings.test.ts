@@ -13,7 +13,7 @@ import {
 } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Gateway, startGateway } from './helpers/gateway.js';
+import { type Gateway, simulatedBackendsEnv, startGateway } from './helpers/gateway.js';
 import { expectOpenAIError, postJson } from './helpers/http.js';
 
 const keys = {
@@ -35,13 +35,7 @@ beforeAll(async () => {
   gateway = await startGateway({
     profile: 'configs/default.yaml',
     env: {
-      OPENAI_API_KEY: keys.openai,
-      OPENAI_BASE_URL: `${openaiSim.url}/v1`,
-      DEEPSEEK_API_KEY: keys.deepseek,
-      DEEPSEEK_BASE_URL: openaiSim.url,
-      GROQ_API_KEY: keys.groq,
-      GROQ_BASE_URL: openaiSim.url,
-      OLLAMA_HOST: ollamaSim.url,
+      ...simulatedBackendsEnv(keys, { openai: openaiSim, ollama: ollamaSim }),
       CSV_FALLBACK_DIR: csvDir,
     },
   });

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { type Simulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkProfile, type Gateway, GatewayStartError, startGateway } from './helpers/gateway.js';
+import {
+  checkProfile,
+  type Gateway,
+  GatewayStartError,
+  simulatedBackendsEnv,
+  startGateway,
+} from './helpers/gateway.js';
 import { expectOpenAIError, postJson, requestsFor, sseData, waitUntil } from './helpers/http.js';
 
 const keys = {
@@ -77,13 +83,7 @@ beforeAll(async () => {
   gateway = await startGateway({
     profile: 'configs/default.yaml',
     env: {
-      OPENAI_API_KEY: keys.openai,
-      OPENAI_BASE_URL: `${openaiSim.url}/v1`,
-      DEEPSEEK_API_KEY: keys.deepseek,
-      DEEPSEEK_BASE_URL: openaiSim.url,
-      GROQ_API_KEY: keys.groq,
-      GROQ_BASE_URL: openaiSim.url,
-      OLLAMA_HOST: ollamaSim.url,
+      ...simulatedBackendsEnv(keys, { openai: openaiSim, ollama: ollamaSim }),
     },
   });
   // The gateway runs without GATEWAY_API_KEYS here: any key (or none) is accepted.

@@ -232,3 +232,26 @@ export function checkProfile(
 ): Promise<CommandResult> {
   return runGatewayCli(['check', profilePath(profile)], env ? { env } : {});
 }
+
+/** Upstream keys a test hands the gateway, one per OpenAI-wire backend. */
+export interface BackendKeys {
+  openai: string;
+  deepseek: string;
+  groq: string;
+}
+
+/** The variables that enable all four backends of configs/default.yaml, each answered by a simulator. */
+export function simulatedBackendsEnv(
+  keys: BackendKeys,
+  sims: { openai: { url: string }; ollama: { url: string } },
+): Record<string, string> {
+  return {
+    OPENAI_API_KEY: keys.openai,
+    OPENAI_BASE_URL: `${sims.openai.url}/v1`,
+    DEEPSEEK_API_KEY: keys.deepseek,
+    DEEPSEEK_BASE_URL: sims.openai.url,
+    GROQ_API_KEY: keys.groq,
+    GROQ_BASE_URL: sims.openai.url,
+    OLLAMA_HOST: sims.ollama.url,
+  };
+}
