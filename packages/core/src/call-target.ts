@@ -12,6 +12,7 @@ import type {
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedTarget } from './router.js';
 import { CallSignal, classifyCallError, raceSignal } from './signals.js';
+import { addUpstreamTime } from './upstream-time.js';
 
 /** One attempt at one target: what every stage around the backend call sees. */
 export interface Attempt<Request = ChatRequest> {
@@ -96,6 +97,7 @@ function createInvokeTarget<Request, Result>(
       throw failure;
     } finally {
       call.dispose();
+      addUpstreamTime(attempt.context, performance.now() - startedAt);
     }
   };
 }
@@ -137,9 +139,11 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
         [Symbol.asyncIterator]();
       first = await raceSignal(iterator.next(), signal);
     } catch (error) {
+      addUpstreamTime(attempt.context, performance.now() - startedAt);
       throw fail(error);
     }
     const timeToFirstPartMs = performance.now() - startedAt;
+    addUpstreamTime(attempt.context, timeToFirstPartMs);
 
     async function* relay(): AsyncGenerator<ChatStreamPart> {
       let ended = false;

@@ -6,6 +6,8 @@ export interface GatewayMetrics {
   /** Requests answered, by surface, logical endpoint, answering backend (`none` if none) and HTTP status. */
   requests: Counter<'surface' | 'endpoint' | 'backend' | 'status'>;
   requestDuration: Histogram<'surface' | 'endpoint' | 'backend' | 'status'>;
+  /** The gateway's own time per request: to the response head, less upstream attempts (Server-Timing `gateway`). */
+  gatewayOverhead: Histogram<'surface' | 'endpoint'>;
   /** Upstream calls by backend and outcome (`success` or the GatewayError type). */
   upstreamRequests: Counter<'backend' | 'outcome'>;
   upstreamDuration: Histogram<'backend'>;
@@ -37,6 +39,8 @@ export interface MetricsOptions {
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+// Overhead is sub-millisecond when all is well: finer buckets at the low end.
+const overheadBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 /** Creates a fresh registry with every gateway metric; one per server so tests stay isolated. */
 export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
@@ -57,6 +61,13 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       help: 'Time from request to response end',
       labelNames: ['surface', 'endpoint', 'backend', 'status'],
       buckets: latencyBuckets,
+      registers,
+    }),
+    gatewayOverhead: new Histogram({
+      name: 'gateway_overhead_seconds',
+      help: "The gateway's own time per request: to the response head, less the upstream attempts",
+      labelNames: ['surface', 'endpoint'],
+      buckets: overheadBuckets,
       registers,
     }),
     upstreamRequests: new Counter({

@@ -15,6 +15,11 @@ export interface RequestAnnotations {
   usage?: Usage;
   llmLatencyMs?: number;
   timeToFirstTokenMs?: number;
+  /**
+   * Time spent in upstream attempts, summed over retries and fallbacks (streams: each attempt up to
+   * its first part); absent when no upstream was called. The rest of the request is the gateway's own.
+   */
+  upstreamMs?: number;
   cacheHit?: boolean;
   retries?: number;
   fallback?: boolean;

@@ -17,6 +17,8 @@ export interface TelemetryRecord {
   latency_ms: number;
   llm_latency_ms?: number;
   time_to_first_token_ms?: number;
+  /** The gateway's own time: to the response head, less the upstream attempts' time (the Server-Timing split). */
+  gateway_overhead_ms?: number;
   queue_wait_ms?: number;
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -60,6 +62,8 @@ export const TELEMETRY_FIELDS = [
   'fallback',
   'error_type',
   'event',
+  // Last, so rows appended to a CSV file started before it existed keep their columns in place.
+  'gateway_overhead_ms',
 ] as const satisfies readonly (keyof TelemetryRecord)[];
 
 /** Records a spooling sink holds for a store that was down, one unit (a file) at a time. */
