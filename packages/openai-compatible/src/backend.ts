@@ -15,6 +15,7 @@ import {
 import { abortedCallError, type CallGuard, guardCall } from './call.js';
 import { type OpenAICompatibleEmbeddingsClient, openAICompatibleEmbed } from './embeddings.js';
 import { mapOpenAICompatibleError, streamReportedError, streamTruncatedError } from './errors.js';
+import { readChunks } from './sse.js';
 import { type ChunkReading, partsOfChunk } from './stream.js';
 import {
   fromOpenAICompatibleCompletion,
@@ -35,10 +36,15 @@ export interface OpenAICompatibleClient {
       create(
         body: never,
         options: { signal: AbortSignal; headers?: Readonly<Record<string, string>> },
-      ): PromiseLike<unknown>;
+      ): PromiseLike<unknown> & { asResponse?: () => Promise<RawResponse> };
     };
   };
   embeddings?: OpenAICompatibleEmbeddingsClient['embeddings'];
+}
+
+/** The part of the SDK's raw `Response` a stream is read from. */
+interface RawResponse {
+  body: AsyncIterable<Uint8Array> | null;
 }
 
 function send(
@@ -46,10 +52,36 @@ function send(
   body: OpenAICompatibleBody,
   signal: AbortSignal,
   call: CallContext,
-): PromiseLike<unknown> {
+) {
   // Extra headers (trace context) only when the host gives some: the SDK merges them per request.
   const options = call.headers ? { signal, headers: call.headers } : { signal };
   return client.chat.completions.create(body as never, options);
+}
+
+/**
+ * The upstream's chunks, a batch per network read. Stainless SDKs (openai, groq-sdk) send the request
+ * and check its status, and their raw body is read by `readChunks`; any other client's own iterable
+ * is used as it is, a chunk per batch.
+ */
+async function openChunks(
+  name: string,
+  sent: ReturnType<typeof send>,
+): Promise<AsyncIterable<readonly OpenAICompatibleChunk[]>> {
+  if (typeof sent.asResponse === 'function') {
+    const response = await sent.asResponse();
+    if (response.body) return readChunks(name, response.body);
+  } else {
+    const chunks = await sent;
+    if (isAsyncIterable(chunks)) return batchesOf(chunks);
+  }
+  throw new GatewayError('upstream_error', `${name} upstream did not stream`, {
+    backend: name,
+    code: 'upstream_bad_response',
+  });
+}
+
+async function* batchesOf<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const item of items) yield [item];
 }
 
 export interface OpenAICompatibleBackendOptions {
@@ -123,19 +155,15 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         if (guard.signal.aborted) throw guard.signal.reason;
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, true);
-        const chunks = await send(client, body, guard.signal, call);
-        if (!isAsyncIterable(chunks)) {
-          throw new GatewayError('upstream_error', `${name} upstream did not stream`, {
-            backend: name,
-            code: 'upstream_bad_response',
-          });
-        }
-        for await (const chunk of chunks) {
-          if (chunk.x_groq?.error) {
-            throw streamReportedError(name, chunk.x_groq.error);
+        const batches = await openChunks(name, send(client, body, guard.signal, call));
+        for await (const batch of batches) {
+          for (const chunk of batch) {
+            if (chunk.x_groq?.error) {
+              throw streamReportedError(name, chunk.x_groq.error);
+            }
+            usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? usage;
+            for (const part of partsOfChunk(chunk, reading)) yield part;
           }
-          usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? usage;
-          for (const part of partsOfChunk(chunk, reading)) yield part;
         }
         finishReason = reading.finishReason;
         drained = true;

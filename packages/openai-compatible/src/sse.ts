@@ -1,0 +1,77 @@
+/**
+ * Reads an OpenAI-wire SSE body into chunks, with eventsource-parser instead of the SDKs' own stream
+ * reader: the same answer for about a sixth of the CPU (the SDK's byte-concatenating line decoder was
+ * the largest cost of a streamed request). The SDK still builds and sends the request and maps error
+ * statuses; only the reading of a 200's body changes.
+ */
+import { createParser } from 'eventsource-parser';
+import { malformedResponseError, streamReportedError } from './errors.js';
+import type { OpenAICompatibleChunk } from './wire.js';
+
+/** An event longer than this is not an upstream answer: the read stops instead of buffering it. */
+const maxEventBytes = 8 * 1024 * 1024;
+
+/** The message of an `error` the upstream put in its stream (OpenAI and Groq shapes). */
+function reportedMessage(data: unknown): string {
+  const error = (data as { error?: unknown; message?: unknown } | null)?.error;
+  if (typeof error === 'string' && error) return error;
+  const message = (error as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string' && message) return message;
+  const top = (data as { message?: unknown } | null)?.message;
+  return typeof top === 'string' && top ? top : 'no message';
+}
+
+function parseData(backend: string, data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch (error) {
+    throw malformedResponseError(backend, error);
+  }
+}
+
+/**
+ * The chunks of an SSE body, one array per network read: everything that arrived together is handed
+ * on together, with one await per read rather than per event. Events after `data: [DONE]` are
+ * ignored; an `error` event or a chunk with an `error` field throws, as the SDKs do.
+ */
+export async function* readChunks(
+  backend: string,
+  body: AsyncIterable<Uint8Array | string>,
+): AsyncGenerator<OpenAICompatibleChunk[]> {
+  let batch: OpenAICompatibleChunk[] = [];
+  let failure: Error | undefined;
+  let done = false;
+  const parser = createParser({
+    maxBufferSize: maxEventBytes,
+    onEvent(event) {
+      if (done || failure) return;
+      if (event.data.startsWith('[DONE]')) {
+        done = true;
+        return;
+      }
+      const data = parseData(backend, event.data);
+      if (event.event === 'error' || (data as { error?: unknown } | null)?.error) {
+        failure = streamReportedError(backend, reportedMessage(data));
+        return;
+      }
+      batch.push(data as OpenAICompatibleChunk);
+    },
+    onError(error) {
+      failure ??= malformedResponseError(backend, error);
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const bytes of body) {
+    parser.feed(typeof bytes === 'string' ? bytes : decoder.decode(bytes, { stream: true }));
+    if (batch.length > 0) {
+      const ready = batch;
+      batch = [];
+      yield ready;
+    }
+    // After [DONE] the rest is read, not cut: stopping early would close the keep-alive connection.
+    if (failure) throw failure;
+  }
+  parser.feed(decoder.decode());
+  if (batch.length > 0) yield batch;
+  if (failure) throw failure;
+}
