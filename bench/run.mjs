@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { merge, cannon as runCannon } from './lib/cannon.mjs';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
 import { memoryOf, startGateway, startUpstreams } from './lib/processes.mjs';
@@ -88,84 +88,9 @@ function uniqueBodies(model) {
 
 const jsonHeaders = (key) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
 
-/** One autocannon run; `target.gateway` (if any) is sampled for its CPU time. */
-async function cannon(title, target, durationS) {
-  process.stdout.write(`  ${title} (${durationS} s, ${settings.connections} connections) ... `);
-  const cpuBefore = target.gateway?.cpuSeconds();
-  const body = target.body;
-  const result = await autocannon({
-    url: target.url,
-    method: 'POST',
-    headers: target.headers,
-    // A function gives each request its own body (autocannon rebuilds the request every time).
-    ...(typeof body === 'function'
-      ? {
-          requests: [
-            {
-              setupRequest: (request) => {
-                request.body = body();
-                return request;
-              },
-            },
-          ],
-        }
-      : { body }),
-    connections: settings.connections,
-    duration: durationS,
-    pipelining: 1,
-    timeout: 30,
-  });
-  const cpuAfter = target.gateway?.cpuSeconds();
-  const summary = {
-    reqPerSec: result.requests.average,
-    total: result.requests.total,
-    durationS: result.duration,
-    latencyMs: {
-      mean: result.latency.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      max: result.latency.max,
-    },
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { gatewayCpuS: cpuAfter - cpuBefore } : {}),
-  };
-  console.log(`${Math.round(summary.reqPerSec)} req/s`);
-  return summary;
-}
-
-/** Several autocannon runs of one scenario as one: sums, request-weighted means and percentiles. */
-function merge(runs) {
-  const total = runs.reduce((sum, r) => sum + r.total, 0);
-  const seconds = runs.reduce((sum, r) => sum + r.durationS, 0);
-  const weighted = (pick) => runs.reduce((sum, r) => sum + pick(r) * r.total, 0) / Math.max(1, total);
-  const cpu = runs.every((r) => r.gatewayCpuS !== undefined)
-    ? runs.reduce((sum, r) => sum + r.gatewayCpuS, 0)
-    : undefined;
-  return {
-    reqPerSec: total / seconds,
-    total,
-    durationS: seconds,
-    latencyMs: {
-      mean: weighted((r) => r.latencyMs.mean),
-      p50: weighted((r) => r.latencyMs.p50),
-      p99: weighted((r) => r.latencyMs.p99),
-      max: Math.max(...runs.map((r) => r.latencyMs.max)),
-    },
-    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
-    errors: runs.reduce((sum, r) => sum + r.errors, 0),
-    timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
-    ...(cpu === undefined ? {} : { gatewayCpuS: cpu, gatewayCpuUsPerRequest: (cpu * 1e6) / total }),
-    rounds: runs.map((r) => ({
-      reqPerSec: r.reqPerSec,
-      meanMs: r.latencyMs.mean,
-      p50: r.latencyMs.p50,
-      p99: r.latencyMs.p99,
-      ...(r.gatewayCpuS === undefined ? {} : { gatewayCpuUsPerRequest: (r.gatewayCpuS * 1e6) / r.total }),
-    })),
-  };
-}
+/** One autocannon run at the configured connections; see lib/cannon.mjs. */
+const cannon = (title, target, durationS) =>
+  runCannon(title, target, { durationS, connections: settings.connections });
 
 async function sanity(name, gateway, checkFeatures) {
   const send = (headers, body = chatBody('gpt-4o-mini')) =>

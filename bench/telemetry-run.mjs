@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { uniqueChatLoad } from './lib/json-load.mjs';
-import { startGateway, startUpstreams, threadCpuOf } from './lib/processes.mjs';
+import { startGateway, startUpstreams, telemetryOf, threadCpuOf } from './lib/processes.mjs';
 import { alternateRounds, perRoundCpuRatio, summarizeRounds } from './lib/rounds.mjs';
 import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
@@ -32,13 +32,6 @@ const profiles = {
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stops = [];
 giveUpAfter('bench telemetry', stops, 600_000);
-
-/** The telemetry block of the gateway's /health. */
-async function telemetryOf(gateway) {
-  const response = await fetch(`${gateway.url}/health`);
-  const body = await response.json();
-  return body.telemetry ?? body.checks?.telemetry ?? body;
-}
 
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

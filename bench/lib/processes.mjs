@@ -1,4 +1,4 @@
-// Child processes of the benchmark: the upstream simulators and the built gateway.
+// Child processes of the benchmark: the upstream simulators, the bare proxy and the built gateway.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -10,6 +10,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 const upstreamPath = fileURLToPath(new URL('./upstream.mjs', import.meta.url));
 const heapProbePath = fileURLToPath(new URL('./heap-probe.mjs', import.meta.url));
+const bareProxyPath = fileURLToPath(new URL('./bare-proxy.mjs', import.meta.url));
 const maxLog = 64 * 1024;
 
 function tail(current, chunk) {
@@ -56,21 +57,23 @@ async function stopChild(child, state, graceMs = 5000) {
   clearTimeout(timer);
 }
 
-/** Starts lib/upstream.mjs; resolves with the simulator URLs. */
-export async function startUpstreams() {
-  const child = spawn(process.execPath, [upstreamPath], {
-    cwd: repoRoot,
-    env: cleanEnv({}),
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const state = track(child);
-  const urls = await new Promise((resolve, reject) => {
+/** `node <args>`, under `taskset -c <cpus>` when `cpus` is given (e.g. '1': that core only). */
+function nodeCommand(args, cpus) {
+  return cpus === undefined
+    ? [process.execPath, args]
+    : ['taskset', ['-c', String(cpus), process.execPath, ...args]];
+}
+
+/** Pins this process (every thread it has now; later ones inherit it) and its future children to `cpus`. */
+export function pinSelf(cpus) {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpus), String(process.pid)], { stdio: 'ignore' });
+}
+
+/** Resolves with the first stdout line of `child` parsed as JSON (a helper process's URLs). */
+function firstJsonLine(child, state, what) {
+  return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(
-      () => reject(new Error(`upstream simulators did not start\n${state.logs}`)),
-      15_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${what} did not start\n${state.logs}`)), 15_000);
     child.stdout.on('data', (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n')[0];
@@ -85,17 +88,64 @@ export async function startUpstreams() {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`upstream simulators exited (${code})\n${state.logs}`));
+      reject(new Error(`${what} exited (${code})\n${state.logs}`));
     });
   });
+}
+
+/** What the bench holds of a measured child process: its pid, CPU time, memory, logs, stop. */
+function measuredHandle(child, state, url) {
+  return {
+    url,
+    pid: child.pid,
+    logs: () => state.logs,
+    alive: () => !state.exited,
+    stop: () => stopChild(child, state),
+    heap: () => heapOf(child, state),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
+  };
+}
+
+/** Starts lib/upstream.mjs (on `cpus` if given); resolves with the simulator URLs. */
+export async function startUpstreams({ cpus } = {}) {
+  const [command, args] = nodeCommand([upstreamPath], cpus);
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: cleanEnv({}),
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const state = track(child);
+  const urls = await firstJsonLine(child, state, 'upstream simulators');
   return { ...urls, pid: child.pid, logs: () => state.logs, stop: () => stopChild(child, state) };
 }
 
 /**
- * Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers.
- * The heap probe is preloaded (see heap-probe.mjs); `cpuProfile` (a path) adds `--cpu-prof`.
+ * Starts lib/bare-proxy.mjs in front of `upstreams` ({ name: url }), with the heap probe, on `cpus` if
+ * given; resolves with a handle whose `urls` has one proxy URL per upstream name.
  */
-export async function startGateway({ profile, env, cpuProfile, timeoutMs = 30_000 }) {
+export async function startBareProxy({ upstreams, cpus }) {
+  const [command, args] = nodeCommand(
+    ['--expose-gc', '--import', pathToFileURL(heapProbePath).href, bareProxyPath],
+    cpus,
+  );
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    env: cleanEnv({ BARE_PROXY_UPSTREAMS: JSON.stringify(upstreams) }),
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const state = track(child);
+  const urls = await firstJsonLine(child, state, 'bare proxy');
+  return { ...measuredHandle(child, state, undefined), urls };
+}
+
+/**
+ * Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers.
+ * The heap probe is preloaded (see heap-probe.mjs); `cpuProfile` (a path) adds `--cpu-prof`; `cpus`
+ * pins it (taskset); `stdout` (a file descriptor) takes its stdout, i.e. its log, instead of a pipe.
+ */
+export async function startGateway({ profile, env, cpuProfile, cpus, stdout, timeoutMs = 30_000 }) {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`pnpm build\` first`);
   const port = await freePort();
   const nodeArgs = ['--expose-gc', '--import', pathToFileURL(heapProbePath).href];
@@ -108,23 +158,16 @@ export async function startGateway({ profile, env, cpuProfile, timeoutMs = 30_00
       basename(cpuProfile),
     );
   }
-  const child = spawn(process.execPath, [...nodeArgs, cliPath, 'start', '--profile', profile], {
+  const [command, args] = nodeCommand([...nodeArgs, cliPath, 'start', '--profile', profile], cpus);
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout ?? 'pipe', 'pipe'],
   });
   const state = track(child);
   const url = `http://127.0.0.1:${port}`;
-  const gateway = {
-    url,
-    pid: child.pid,
-    logs: () => state.logs,
-    alive: () => !state.exited,
-    stop: () => stopChild(child, state),
-    heap: () => heapOf(child, state),
-    cpuSeconds: () => cpuSecondsOf(child.pid),
-  };
+  const gateway = measuredHandle(child, state, url);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (state.exited) throw new Error(`gateway exited before answering /health\n${state.logs}`);
@@ -206,4 +249,24 @@ export function memoryOf(pid) {
   } catch {
     return { peakRssMiB: undefined, rssMiB: undefined };
   }
+}
+
+/** The pids of `pid`'s child processes (cluster workers), from /proc (Linux only). */
+export function childPidsOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The telemetry block of a gateway's /health (recorded, buffered, store, sinks). */
+export async function telemetryOf(gateway) {
+  const response = await fetch(`${gateway.url}/health`);
+  const body = await response.json();
+  return body.telemetry ?? body.checks?.telemetry ?? body;
 }

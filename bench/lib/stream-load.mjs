@@ -12,11 +12,27 @@ export function percentile(sorted, q) {
 
 const round = (value) => (value === undefined ? undefined : Math.round(value * 1000) / 1000);
 
+/** p50, p99 and mean of sorted samples, rounded to the microsecond. */
+const summary = (sorted) => ({
+  p50: round(percentile(sorted, 0.5)),
+  p99: round(percentile(sorted, 0.99)),
+  mean: sorted.length ? round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : undefined,
+});
+
 /**
  * Sends `requests` streamed chat completions to `url`, `concurrency` at a time. A response counts
- * as good when it is a 200 that ends with `data: [DONE]`.
+ * as good when it is a 200 that ends with `data: [DONE]` (any 200 when `expectDone` is false: a
+ * JSON answer, timed to its first body byte the same way). `body` may be a function of the index.
  */
-export async function streamLoad({ url, headers, body, requests, concurrency, timeoutMs = 30_000 }) {
+export async function streamLoad({
+  url,
+  headers,
+  body,
+  requests,
+  concurrency,
+  expectDone = true,
+  timeoutMs = 30_000,
+}) {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000, pipelining: 1 });
   const ttfb = [];
   const total = [];
@@ -26,7 +42,7 @@ export async function streamLoad({ url, headers, body, requests, concurrency, ti
   let events = 0;
   const errors = new Map();
 
-  async function one() {
+  async function one(index) {
     const started = performance.now();
     let first;
     let tailText = '';
@@ -35,7 +51,7 @@ export async function streamLoad({ url, headers, body, requests, concurrency, ti
       const response = await request(url, {
         method: 'POST',
         headers,
-        body,
+        body: typeof body === 'function' ? body(index) : body,
         dispatcher: agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -47,7 +63,7 @@ export async function streamLoad({ url, headers, body, requests, concurrency, ti
         tailText = (tailText + text).slice(-64);
       }
       const ended = performance.now();
-      if (response.statusCode === 200 && tailText.includes('data: [DONE]')) {
+      if (response.statusCode === 200 && (!expectDone || tailText.includes('data: [DONE]'))) {
         good += 1;
         events += eventCount;
         ttfb.push(first - started);
@@ -69,7 +85,7 @@ export async function streamLoad({ url, headers, body, requests, concurrency, ti
     Array.from({ length: concurrency }, async () => {
       while (sent < requests) {
         sent += 1;
-        await one();
+        await one(sent);
       }
     }),
   );
@@ -86,7 +102,7 @@ export async function streamLoad({ url, headers, body, requests, concurrency, ti
     errors: Object.fromEntries(errors),
     reqPerSec: round((good / elapsedMs) * 1000),
     eventsPerResponse: good ? round(events / good) : undefined,
-    ttfbMs: { p50: round(percentile(ttfb, 0.5)), p99: round(percentile(ttfb, 0.99)) },
-    totalMs: { p50: round(percentile(total, 0.5)), p99: round(percentile(total, 0.99)) },
+    ttfbMs: summary(ttfb),
+    totalMs: summary(total),
   };
 }

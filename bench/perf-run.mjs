@@ -1,0 +1,563 @@
+// `pnpm bench:perf` (also a step of `pnpm bench`), issue 14: the gateway with every production feature
+// on against the floor for a Node gateway, a bare node:http pass-through proxy, and against no proxy at
+// all (direct to the upstream simulators), in one run with the same load. The bare proxy and the
+// gateway each run pinned to core 1 (taskset); this process (the load generator), the simulators and
+// FerretDB run on core 0. Every figure is also given as a ratio to the bare proxy's of the same run.
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { startMongo } from '@llm-gateway/testkit';
+import { cannon, merge } from './lib/cannon.mjs';
+import { jsonLoad } from './lib/json-load.mjs';
+import {
+  childPidsOf,
+  memoryOf,
+  pinSelf,
+  startBareProxy,
+  startGateway,
+  startUpstreams,
+  telemetryOf,
+} from './lib/processes.mjs';
+import { alternateRounds, median } from './lib/rounds.mjs';
+import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
+import { streamLoad } from './lib/stream-load.mjs';
+
+const settings = {
+  durationS: number('BENCH_PERF_DURATION', 20),
+  rounds: number('BENCH_PERF_ROUNDS', 5),
+  connections: number('BENCH_CONNECTIONS', 50),
+  warmupS: number('BENCH_PERF_WARMUP', 12),
+  slowRequests: number('BENCH_PERF_SLOW_REQUESTS', 1500),
+  slowRounds: number('BENCH_PERF_SLOW_ROUNDS', 2),
+  idleRequests: number('BENCH_PERF_IDLE_REQUESTS', 300),
+  idleRounds: number('BENCH_PERF_IDLE_ROUNDS', 3),
+  workers: number('BENCH_WORKERS', 1),
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  logFile: process.env.BENCH_PERF_LOG,
+};
+// The issue's targets, against the bare proxy of the same run.
+const targets = {
+  throughputRatio: 0.8,
+  addedP50Ms: 1,
+  addedP99Ms: 5,
+  idleTtfbMs: 0.3,
+  peakRssRatio: 1.2,
+};
+const clientKey = 'bench-perf-client-key-5a1e';
+const upstreamKey = 'bench-perf-upstream-key-9c3f';
+const profile = fileURLToPath(new URL('./profile-production.yaml', import.meta.url));
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+/** The core of the bare proxy and the gateway; everything else stays on core 0. */
+const measuredCore = '1';
+const runId = Date.now().toString(36);
+
+const stops = [];
+const budgetS = settings.warmupS + 2 * settings.durationS + 150 + (settings.workers > 1 ? 60 : 0);
+giveUpAfter('bench perf', stops, budgetS * 1000);
+
+const chatBody = (model, prompt, stream = false) =>
+  JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: prompt }],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+/** Every request its own prompt (nothing can be answered from a cache), the same bytes for every target. */
+let prompts = 0;
+const uniqueBody =
+  (model, stream = false) =>
+  () =>
+    chatBody(model, `Benchmark ${runId} request ${++prompts}: answer briefly.`, stream);
+const headersFor = (key) => ({ 'content-type': 'application/json', authorization: `Bearer ${key}` });
+
+/** A measured target: its two base URLs (0 ms and 50 ms upstream), its key and its process, if any. */
+function target(name, { fast, slow, key, process: child }) {
+  return {
+    name,
+    fast,
+    slow,
+    headers: headersFor(key),
+    process: child,
+    // alternateRounds reads CPU time around each load; direct has no process of its own.
+    cpuSeconds: () => child?.cpuSeconds() ?? 0,
+  };
+}
+
+async function sanity(t) {
+  const send = (headers) =>
+    fetch(`${t.fast}/v1/chat/completions`, {
+      method: 'POST',
+      headers,
+      body: chatBody('gpt-4o-mini', 'sanity'),
+    });
+  const ok = await send(t.headers);
+  const answer = await ok.json();
+  if (ok.status !== 200 || !String(answer?.choices?.[0]?.message?.content ?? '').startsWith('word0'))
+    throw new Error(`${t.name}: sanity request failed: ${ok.status} ${JSON.stringify(answer)}`);
+  if (t.name.startsWith('gateway')) {
+    if (!ok.headers.get('x-ratelimit-limit')) throw new Error(`${t.name}: the rate limiter is off`);
+    const denied = await send({ 'content-type': 'application/json' });
+    await denied.arrayBuffer();
+    if (denied.status !== 401) throw new Error(`${t.name}: auth is not enforced (${denied.status})`);
+  }
+}
+
+/** JSON throughput at the 0 ms upstream: every target once per round, order reversed every other round. */
+async function throughput(list, durationS, label) {
+  const runs = Object.fromEntries(list.map((t) => [t.name, []]));
+  const roundS = durationS / settings.rounds;
+  console.log(`${label} (${settings.rounds} rounds of ${roundS} s per target)`);
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const t of round % 2 ? [...list].reverse() : list) {
+      const run = await cannon(
+        `round ${round + 1} ${t.name}`,
+        {
+          url: `${t.fast}/v1/chat/completions`,
+          headers: t.headers,
+          body: uniqueBody('gpt-4o-mini'),
+          ...(t.process ? { gateway: t.process } : {}),
+        },
+        { durationS: roundS, connections: settings.connections },
+      );
+      runs[t.name].push(run);
+    }
+  }
+  return Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, merge(list)]));
+}
+
+const byName = (list) => Object.fromEntries(list.map((t) => [t.name, t]));
+
+/** The median over rounds of `rows[name]`'s `field` minus direct's in the same round. */
+const addedOverDirect = (rows, name, field) =>
+  median(rows[name].map((row, i) => row[field] - rows.direct[i][field]));
+
+function added(rows, names) {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      {
+        p50: addedOverDirect(rows, name, 'p50'),
+        p99: addedOverDirect(rows, name, 'p99'),
+        cpuUsPerRequest: median(rows[name].map((row) => row.cpuMsPerRequest * 1000)),
+      },
+    ]),
+  );
+}
+
+/** Counts the lines of a file (the access log), streaming it. */
+async function lineCount(path) {
+  let lines = 0;
+  for await (const chunk of createReadStream(path)) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
+  }
+  return lines;
+}
+
+/** Waits (up to 30 s) until the gateway's telemetry buffer is empty; returns its /health telemetry. */
+async function drainedTelemetry(gateway) {
+  const deadline = Date.now() + 30_000;
+  let state = await telemetryOf(gateway);
+  while (state.buffered > 0 && Date.now() < deadline) {
+    await sleep(250);
+    state = await telemetryOf(gateway);
+  }
+  return state;
+}
+
+/** Resident set of a process and its children (cluster workers), MiB. */
+const treeRssMiB = (pid) =>
+  [pid, ...childPidsOf(pid)].reduce((sum, one) => sum + (memoryOf(one).rssMiB ?? 0), 0);
+
+const fmt = (value, digits = 2) =>
+  value === undefined || value === null || Number.isNaN(value) ? '-' : Number(value).toFixed(digits);
+const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+
+function printTable(title, header, rows) {
+  console.log(`\n${title}`);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) =>
+    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])));
+  console.log(line(header).join('  '));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row).join('  '));
+}
+
+async function main() {
+  pinSelf('0');
+  console.log(
+    `bench perf: load generator, simulators and FerretDB on core 0; bare proxy and gateway on core ${measuredCore}` +
+      ` (${cpus().length} cores)`,
+  );
+  const upstreams = await startUpstreams();
+  stops.push(() => upstreams.stop());
+  const mongo = await startMongo({ dbName: `bench_perf_${runId}` });
+  stops.push(() => mongo.stop());
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-perf-'));
+  stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  const bare = await startBareProxy({
+    upstreams: { fast: upstreams.fast, slow: upstreams.slow },
+    cpus: measuredCore,
+  });
+  stops.push(() => bare.stop());
+
+  // The access log goes to a file (or BENCH_PERF_LOG, e.g. /dev/null): written by the gateway, not read back by us.
+  const logPath = (name) => settings.logFile ?? join(scratch, `${name}.log`);
+  const startProductionGateway = async (name, workers, pinned) => {
+    const log = openSync(logPath(name), 'a');
+    try {
+      const gateway = await startGateway({
+        profile,
+        env: {
+          BENCH_UPSTREAM_URL: upstreams.fast,
+          BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
+          BENCH_UPSTREAM_KEY: upstreamKey,
+          BENCH_API_KEY: clientKey,
+          BENCH_MONGO_URI: mongo.url,
+          BENCH_MONGO_DB: mongo.dbName,
+          BENCH_CSV_DIR: join(scratch, `${name}-csv`),
+          LOG_LEVEL: settings.logLevel,
+          WORKERS: String(workers),
+        },
+        stdout: log,
+        ...(pinned ? { cpus: measuredCore } : {}),
+      });
+      stops.unshift(() => gateway.stop());
+      return gateway;
+    } finally {
+      closeSync(log);
+    }
+  };
+  const gateway = await startProductionGateway('gateway', 1, true);
+
+  const direct = target('direct', { fast: upstreams.fast, slow: upstreams.slow, key: upstreamKey });
+  const bareTarget = target('bare', {
+    fast: bare.urls.fast,
+    slow: bare.urls.slow,
+    key: upstreamKey,
+    process: bare,
+  });
+  const gatewayTarget = target('gateway', {
+    fast: gateway.url,
+    slow: gateway.url,
+    key: clientKey,
+    process: gateway,
+  });
+  const list = [direct, bareTarget, gatewayTarget];
+  for (const t of list) await sanity(t);
+  const idleRss = { bare: memoryOf(bare.pid).rssMiB, gateway: memoryOf(gateway.pid).rssMiB };
+
+  console.log('warm-up');
+  const warm = (t, durationS) =>
+    cannon(
+      `${t.name}`,
+      { url: `${t.fast}/v1/chat/completions`, headers: t.headers, body: uniqueBody('gpt-4o-mini') },
+      { durationS, connections: settings.connections },
+    );
+  await warm(direct, Math.min(2, settings.warmupS));
+  await warm(bareTarget, Math.min(3, settings.warmupS));
+  await warm(gatewayTarget, settings.warmupS);
+  for (const t of list) {
+    await streamLoad({
+      url: `${t.fast}/v1/chat/completions`,
+      headers: t.headers,
+      body: uniqueBody('gpt-4o-mini', true),
+      requests: 200,
+      concurrency: settings.connections,
+    });
+  }
+
+  const json0ms = await throughput(list, settings.durationS, 'JSON, upstream 0 ms, autocannon');
+  const perRoundRatio = (name) =>
+    median(json0ms[name].rounds.map((r, i) => r.reqPerSec / json0ms.bare.rounds[i].reqPerSec));
+
+  const gateways = byName(list);
+  const slowArgs = { gateways, rounds: settings.slowRounds, requests: settings.slowRequests };
+  console.log(`\nupstream 50 ms, undici, ${settings.connections} in flight`);
+  const json50ms = await alternateRounds({
+    ...slowArgs,
+    label: 'JSON ',
+    load: (t, requests) =>
+      jsonLoad({
+        url: `${t.slow}/v1/chat/completions`,
+        headers: t.headers,
+        body: uniqueBody('gpt-4o-mini-slow'),
+        requests,
+        concurrency: settings.connections,
+      }),
+  });
+  const stream50ms = await alternateRounds({
+    ...slowArgs,
+    label: 'stream total ',
+    load: async (t, requests) => {
+      const result = await streamLoad({
+        url: `${t.slow}/v1/chat/completions`,
+        headers: t.headers,
+        body: uniqueBody('gpt-4o-mini-slow', true),
+        requests,
+        concurrency: settings.connections,
+      });
+      return { ...result, latencyMs: result.totalMs };
+    },
+  });
+
+  console.log('\nidle time to first byte, upstream 0 ms, one request at a time');
+  const idleArgs = { gateways, rounds: settings.idleRounds, requests: settings.idleRequests };
+  const idle = {};
+  for (const stream of [false, true]) {
+    idle[stream ? 'stream' : 'json'] = await alternateRounds({
+      ...idleArgs,
+      label: stream ? 'TTFB stream ' : 'TTFB JSON ',
+      load: async (t, requests) => {
+        const result = await streamLoad({
+          url: `${t.fast}/v1/chat/completions`,
+          headers: t.headers,
+          body: uniqueBody('gpt-4o-mini', stream),
+          requests,
+          concurrency: 1,
+          expectDone: stream,
+        });
+        return { ...result, latencyMs: result.ttfbMs };
+      },
+    });
+  }
+
+  // Peak resident set over the whole run (VmHWM: warm-up and every load above), then after a full GC.
+  const peak = { bare: memoryOf(bare.pid), gateway: memoryOf(gateway.pid) };
+  await sleep(1000);
+  const afterGc = { bare: await bare.heap(), gateway: await gateway.heap() };
+
+  let workers;
+  if (settings.workers > 1) {
+    // Unpinned: the gateway's processes may use every core, beside the load generator on core 0.
+    const many = await startProductionGateway(`gateway-${settings.workers}w`, settings.workers, false);
+    const manyTarget = target(`gateway-${settings.workers}w`, {
+      fast: many.url,
+      slow: many.url,
+      key: clientKey,
+      process: many,
+    });
+    await sanity(manyTarget);
+    await warm(manyTarget, settings.warmupS);
+    const both = await throughput(
+      [gatewayTarget, manyTarget],
+      settings.durationS,
+      `JSON, upstream 0 ms, 1 worker (core ${measuredCore}) against ${settings.workers} workers (unpinned)`,
+    );
+    workers = {
+      workers: settings.workers,
+      processes: 1 + childPidsOf(many.pid).length,
+      reqPerSec: { one: both.gateway.reqPerSec, many: both[manyTarget.name].reqPerSec },
+      ratio: both[manyTarget.name].reqPerSec / both.gateway.reqPerSec,
+      loadGeneratorCores: {
+        one: both.gateway.loadCpuCores,
+        many: both[manyTarget.name].loadCpuCores,
+      },
+      rssMiB: treeRssMiB(many.pid),
+      runs: both,
+    };
+  }
+
+  const telemetry = await drainedTelemetry(gateway);
+  for (const t of [bare, gateway]) if (!t.alive()) throw new Error(`a measured process died\n${t.logs()}`);
+  // Stopped first, so every access-log line it buffered is in the file: one per request it answered.
+  await gateway.stop();
+  const logLines = settings.logFile ? undefined : await lineCount(logPath('gateway'));
+
+  const added50 = {
+    json: added(json50ms, ['bare', 'gateway']),
+    stream: added(stream50ms, ['bare', 'gateway']),
+  };
+  const addedIdle = {
+    json: added(idle.json, ['bare', 'gateway']),
+    stream: added(idle.stream, ['bare', 'gateway']),
+  };
+  const throughputRatio = perRoundRatio('gateway');
+  const verdicts = {
+    throughput: throughputRatio >= targets.throughputRatio,
+    json50msP50: added50.json.gateway.p50 - added50.json.bare.p50 <= targets.addedP50Ms,
+    json50msP99: added50.json.gateway.p99 - added50.json.bare.p99 <= targets.addedP99Ms,
+    stream50msP50: added50.stream.gateway.p50 - added50.stream.bare.p50 <= targets.addedP50Ms,
+    stream50msP99: added50.stream.gateway.p99 - added50.stream.bare.p99 <= targets.addedP99Ms,
+    idleTtfbJson: addedIdle.json.gateway.p50 - addedIdle.json.bare.p50 <= targets.idleTtfbMs,
+    idleTtfbStream: addedIdle.stream.gateway.p50 - addedIdle.stream.bare.p50 <= targets.idleTtfbMs,
+    peakRss: peak.gateway.peakRssMiB <= targets.peakRssRatio * peak.bare.peakRssMiB,
+  };
+
+  const results = {
+    timestamp: new Date().toISOString(),
+    machine: {
+      nproc: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      node: process.version,
+      pinning: {
+        loadGenerator: '0',
+        simulators: '0',
+        ferretdb: '0',
+        bare: measuredCore,
+        gateway: measuredCore,
+      },
+    },
+    settings: { ...settings, profile: 'bench/profile-production.yaml', targets },
+    json0ms: { ...json0ms, throughputRatioToBare: throughputRatio },
+    upstream50ms: { json: json50ms, stream: stream50ms, added: added50 },
+    idleTtfb: { rounds: idle, added: addedIdle },
+    memory: { idleRss, peak, afterGc },
+    gatewayChecks: { telemetry, accessLogLines: logLines },
+    ...(workers ? { workers } : {}),
+    verdicts,
+  };
+  report(results);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(`${resultsDir}perf-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
+  console.log('\nresults written to bench/results/perf-latest.json');
+}
+
+function report(results) {
+  const { json0ms: j, upstream50ms: s, idleTtfb: i, memory: m, verdicts: v } = results;
+  const ratio = (gateway, bare) => fmt(gateway / bare, 2);
+  printTable(
+    `JSON, upstream 0 ms (autocannon, ${settings.connections} connections, ${settings.durationS} s per target)`,
+    ['target', 'req/s', '/ bare', 'p50 ms', 'p99 ms', 'CPU us/req', 'failed', 'load gen cores'],
+    ['direct', 'bare', 'gateway'].map((name) => [
+      name,
+      fmt(j[name].reqPerSec, 0),
+      ratio(j[name].reqPerSec, j.bare.reqPerSec),
+      fmt(j[name].latencyMs.p50, 1),
+      fmt(j[name].latencyMs.p99, 1),
+      fmt(j[name].gatewayCpuUsPerRequest, 0),
+      j[name].non2xx + j[name].errors + j[name].timeouts,
+      fmt(j[name].loadCpuCores, 2),
+    ]),
+  );
+  const row = (label, bare, gateway, limit, ok, digits = 2) => [
+    label,
+    fmt(bare, digits),
+    fmt(gateway, digits),
+    ratio(gateway, bare),
+    fmt(gateway - bare, digits),
+    limit,
+    verdict(ok),
+  ];
+  const a = s.added;
+  const t = i.added;
+  printTable(
+    'Gateway against the bare proxy (medians over rounds; "added" = over direct in the same round)',
+    ['figure', 'bare', 'gateway', 'ratio', 'difference', 'target', ''],
+    [
+      [
+        'JSON 0 ms req/s (median of per-round ratios)',
+        fmt(j.bare.reqPerSec, 0),
+        fmt(j.gateway.reqPerSec, 0),
+        fmt(j.throughputRatioToBare, 2),
+        '',
+        `>= ${targets.throughputRatio}x`,
+        verdict(v.throughput),
+      ],
+      row(
+        '50 ms JSON added p50, ms',
+        a.json.bare.p50,
+        a.json.gateway.p50,
+        `<= +${targets.addedP50Ms}`,
+        v.json50msP50,
+      ),
+      row(
+        '50 ms JSON added p99, ms',
+        a.json.bare.p99,
+        a.json.gateway.p99,
+        `<= +${targets.addedP99Ms}`,
+        v.json50msP99,
+      ),
+      row(
+        '50 ms stream total added p50, ms',
+        a.stream.bare.p50,
+        a.stream.gateway.p50,
+        `<= +${targets.addedP50Ms}`,
+        v.stream50msP50,
+      ),
+      row(
+        '50 ms stream total added p99, ms',
+        a.stream.bare.p99,
+        a.stream.gateway.p99,
+        `<= +${targets.addedP99Ms}`,
+        v.stream50msP99,
+      ),
+      row(
+        'idle TTFB JSON added p50, ms',
+        t.json.bare.p50,
+        t.json.gateway.p50,
+        `<= +${targets.idleTtfbMs}`,
+        v.idleTtfbJson,
+        3,
+      ),
+      row(
+        'idle TTFB stream added p50, ms',
+        t.stream.bare.p50,
+        t.stream.gateway.p50,
+        `<= +${targets.idleTtfbMs}`,
+        v.idleTtfbStream,
+        3,
+      ),
+      [
+        'peak RSS (VmHWM), MiB',
+        fmt(m.peak.bare.peakRssMiB, 0),
+        fmt(m.peak.gateway.peakRssMiB, 0),
+        ratio(m.peak.gateway.peakRssMiB, m.peak.bare.peakRssMiB),
+        fmt(m.peak.gateway.peakRssMiB - m.peak.bare.peakRssMiB, 0),
+        `<= ${targets.peakRssRatio}x`,
+        verdict(v.peakRss),
+      ],
+      [
+        'RSS idle / after load + GC, MiB',
+        `${fmt(m.idleRss.bare, 0)} / ${fmt(m.afterGc.bare?.rssAfterGcMiB, 0)}`,
+        `${fmt(m.idleRss.gateway, 0)} / ${fmt(m.afterGc.gateway?.rssAfterGcMiB, 0)}`,
+        ratio(m.afterGc.gateway?.rssAfterGcMiB, m.afterGc.bare?.rssAfterGcMiB),
+        '',
+        '',
+        '',
+      ],
+      [
+        'CPU per request at 50 ms (JSON), us',
+        fmt(a.json.bare.cpuUsPerRequest, 0),
+        fmt(a.json.gateway.cpuUsPerRequest, 0),
+        ratio(a.json.gateway.cpuUsPerRequest, a.json.bare.cpuUsPerRequest),
+        '',
+        '',
+        '',
+      ],
+    ],
+  );
+  const c = results.gatewayChecks;
+  console.log(
+    `\ngateway: telemetry recorded ${c.telemetry.recorded}, store ${c.telemetry.store}, buffered ${c.telemetry.buffered};` +
+      ` access log ${c.accessLogLines ?? '(not counted)'} lines`,
+  );
+  const w = results.workers;
+  if (w) {
+    console.log(
+      `\n${w.workers} workers (${w.processes} processes, unpinned): ${fmt(w.reqPerSec.many, 0)} req/s against ` +
+        `${fmt(w.reqPerSec.one, 0)} with 1 worker on one core (x${fmt(w.ratio, 2)}); load generator busy ` +
+        `${fmt(w.loadGeneratorCores.many, 2)} / ${fmt(w.loadGeneratorCores.one, 2)} of a core; RSS of all ${fmt(w.rssMiB, 0)} MiB`,
+    );
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(
+    `bench perf failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exitCode = 1;
+} finally {
+  for (const stop of stops) await stop().catch(() => {});
+}
+process.exit(process.exitCode ?? 0);
