@@ -44,6 +44,7 @@ export function sampleRecords(count: number, prefix = 'conf'): TelemetryRecord[]
     latency_ms: 12.345,
     llm_latency_ms: 10.5,
     time_to_first_token_ms: 3.25,
+    gateway_overhead_ms: 0.125,
     queue_wait_ms: 0,
     prompt_tokens: 11,
     completion_tokens: 22,

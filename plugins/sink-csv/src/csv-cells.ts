@@ -7,6 +7,7 @@ const numbers = new Set<Field>([
   'latency_ms',
   'llm_latency_ms',
   'time_to_first_token_ms',
+  'gateway_overhead_ms',
   'queue_wait_ms',
   'prompt_tokens',
   'completion_tokens',

@@ -11,19 +11,30 @@ import { parse } from 'csv-parse';
 import Papa from 'papaparse';
 import { fromRow, toRow } from './csv-cells.js';
 
-const dailyFile = /^telemetry_(\d{4}-\d{2}-\d{2})\.csv$/;
+const dailyFile = /^telemetry_(\d{4}-\d{2}-\d{2})(?:\.w(\d+))?\.csv$/;
 const REPLAYED_DIR = 'replayed';
 
-/** The day file a record belongs to, by its own timestamp (UTC). */
-export function fileNameFor(record: TelemetryRecord): string {
+/** The day file a record belongs to, by its own timestamp (UTC); a cluster worker `w` has its own (`.w2`). */
+export function fileNameFor(record: TelemetryRecord, worker?: number): string {
   const day = /^\d{4}-\d{2}-\d{2}/.exec(record.timestamp)?.[0] ?? new Date().toISOString().slice(0, 10);
-  return `telemetry_${day}.csv`;
+  return worker === undefined ? `telemetry_${day}.csv` : `telemetry_${day}.w${worker}.csv`;
 }
 
-function byFile(batch: TelemetryRecord[]): Map<string, TelemetryRecord[]> {
+/**
+ * Whether this process replays a day file: alone, every one; as worker w, its own and (worker 1) the
+ * unsuffixed ones a lone gateway left, never a file another live worker appends to.
+ */
+function ownsFile(fileName: string, worker: number | undefined): boolean {
+  const match = dailyFile.exec(fileName);
+  if (!match) return false;
+  if (worker === undefined) return true;
+  return match[2] === undefined ? worker === 1 : Number(match[2]) === worker;
+}
+
+function byFile(batch: TelemetryRecord[], worker: number | undefined): Map<string, TelemetryRecord[]> {
   const groups = new Map<string, TelemetryRecord[]>();
   for (const record of batch) {
-    const name = fileNameFor(record);
+    const name = fileNameFor(record, worker);
     const group = groups.get(name);
     if (group) group.push(record);
     else groups.set(name, [record]);
@@ -50,8 +61,11 @@ async function append(path: string, records: TelemetryRecord[]): Promise<void> {
 }
 
 async function* readBatches(path: string, size: number): AsyncGenerator<TelemetryRecord[]> {
-  // A line cut off by a crash mid-append is skipped rather than stopping the replay.
-  const rows = createReadStream(path).pipe(parse({ columns: true, skip_records_with_error: true }));
+  // A line cut off by a crash mid-append is skipped rather than stopping the replay; a row with more
+  // columns than the header (a field added since the file began, e.g. gateway_overhead_ms) is kept.
+  const rows = createReadStream(path).pipe(
+    parse({ columns: true, skip_records_with_error: true, relax_column_count_more: true }),
+  );
   let batch: TelemetryRecord[] = [];
   for await (const row of rows as AsyncIterable<Record<string, string>>) {
     if (!row['request_id']) continue;
@@ -64,7 +78,7 @@ async function* readBatches(path: string, size: number): AsyncGenerator<Telemetr
   if (batch.length > 0) yield batch;
 }
 
-export function createCsvSink(dir: string, name: string): TelemetrySink {
+export function createCsvSink(dir: string, name: string, worker?: number): TelemetrySink {
   let queue: Promise<unknown> = Promise.resolve();
   // One append or move at a time, so a file is never moved aside while a batch goes into it.
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
@@ -89,7 +103,7 @@ export function createCsvSink(dir: string, name: string): TelemetrySink {
       exclusive(async () => {
         if (batch.length === 0) return;
         await mkdir(dir, { recursive: true });
-        for (const [fileName, records] of byFile(batch)) await append(join(dir, fileName), records);
+        for (const [fileName, records] of byFile(batch, worker)) await append(join(dir, fileName), records);
       }),
     async healthy() {
       try {
@@ -103,7 +117,7 @@ export function createCsvSink(dir: string, name: string): TelemetrySink {
     async spooled() {
       const names = await readdir(dir).catch(() => [] as string[]);
       return names
-        .filter((fileName) => dailyFile.test(fileName))
+        .filter((fileName) => ownsFile(fileName, worker))
         .sort()
         .map(spooledFile);
     },

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type TelemetryRecord, type TelemetrySink } from '@llm-gateway/spec';
+import { silentLogger, TELEMETRY_FIELDS, type TelemetryRecord, type TelemetrySink } from '@llm-gateway/spec';
 import { sampleRecords, sinkConformance } from '@llm-gateway/testkit';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,21 @@ describe('sink-csv files', () => {
     const file = join(dir, 'telemetry_2026-01-02.csv');
     await writeFile(file, `${await readFile(file, 'utf8')}"half-written,ro`, { flag: 'w' });
     expect(await readAll(sink)).toHaveLength(3);
+  });
+
+  it('replays rows appended after an upgrade to a file whose header lacks the newest field', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'telemetry_2026-01-02.csv');
+    const [record] = sampleRecords(1, 'upgrade');
+    // The day's file began under a gateway whose records had no gateway_overhead_ms column.
+    await writeFile(
+      file,
+      `${TELEMETRY_FIELDS.filter((field) => field !== 'gateway_overhead_ms').join(',')}\n`,
+    );
+    const sink = await create(dir);
+    await sink.write([record!]);
+    const { gateway_overhead_ms: _dropped, ...kept } = record!;
+    expect(await readAll(sink)).toEqual([kept]);
   });
 
   it('reports itself unhealthy and refuses a batch when its directory cannot be made', async () => {

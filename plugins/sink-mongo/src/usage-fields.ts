@@ -19,6 +19,7 @@ export function usageFields(record: TelemetryRecord): UsageFields {
     hour: new Date(Math.floor(time / HOUR_MS) * HOUR_MS),
     day: new Date(Math.floor(time / DAY_MS) * DAY_MS),
     ...(llm === undefined ? {} : { llm_bucket: latencyBucket(llm) }),
-    overhead_bucket: latencyBucket(Math.max(0, record.latency_ms - (llm ?? 0))),
+    // Records from before the Server-Timing split exist only as total less LLM time.
+    overhead_bucket: latencyBucket(record.gateway_overhead_ms ?? Math.max(0, record.latency_ms - (llm ?? 0))),
   };
 }
