@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
 import { cannon, merge } from './lib/cannon.mjs';
+import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
 import {
   childPidsOf,
@@ -44,6 +45,7 @@ const settings = {
   workers: number('BENCH_WORKERS', 1),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   logFile: process.env.BENCH_PERF_LOG,
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
 // The issue's targets, against the bare proxy of the same run.
 const targets = {
@@ -57,6 +59,7 @@ const clientKey = 'bench-perf-client-key-5a1e';
 const upstreamKey = 'bench-perf-upstream-key-9c3f';
 const profile = fileURLToPath(new URL('./profile-production.yaml', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const cpuProfilePath = `${resultsDir}profiles/perf-gateway.cpuprofile`;
 /** The core of the bare proxy and the gateway; everything else stays on core 0. */
 const measuredCore = '1';
 const runId = Date.now().toString(36);
@@ -229,6 +232,7 @@ async function main() {
         },
         stdout: log,
         ...(pinned ? { cpus: measuredCore } : {}),
+        ...(settings.cpuProfile && name === 'gateway' ? { cpuProfile: cpuProfilePath } : {}),
       });
       stops.unshift(() => gateway.stop());
       return gateway;
@@ -236,6 +240,7 @@ async function main() {
       closeSync(log);
     }
   };
+  if (settings.cpuProfile) mkdirSync(`${resultsDir}profiles`, { recursive: true });
   const gateway = await startProductionGateway('gateway', 1, true);
 
   const direct = target('direct', { fast: upstreams.fast, slow: upstreams.slow, key: upstreamKey });
@@ -371,6 +376,9 @@ async function main() {
   // Stopped first, so every access-log line it buffered is in the file: one per request it answered.
   await gateway.stop();
   const logLines = settings.logFile ? undefined : await lineCount(logPath('gateway'));
+  // Written when the gateway exits: where its CPU went over the whole run (warm-up included).
+  const cpuProfile = settings.cpuProfile ? summarizeCpuProfile(cpuProfilePath, 40) : undefined;
+  if (cpuProfile) printCpuSummary(`CPU profile of the gateway (${cpuProfilePath})`, cpuProfile);
 
   const added50 = {
     json: added(json50ms, ['bare', 'gateway']),
@@ -407,6 +415,7 @@ async function main() {
       },
     },
     settings: { ...settings, profile: 'bench/profile-production.yaml', targets },
+    ...(cpuProfile ? { cpuProfile } : {}),
     json0ms: { ...json0ms, throughputRatioToBare: throughputRatio },
     upstream50ms: { json: json50ms, stream: stream50ms, added: added50 },
     idleTtfb: { rounds: idle, added: addedIdle },
