@@ -11,7 +11,7 @@ import type {
 } from '@llm-gateway/spec';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedTarget } from './router.js';
-import { CallSignal, classifyCallError, raceSignal } from './signals.js';
+import { CallSignal, classifyCallError, raceSignal, SignalRace } from './signals.js';
 import { addUpstreamTime } from './upstream-time.js';
 
 /** One attempt at one target: what every stage around the backend call sees. */
@@ -124,8 +124,13 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
     const idle = new CallSignal(clientSignal, options.timeoutMs);
     const { signal } = idle;
     const startedAt = performance.now();
-    const fail = (error: unknown) => {
+    const race = new SignalRace(signal);
+    const dispose = () => {
       idle.dispose();
+      race.dispose();
+    };
+    const fail = (error: unknown) => {
+      dispose();
       const failure = classifyCallError(error, name, clientSignal, { aborted: idle.timedOut });
       recordUpstream(options, name, failure.type, startedAt);
       return failure;
@@ -137,7 +142,7 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
       iterator = attempt.backend
         .stream(attempt.request, callContext(attempt, signal))
         [Symbol.asyncIterator]();
-      first = await raceSignal(iterator.next(), signal);
+      first = await race.next(iterator.next());
     } catch (error) {
       addUpstreamTime(attempt.context, performance.now() - startedAt);
       throw fail(error);
@@ -153,26 +158,27 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
           yield next.value;
           idle.reset();
           try {
-            next = await raceSignal(iterator.next(), signal);
+            next = await race.next(iterator.next());
           } catch (error) {
             ended = true;
             throw fail(error);
           }
         }
         ended = true;
-        idle.dispose();
+        dispose();
         recordUpstream(options, name, 'success', startedAt);
       } finally {
         if (!ended) {
           // The consumer stopped early (the client is gone or the surface gave up): free the upstream connection.
           idle.abort(new DOMException('The consumer stopped reading', 'AbortError'));
+          race.dispose();
           recordUpstream(options, name, 'cancelled', startedAt);
           iterator.return?.().catch(() => {});
         }
       }
     }
 
-    if (first.done) idle.dispose();
+    if (first.done) dispose();
     return { parts: relay(), timeToFirstPartMs };
   };
 }

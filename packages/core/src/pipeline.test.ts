@@ -1,6 +1,6 @@
 import { type ChatRequest, upstreamHttpError } from '@llm-gateway/spec';
 import { collect, gatewayRejection } from '@llm-gateway/testkit';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { requestContext, ScriptedBackend } from './__fixtures__/scripted-backend.js';
 import { pipelineOver } from './__fixtures__/scripted-pipeline.js';
 import type { PipelineOptions } from './pipeline.js';
@@ -248,6 +248,32 @@ describe('pipeline.stream', () => {
     const error = await gatewayRejection(collect(outcome.parts));
     expect(error.type).toBe('upstream_timeout');
     expect(backend.calls[0]!.call.signal.aborted).toBe(true);
+  });
+
+  it('lets a stream run past its timeout while parts keep coming within it', async () => {
+    const words = Array.from({ length: 8 }, (_, i) => `w${i} `);
+    const backend = new ScriptedBackend({ name: 'openai', words, partDelayMs: 25 });
+    const { pipeline } = pipelineWith([backend], undefined, { timeoutMs: 60 });
+    const outcome = await pipeline.stream(request, requestContext());
+    const parts = await collect(outcome.parts);
+    expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(8);
+  });
+
+  it('relays parts without a timer or an abort listener per part (only the socket is awaited)', async () => {
+    const words = Array.from({ length: 300 }, (_, i) => `w${i} `);
+    const { pipeline } = pipelineWith([new ScriptedBackend({ name: 'openai', words })]);
+    const outcome = await pipeline.stream(request, requestContext());
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const listeners = vi.spyOn(EventTarget.prototype, 'addEventListener');
+    try {
+      const parts = await collect(outcome.parts);
+      expect(parts.filter((part) => part.type === 'text-delta')).toHaveLength(300);
+      expect(timers.mock.calls.length).toBeLessThan(5);
+      expect(listeners.mock.calls.length).toBeLessThan(5);
+    } finally {
+      timers.mockRestore();
+      listeners.mockRestore();
+    }
   });
 
   it('times out a stream whose first part never comes', async () => {

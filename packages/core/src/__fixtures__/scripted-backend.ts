@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   anonymousPrincipal,
   type Backend,
@@ -39,6 +40,8 @@ export interface ScriptedBackendOptions {
   ignoreSignal?: boolean;
   /** The stream waits for this before sending its first part. */
   firstPartGate?: Promise<void>;
+  /** Milliseconds between two stream parts. */
+  partDelayMs?: number;
 }
 
 /** A real Backend whose upstream is a script: records what it was called with. */
@@ -103,6 +106,7 @@ export class ScriptedBackend implements Backend {
           throw this.options.failMidStream.error;
         }
         if (this.options.hangAfterParts === sent) await this.wait(call);
+        if (this.options.partDelayMs && sent > 0) await sleep(this.options.partDelayMs);
         yield { type: 'text-delta', text: word };
         sent += 1;
       }
