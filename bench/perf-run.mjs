@@ -22,6 +22,7 @@ import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
 import {
   childPidsOf,
+  cpuSecondsOf,
   memoryOf,
   pinSelf,
   startBareProxy,
@@ -114,13 +115,19 @@ async function sanity(t) {
   }
 }
 
-/** JSON throughput at the 0 ms upstream: every target once per round, order reversed every other round. */
-async function throughput(list, durationS, label) {
+/**
+ * JSON throughput at the 0 ms upstream: every target once per round, order reversed every other round.
+ * Besides req/s: how busy the measured process's core was and the simulators' CPU (cores) meanwhile,
+ * so a figure limited by core 0 (load generator and simulators) shows as such.
+ */
+async function throughput(list, durationS, label, upstreamPid) {
   const runs = Object.fromEntries(list.map((t) => [t.name, []]));
+  const upstreamCpuS = Object.fromEntries(list.map((t) => [t.name, 0]));
   const roundS = durationS / settings.rounds;
   console.log(`${label} (${settings.rounds} rounds of ${roundS} s per target)`);
   for (let round = 0; round < settings.rounds; round++) {
     for (const t of round % 2 ? [...list].reverse() : list) {
+      const upstreamBefore = cpuSecondsOf(upstreamPid);
       const run = await cannon(
         `round ${round + 1} ${t.name}`,
         {
@@ -131,10 +138,25 @@ async function throughput(list, durationS, label) {
         },
         { durationS: roundS, connections: settings.connections },
       );
+      upstreamCpuS[t.name] += cpuSecondsOf(upstreamPid) - upstreamBefore;
       runs[t.name].push(run);
     }
   }
-  return Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, merge(list)]));
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => {
+      const merged = merge(list);
+      return [
+        name,
+        {
+          ...merged,
+          upstreamCores: upstreamCpuS[name] / merged.durationS,
+          ...(merged.gatewayCpuS === undefined
+            ? {}
+            : { processCores: merged.gatewayCpuS / merged.durationS }),
+        },
+      ];
+    }),
+  );
 }
 
 const byName = (list) => Object.fromEntries(list.map((t) => [t.name, t]));
@@ -280,7 +302,12 @@ async function main() {
     });
   }
 
-  const json0ms = await throughput(list, settings.durationS, 'JSON, upstream 0 ms, autocannon');
+  const json0ms = await throughput(
+    list,
+    settings.durationS,
+    'JSON, upstream 0 ms, autocannon',
+    upstreams.pid,
+  );
   const perRoundRatio = (name) =>
     median(json0ms[name].rounds.map((r, i) => r.reqPerSec / json0ms.bare.rounds[i].reqPerSec));
 
@@ -351,15 +378,23 @@ async function main() {
       process: many,
     });
     await sanity(manyTarget);
+    const processes = 1 + childPidsOf(many.pid).length;
+    if (processes <= settings.workers) {
+      console.warn(
+        `bench perf: ${manyTarget.name} runs ${processes} process(es), not a primary and ${settings.workers} workers` +
+          ' (is server.workers in bench/profile-production.yaml?)',
+      );
+    }
     await warm(manyTarget, settings.warmupS);
     const both = await throughput(
       [gatewayTarget, manyTarget],
       settings.durationS,
       `JSON, upstream 0 ms, 1 worker (core ${measuredCore}) against ${settings.workers} workers (unpinned)`,
+      upstreams.pid,
     );
     workers = {
       workers: settings.workers,
-      processes: 1 + childPidsOf(many.pid).length,
+      processes,
       reqPerSec: { one: both.gateway.reqPerSec, many: both[manyTarget.name].reqPerSec },
       ratio: both[manyTarget.name].reqPerSec / both.gateway.reqPerSec,
       loadGeneratorCores: {
@@ -435,7 +470,18 @@ function report(results) {
   const ratio = (gateway, bare) => fmt(gateway / bare, 2);
   printTable(
     `JSON, upstream 0 ms (autocannon, ${settings.connections} connections, ${settings.durationS} s per target)`,
-    ['target', 'req/s', '/ bare', 'p50 ms', 'p99 ms', 'CPU us/req', 'failed', 'load gen cores'],
+    [
+      'target',
+      'req/s',
+      '/ bare',
+      'p50 ms',
+      'p99 ms',
+      'CPU us/req',
+      'core busy',
+      'failed',
+      'cores: load gen',
+      'simulators',
+    ],
     ['direct', 'bare', 'gateway'].map((name) => [
       name,
       fmt(j[name].reqPerSec, 0),
@@ -443,8 +489,10 @@ function report(results) {
       fmt(j[name].latencyMs.p50, 1),
       fmt(j[name].latencyMs.p99, 1),
       fmt(j[name].gatewayCpuUsPerRequest, 0),
+      fmt(j[name].processCores, 2),
       j[name].non2xx + j[name].errors + j[name].timeouts,
       fmt(j[name].loadCpuCores, 2),
+      fmt(j[name].upstreamCores, 2),
     ]),
   );
   const row = (label, bare, gateway, limit, ok, digits = 2) => [
