@@ -8,6 +8,11 @@ export interface PluginHost {
   /** The instance's name in the profile (e.g. `openai`, `keys`), not the package name. */
   instanceName: string;
   log: Logger;
+  /**
+   * Which of several gateway processes on one port this is (1..server.workers); absent when it runs alone.
+   * A plugin that writes local files keeps them apart by it, so two processes never append to one file.
+   */
+  worker?: number;
 }
 
 /** Returned by `create` when the config leaves the instance switched off (e.g. no API key). */

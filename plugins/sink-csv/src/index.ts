@@ -14,7 +14,7 @@ const plugin: SinkPlugin<CsvSinkConfig> = {
   description: 'Telemetry records in one CSV file a day, replayable into a store that was down.',
   configSchema,
   async create(config, host) {
-    return createCsvSink(config.dir, host.instanceName);
+    return createCsvSink(config.dir, host.instanceName, host.worker);
   },
 };
 

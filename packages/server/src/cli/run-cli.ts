@@ -31,7 +31,7 @@ export const commands: Record<string, Command> = {
   start: {
     usage:
       'start [--profile <file>]    serve the gateway (profile: --profile, GATEWAY_PROFILE, configs/default.yaml)',
-    run: async (args, io) => ({ running: await startCommand(args.profile ?? args.positionals[0], io) }),
+    run: (args, io) => startCommand(args.profile ?? args.positionals[0], io),
   },
   worker: {
     usage: "worker [--profile <file>]   run tasks from the profile's queue (queue.workers at once), no HTTP",

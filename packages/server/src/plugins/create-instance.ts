@@ -32,6 +32,8 @@ export interface CreateInstanceOptions extends LoadPluginOptions {
   log: Logger;
   /** The variables each profile key path reads, to name what enables a disabled instance. */
   variables?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** This process's cluster worker number, passed to every plugin host (absent: the gateway runs alone). */
+  worker?: number | undefined;
 }
 
 const labels: Record<PluginKind, string> = {
@@ -119,7 +121,11 @@ export async function createInstances<Instance extends { close?(): Promise<void>
   const summaries: InstanceSummary[] = [];
   try {
     for (const [name, instance] of Object.entries(entries)) {
-      const host = { instanceName: name, log: log.child({ plugin: kind, instance: name }) as Logger };
+      const host: PluginHost = {
+        instanceName: name,
+        log: log.child({ plugin: kind, instance: name }) as Logger,
+        ...(options.worker === undefined ? {} : { worker: options.worker }),
+      };
       const created = await createInstance<Instance, typeof host>(
         section,
         kind,

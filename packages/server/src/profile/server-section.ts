@@ -15,6 +15,16 @@ const authFailuresSection = z
   })
   .prefault({});
 
+/** V8 heap settings `gateway start` applies to its processes (flags already given via NODE_OPTIONS win). */
+const memorySection = z
+  .strictObject({
+    /** --max-semi-space-size: V8 grows each young-generation half to 64 MiB under load; 16 costs no CPU here. 0 = V8's default. */
+    semiSpaceMiB: envNumber(z.number().int().nonnegative().default(16)),
+    /** --max-old-space-size: the old generation's limit. 0 = V8's default (from the host's memory). */
+    maxOldSpaceMiB: envNumber(z.number().int().nonnegative().default(0)),
+  })
+  .prefault({});
+
 export const serverSection = z
   .strictObject({
     /** `auto`: 0.0.0.0 when every surface requires credentials, else 127.0.0.1 only. */
@@ -41,6 +51,9 @@ export const serverSection = z
     /** Open connections from one client address (behind a proxy, raise it or set 0). 0 = unlimited. */
     maxConnectionsPerAddress: envNumber(z.number().int().nonnegative().default(256)),
     authFailures: authFailuresSection,
+    /** Gateway processes on this port (node:cluster): one per core uses the whole host. Not queue.workers. */
+    workers: envNumber(z.number().int().min(1).max(256).default(1)),
+    memory: memorySection,
   })
   .superRefine((server, ctx) => {
     const { requestTimeoutMs: request, headersTimeoutMs: headers } = server;

@@ -13,6 +13,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { adminCheck, registerAdmin } from '../admin/index.js';
+import { clusterMetricsText } from '../cluster/cluster-metrics.js';
 import {
   type CreateInstanceOptions,
   createInstance,
@@ -36,6 +37,7 @@ import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
+import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
 import { noBackendHint } from './no-backend-hint.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
 import { RequestLogController } from './request-log.js';
@@ -72,6 +74,8 @@ export interface BuildServerOptions {
   metricsJson?: () => Promise<unknown>;
   /** Tasks this process runs at once (default the profile's `queue.workers`); `gateway worker` sets it. */
   workers?: number;
+  /** Which of server.workers gateway processes this is (1..N); absent when it runs alone. */
+  clusterWorker?: number;
 }
 
 export interface GatewayServer {
@@ -126,6 +130,7 @@ export async function buildServer(
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.plugins ? { preloaded: options.plugins } : {}),
     variables: profile.variables,
+    worker: options.clusterWorker,
   });
 
   const instances: InstanceSummary[] = [];
@@ -169,7 +174,7 @@ export async function buildServer(
         telemetryLog.warn('every telemetry sink is switched off: records are not stored');
       else {
         const service = createTelemetryService(
-          profile.telemetry,
+          workerTelemetry(profile.telemetry, options.clusterWorker),
           built.sinks,
           metrics.registry,
           telemetryLog,
@@ -218,6 +223,7 @@ export async function buildServer(
     const queueLog = log.child({ component: 'queue' });
     const tasks = await createTaskQueue(profile, queueLog, instanceOptions('queue'), instances);
     if (tasks) {
+      if (profile.server.workers > 1) await refuseLocalQueue(tasks.queue, profile.server.workers);
       const taskQueue = tasks.queue;
       queue = taskQueue;
       closers.push(() => taskQueue.close());
@@ -337,11 +343,13 @@ export async function buildServer(
         featureHealth(pipeline, features),
         () => ({ fields: { telemetry: telemetryStatus() } }),
         ...(options.healthContributors ?? []),
+        ...(options.clusterWorker === undefined ? [] : [workerHealth(options.clusterWorker)]),
       ],
     });
     if (profile.metrics.enabled) {
       registerMetricsRoute(server, {
         registry: metrics.registry,
+        ...(options.clusterWorker === undefined ? {} : { prometheus: clusterMetricsText(metrics.registry) }),
         defaultFormat: profile.metrics.defaultFormat,
         json: withTelemetry(options.metricsJson ?? seedMetricsJson(pipeline, features), telemetryStatus),
       });

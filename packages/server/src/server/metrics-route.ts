@@ -12,6 +12,8 @@ export interface MetricsRouteOptions {
    * cache_enabled, streaming_enabled); without one, prom-client's own JSON.
    */
   json?: () => Promise<unknown>;
+  /** The Prometheus text (default the registry's); a cluster worker serves every worker's sums. */
+  prometheus?: () => Promise<string>;
 }
 
 /** `?format=` wins, then an Accept header that asks for JSON or text, then the profile's default. */
@@ -26,6 +28,7 @@ export function chooseFormat(request: FastifyRequest, fallback: MetricsFormat): 
 
 export function registerMetricsRoute(app: FastifyInstance, options: MetricsRouteOptions): void {
   const json = options.json ?? (() => options.registry.getMetricsAsJSON());
+  const prometheus = options.prometheus ?? (() => options.registry.metrics());
   app.get(
     '/metrics',
     {
@@ -51,7 +54,7 @@ export function registerMetricsRoute(app: FastifyInstance, options: MetricsRoute
     },
     async (request, reply) => {
       if (chooseFormat(request, options.defaultFormat) === 'json') return reply.send(await json());
-      return reply.type(options.registry.contentType).send(await options.registry.metrics());
+      return reply.type(options.registry.contentType).send(await prometheus());
     },
   );
 }

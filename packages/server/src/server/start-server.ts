@@ -42,24 +42,30 @@ export async function startServer(
   );
 
   if (options.handleSignals !== false) {
-    const shutdown = (signal: NodeJS.Signals) => {
-      gateway.log.info(`${signal} received: shutting down`);
-      gateway.close().then(
-        () => {
-          gateway.log.info('shutdown complete');
-          gateway.log.flush?.();
-          process.exit(0);
-        },
-        (error: unknown) => {
-          gateway.log.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', (signal) => shutdownAndExit(gateway, signal));
+    process.once('SIGINT', (signal) => shutdownAndExit(gateway, signal));
   }
   return { ...gateway, url };
+}
+
+const exiting = new WeakSet<GatewayServer>();
+
+/** Drains and closes the gateway (telemetry flushed), then exits 0, or 1 if closing failed; once per gateway. */
+export function shutdownAndExit(gateway: GatewayServer, reason: string): void {
+  if (exiting.has(gateway)) return;
+  exiting.add(gateway);
+  gateway.log.info(`${reason} received: shutting down`);
+  gateway.close().then(
+    () => {
+      gateway.log.info('shutdown complete');
+      gateway.log.flush?.();
+      process.exit(0);
+    },
+    (error: unknown) => {
+      gateway.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
 }
 
 /** `auto` keeps an open (credential-less) gateway on loopback; with auth everywhere it listens on all interfaces. */
