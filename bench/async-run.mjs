@@ -2,13 +2,13 @@
 // `gateway worker` process on one real Redis (queue-bullmq), a 0 ms Ollama simulator; autocannon
 // submits POST /generate for BENCH_ASYNC_DURATION seconds; then we wait until every accepted task
 // has completed. Reports tasks submitted and completed per second, and /generate p50/p99.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '@llm-gateway/testkit';
 import autocannon from 'autocannon';
-import { repoRoot, startGateway } from './lib/processes.mjs';
+import { cpuSecondsOf, repoRoot, startGateway } from './lib/processes.mjs';
 import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
 const settings = {
@@ -16,14 +16,23 @@ const settings = {
   connections: number('BENCH_ASYNC_CONNECTIONS', 50),
   workerConcurrency: number('BENCH_ASYNC_WORKER_CONCURRENCY', 64),
   drainTimeoutS: number('BENCH_ASYNC_DRAIN_TIMEOUT', 180),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
 };
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const profilesDir = `${resultsDir}profiles/`;
+if (settings.cpuProfile) mkdirSync(profilesDir, { recursive: true });
+/** `node --cpu-prof` flags writing `results/profiles/<name>.cpuprofile` (BENCH_CPU_PROF=1). */
+const cpuProfArgs = (name) =>
+  settings.cpuProfile
+    ? ['--cpu-prof', '--cpu-prof-dir', profilesDir, '--cpu-prof-name', `${name}.cpuprofile`]
+    : [];
 const key = 'bench-async-key-3c9f1e27';
 const profile = fileURLToPath(new URL('../configs/inference.yaml', import.meta.url));
 const cliPath = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 const stops = [];
 giveUpAfter('bench async', stops, (settings.durationS + settings.drainTimeoutS + 120) * 1000);
 
-/** Spawns a child in its own process group; resolves once a line matches `ready`. */
+/** Spawns a child in its own process group; resolves once a line matches `ready` (the match, plus `pid`). */
 async function child(args, env, ready) {
   const proc = spawn(process.execPath, args, {
     cwd: repoRoot,
@@ -47,7 +56,7 @@ async function child(args, env, ready) {
       process.kill(-proc.pid, 'SIGTERM');
     } catch {}
   });
-  return found;
+  return Object.assign(await found, { pid: proc.pid });
 }
 
 const redis = await startRedis();
@@ -69,13 +78,39 @@ const env = {
   MAX_QUEUED: '10000000',
   LOG_LEVEL: 'warn',
 };
-const gateway = await startGateway({ profile, env });
+const gateway = await startGateway({
+  profile,
+  env,
+  ...(settings.cpuProfile ? { cpuProfile: `${profilesDir}async-gateway.cpuprofile` } : {}),
+});
 stops.push(() => gateway.stop());
-await child(
-  [cliPath, 'worker', '--profile', profile],
+const worker = await child(
+  [...cpuProfArgs('async-worker'), cliPath, 'worker', '--profile', profile],
   { ...base, ...env, WORKERS: String(settings.workerConcurrency), LOG_LEVEL: 'info' },
   /worker running/,
 );
+
+const redisInfo = (section) =>
+  execFileSync('redis-cli', ['-p', String(redis.port), 'INFO', section], { encoding: 'utf8' });
+
+/** Redis commands run so far, by name (INFO commandstats). */
+function redisCommands() {
+  const calls = {};
+  for (const match of redisInfo('commandstats').matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    calls[match[1]] = Number(match[2]);
+  return calls;
+}
+
+/** CPU seconds used so far by the gateway, the worker and Redis (INFO cpu, main thread and all). */
+function cpuNow() {
+  const info = redisInfo('cpu');
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return {
+    gateway: gateway.cpuSeconds(),
+    worker: cpuSecondsOf(worker.pid),
+    redis: field('used_cpu_sys') + field('used_cpu_user'),
+  };
+}
 
 async function queueCounts() {
   const health = await (await fetch(`${gateway.url}/health`)).json();
@@ -85,6 +120,8 @@ async function queueCounts() {
 console.log(
   `async run: ${settings.durationS} s of POST /generate, ${settings.connections} connections, 1 worker process (${settings.workerConcurrency} at once)`,
 );
+const commandsBefore = redisCommands();
+const cpuBefore = cpuNow();
 const startedAt = performance.now();
 const load = await autocannon({
   url: `${gateway.url}/generate`,
@@ -104,6 +141,27 @@ while (counts.completed + counts.failed < accepted && Date.now() < drainDeadline
   counts = await queueCounts();
 }
 const totalSeconds = (performance.now() - startedAt) / 1000;
+const commandsAfter = redisCommands();
+const cpuAfter = cpuNow();
+/** CPU milliseconds each process spent per finished task. */
+const cpuMsPerTask = Object.fromEntries(
+  Object.keys(cpuAfter).map((name) => [
+    name,
+    Number(
+      ((1000 * (cpuAfter[name] - cpuBefore[name])) / Math.max(1, counts.completed + counts.failed)).toFixed(
+        3,
+      ),
+    ),
+  ]),
+);
+const finished = Math.max(1, counts.completed + counts.failed);
+const perTask = Object.entries(commandsAfter)
+  .map(([name, calls]) => [name, (calls - (commandsBefore[name] ?? 0)) / finished])
+  .filter(([, calls]) => calls >= 0.01)
+  .sort((a, b) => b[1] - a[1]);
+const redisCommandsPerTask = Object.fromEntries(
+  perTask.map(([name, calls]) => [name, Number(calls.toFixed(2))]),
+);
 const result = {
   at: new Date().toISOString(),
   settings,
@@ -116,13 +174,21 @@ const result = {
   completedPerSecond: counts.completed / totalSeconds,
   endToEndSeconds: totalSeconds,
   generateLatencyMs: { p50: load.latency.p50, p99: load.latency.p99, mean: load.latency.average },
+  redisCommandsPerTask,
+  cpuMsPerTask,
 };
 console.log(
   `submitted ${accepted} tasks (${result.submittedPerSecond.toFixed(0)}/s, ${load.non2xx} non-2xx), ` +
     `completed ${counts.completed} (+${counts.failed} failed) in ${totalSeconds.toFixed(1)} s: ` +
     `${result.completedPerSecond.toFixed(0)} tasks/s end to end; POST /generate p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`,
 );
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const total = perTask.reduce((sum, [, calls]) => sum + calls, 0);
+console.log(
+  `Redis commands per task: ${total.toFixed(1)} (${perTask.map(([name, calls]) => `${name} ${calls.toFixed(2)}`).join(', ')})`,
+);
+console.log(
+  `CPU per task: gateway ${cpuMsPerTask.gateway} ms, worker ${cpuMsPerTask.worker} ms, Redis ${cpuMsPerTask.redis} ms`,
+);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(`${resultsDir}async-latest.json`, `${JSON.stringify(result, null, 2)}\n`);
 await Promise.allSettled(stops.reverse().map((stop) => stop()));

@@ -26,7 +26,12 @@ export function createBullmqQueue(
 ): TaskQueue {
   const { prefix, queueName } = config;
   // Commands fail rather than wait forever while Redis is away: submit answers 503, not a hang.
-  const commands = new Redis(config.url, { maxRetriesPerRequest: 2, lazyConnect: false });
+  // Auto-pipelining sends the commands of one tick (many tasks' progress and moves) in one write.
+  const commands = new Redis(config.url, {
+    maxRetriesPerRequest: 2,
+    lazyConnect: false,
+    enableAutoPipelining: true,
+  });
   commands.on('error', (error) => log.warn({ err: error }, 'redis (task queue) error'));
   const queue = new Queue<JobData, JobResult>(queueName, { connection: commands, prefix });
   queue.on('error', (error) => log.warn({ err: error }, 'task queue error'));
@@ -88,25 +93,26 @@ export function createBullmqQueue(
   function processor(handler: TaskHandler) {
     return async (job: Job<JobData, JobResult>): Promise<JobResult> => {
       const id = job.id!;
-      const { text: textKey } = keys(id);
+      const { text: textKey, channel } = keys(id);
       const startedAt = Date.now();
+      // Only a run after a dead worker's can find text already stored.
+      const rerun = job.stalledCounter > 0 || job.attemptsStarted > 1;
       const writer = deltaWriter({
         redis: commands,
         textKey,
-        channel: keys(id).channel,
-        prior: await commands.strlen(textKey),
+        channel,
+        prior: rerun ? await commands.strlen(textKey) : 0,
         ttlMs: timeLimitMs + retentionMs,
+        intervalMs: config.progressIntervalMs,
         log,
       });
-      await publish(id, { type: 'status', status: 'processing' });
       const outcome = await runTaskHandler(handler, job.data.input, {
         taskId: id,
         enqueuedAt: job.data.createdAt,
         timeLimitMs,
         delta: async (text) => writer.write(text),
       });
-      await writer.flushed();
-      await commands.pexpire(textKey, retentionMs);
+      await (outcome.ok ? writer.stop() : writer.flushAndStop());
       return { ...outcome, startedAt, finishedAt: Date.now() };
     };
   }
@@ -155,7 +161,7 @@ export function createBullmqQueue(
     },
     work(handler, concurrency): TaskWorker {
       const worker = new Worker<JobData, JobResult>(queueName, processor(handler), {
-        connection: new Redis(config.url, { maxRetriesPerRequest: null }),
+        connection: new Redis(config.url, { maxRetriesPerRequest: null, enableAutoPipelining: true }),
         prefix,
         concurrency: Math.max(1, concurrency),
         lockDuration: config.lockSeconds * 1000,

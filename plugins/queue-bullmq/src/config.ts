@@ -22,6 +22,8 @@ export const configSchema = z.strictObject({
   retentionSeconds: positive(3600),
   /** Past this many waiting tasks, submit refuses with 503 + Retry-After. */
   maxQueued: z.preprocess(blankSetting, z.coerce.number().int().positive().default(10_000)),
+  /** A running task's text and status reach Redis (and `/stream` viewers) at most this often. */
+  progressIntervalMs: z.preprocess(blankSetting, z.coerce.number().int().positive().default(50)),
   /** A worker that stops renewing its lock this long (killed, frozen) loses the task to another worker. */
   lockSeconds: positive(30),
   /** How often workers look for tasks whose worker died. */

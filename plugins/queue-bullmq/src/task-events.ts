@@ -49,19 +49,25 @@ export async function* taskEvents(
   let known = 0;
   let ready = false;
   const early: WireEvent[] = [];
+  let processing = false;
+  // Workers write progress behind (or not at all for a fast task): what was not published comes from the result.
   const finalState = async () => {
     const state = await read();
-    if (state && (state.status === 'completed' || state.status === 'failed'))
-      out.push({ type: state.status, state });
-    else out.end();
+    if (!state || (state.status !== 'completed' && state.status !== 'failed')) return out.end();
+    if (!processing) out.push({ type: 'status', status: 'processing' });
+    const text = state.status === 'completed' ? (state.text ?? '') : '';
+    if (text.length > known) out.push({ type: 'delta', text: text.slice(known) });
+    out.push({ type: state.status, state });
   };
   const onWire = (event: WireEvent) => {
     if (!ready) {
       early.push(event);
       return;
     }
-    if (event.type === 'status') out.push(event);
-    else if (event.type === 'delta') {
+    if (event.type === 'status') {
+      processing = true;
+      out.push(event);
+    } else if (event.type === 'delta') {
       if (event.end <= known) return;
       out.push({ type: 'delta', text: event.text.slice(event.text.length - (event.end - known)) });
       known = event.end;
@@ -73,7 +79,8 @@ export async function* taskEvents(
     if (!state) return;
     for (const event of snapshotEvents(state)) out.push(event);
     if (state.status === 'completed' || state.status === 'failed') out.end();
-    known = state.status === 'processing' ? (state.text?.length ?? 0) : 0;
+    processing = state.status === 'processing';
+    known = processing ? (state.text?.length ?? 0) : 0;
     ready = true;
     for (const event of early.splice(0)) {
       if (event.type === 'status' && state.status === 'processing') continue;
