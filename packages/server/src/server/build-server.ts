@@ -37,8 +37,8 @@ import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
-import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
 import { noBackendHint } from './no-backend-hint.js';
+import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
 import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
@@ -318,6 +318,8 @@ export async function buildServer(
         const backend = state.context ? (state.annotations.backend ?? 'none') : 'none';
         metrics.requests.inc({ surface, endpoint, backend, status });
         metrics.requestDuration.observe({ surface, endpoint, backend, status }, end.durationMs / 1000);
+        if (state.gatewayMs !== undefined)
+          metrics.gatewayOverhead.observe({ surface, endpoint }, state.gatewayMs / 1000);
         // Built only when something reads it (a sink, debug logging).
         if (state.context) telemetry.emitLazily(() => requestRecord(end));
         // A path no route serves still gets its one record (a 404 is a rejection like any other).

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestAnnotations, RequestContext } from '@llm-gateway/spec';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { timeResponseHead } from './server-timing.js';
 
 /** Per-request state the server keeps; surfaces reach it through `host.createContext`. */
 export interface GatewayRequestState {
@@ -13,6 +14,8 @@ export interface GatewayRequestState {
   /** Set once a surface called `createContext`. */
   context?: RequestContext;
   startedAt: number;
+  /** The gateway's own milliseconds to the response head (set when the head is written; see server-timing.ts). */
+  gatewayMs?: number;
   /** The request's reply, so headers the pipeline asks for reach it before a surface hijacks it. */
   reply: FastifyReply;
 }
@@ -64,6 +67,7 @@ export function installRequestState(app: FastifyInstance, lifecycle: RequestLife
     };
     request.gateway = state;
     lifecycle.onStart(request);
+    timeResponseHead(state);
     reply.header('x-request-id', request.id);
     let ended = false;
     const end = (completed: boolean) => {

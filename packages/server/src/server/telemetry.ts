@@ -1,5 +1,6 @@
 import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
 import type { RequestEnd } from './request-state.js';
+import { roundMs } from './server-timing.js';
 
 /** Where request records go. Today: the debug log and a count; sinks and batching plug in here. */
 export interface TelemetryEmitter {
@@ -56,9 +57,16 @@ export function unmatchedRecord({ request, reply, completed, durationMs }: Reque
     method: request.method,
     status_code: completed ? reply.statusCode : 499,
     principal_kind: 'anonymous',
-    latency_ms: Math.round(durationMs * 1000) / 1000,
+    latency_ms: roundMs(durationMs),
+    ...gatewayOverhead(request),
     error_type: 'not_found',
   };
+}
+
+/** The Server-Timing split's gateway part, when the response head went out. */
+function gatewayOverhead(request: RequestEnd['request']): Pick<TelemetryRecord, 'gateway_overhead_ms'> {
+  const ms = request.gateway?.gatewayMs;
+  return ms === undefined ? {} : { gateway_overhead_ms: roundMs(ms) };
 }
 
 /** The one record of a surface request, from its context and annotations; `undefined` for other routes. */
@@ -81,15 +89,15 @@ export function requestRecord({
     status_code: completed ? reply.statusCode : 499,
     principal_id: principal.id,
     principal_kind: principal.kind,
-    latency_ms: Math.round(durationMs * 1000) / 1000,
+    latency_ms: roundMs(durationMs),
+    ...gatewayOverhead(request),
   };
   const projectName = a.projectName ?? principal.attributes?.project_name;
   if (projectName) record.project_name = projectName;
   if (a.backend) record.target_service = a.backend;
   if (a.model ?? a.requestedModel) record.model = a.model ?? a.requestedModel;
-  if (a.llmLatencyMs !== undefined) record.llm_latency_ms = Math.round(a.llmLatencyMs * 1000) / 1000;
-  if (a.timeToFirstTokenMs !== undefined)
-    record.time_to_first_token_ms = Math.round(a.timeToFirstTokenMs * 1000) / 1000;
+  if (a.llmLatencyMs !== undefined) record.llm_latency_ms = roundMs(a.llmLatencyMs);
+  if (a.timeToFirstTokenMs !== undefined) record.time_to_first_token_ms = roundMs(a.timeToFirstTokenMs);
   if (a.usage) {
     record.prompt_tokens = a.usage.promptTokens;
     record.completion_tokens = a.usage.completionTokens;
