@@ -171,8 +171,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
       } catch (error) {
         throw toError(name, error, call);
       } finally {
-        // Stops the upstream request when the consumer leaves early.
-        call.guard.abort();
+        // Stops the upstream request when the consumer leaves early (a read-out answer has nothing to stop).
+        if (finishReason === undefined) call.guard.abort();
         call.guard.dispose();
       }
       yield usage === undefined ? { type: 'finish', finishReason } : { type: 'finish', finishReason, usage };
