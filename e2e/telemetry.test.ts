@@ -325,7 +325,12 @@ describe('(a) every store healthy', () => {
     expect(await storedIds(stores.mongos[2]!)).toEqual([]);
 
     const record = async (id: string) => (await findRecord(stores, id))!;
-    const common = { timestamp: expect.any(Date), latency_ms: expect.any(Number), method: 'POST' };
+    const common = {
+      timestamp: expect.any(Date),
+      latency_ms: expect.any(Number),
+      gateway_overhead_ms: expect.any(Number),
+      method: 'POST',
+    };
     expect(await record(chat.id)).toMatchObject({
       ...common,
       _id: chat.id,
