@@ -48,4 +48,40 @@ describe('startRedis', () => {
       await redis.stop();
     }
   });
+
+  it('persistent: shut down and restarted on the same port, it keeps its data, even after a kill', async () => {
+    const redis = await startRedis({ persistent: true });
+    const read = async (key: string) => {
+      const client = new Redis(redis.url, { lazyConnect: true });
+      await client.connect();
+      try {
+        return await client.get(key);
+      } finally {
+        client.disconnect();
+      }
+    };
+    const client = new Redis(redis.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.set('kept', '1');
+      await redis.shutdown();
+      await redis.restart();
+      expect(await read('kept')).toBe('1');
+      const again = new Redis(redis.url, { lazyConnect: true });
+      await again.connect();
+      await again.set('acknowledged', '2');
+      again.disconnect();
+      await redis.kill();
+      await redis.restart();
+      expect(await read('acknowledged')).toBe('2');
+    } finally {
+      client.disconnect();
+      await redis.stop();
+    }
+  });
 });

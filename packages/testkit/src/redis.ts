@@ -15,7 +15,10 @@ export interface RedisInstance {
   stop(): Promise<void>;
   /** Kills the server abruptly (SIGKILL), as a crash would; `restart()` brings it back. */
   kill(): Promise<void>;
-  /** Starts the server again on the same port (after `kill()` or `stop()`), empty. */
+  /** Shuts the server down gracefully (SIGTERM), keeping its data directory; `restart()` brings it back. */
+  shutdown(): Promise<void>;
+  /** Starts the server again on the same port (after `kill()`, `shutdown()` or `stop()`): empty, or with
+   * what it persisted when started `persistent`. */
   restart(): Promise<void>;
   /** Freezes the process (SIGSTOP): connections stay open, nothing answers. `resume()` thaws it. */
   pause(): void;
@@ -25,6 +28,8 @@ export interface RedisInstance {
 export interface RedisOptions {
   /** How long to wait for PING to answer (default 15 s). */
   startTimeoutMs?: number;
+  /** Append-only file on, fsynced on every write: a restart (even after `kill()`) keeps every acknowledged write. */
+  persistent?: boolean;
 }
 
 async function redisBinary(): Promise<string> {
@@ -43,7 +48,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisInsta
   let service: ServiceProcess | undefined;
 
   const launch = async (port: number) => {
-    const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', dir];
+    const persistence = options.persistent
+      ? ['--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
+    const args = ['--port', String(port), '--bind', host, '--save', '', ...persistence, '--dir', dir];
     const started = spawnService(binary, args, dir);
     service = started;
     await waitUntilReady(started, () => redisPing(port, host), `redis-server on port ${port}`, timeoutMs);
@@ -76,6 +84,10 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisInsta
     },
     async kill() {
       await service?.terminate('SIGKILL');
+    },
+    async shutdown() {
+      service?.child.kill('SIGCONT');
+      await service?.terminate('SIGTERM');
     },
     async restart() {
       await service?.terminate('SIGKILL');
