@@ -4,7 +4,7 @@
  * `gateway worker` processes on one real Redis, with an Ollama simulator upstream. A worker is
  * SIGKILLed mid-task, a task runs past TASK_TIME_LIMIT, and a key goes over its burst.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,8 +19,15 @@ import {
 } from '@llm-gateway/testkit';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, cliPath, type Gateway, profilePath, repoRoot, startGateway } from './helpers/gateway.js';
+import { type Gateway, repoRoot, startGateway } from './helpers/gateway.js';
 import { postJson, waitUntil } from './helpers/http.js';
+import {
+  INFERENCE_PROFILE,
+  startWorker,
+  submitTask,
+  taskResult,
+  type WorkerProcess,
+} from './helpers/inference.js';
 
 const run = promisify(execFile);
 const fixtures = resolve(repoRoot, 'e2e/fixtures');
@@ -42,64 +49,11 @@ let redis: RedisInstance;
 let sim: Simulator;
 let env: Record<string, string>;
 const gateways: Gateway[] = [];
-const workers: ChildProcess[] = [];
+const workers: WorkerProcess[] = [];
 
-/** `gateway worker --profile configs/inference.yaml` in its own process group; resolves once it runs tasks. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [cliPath, 'worker', '--profile', profilePath('configs/inference.yaml')],
-    {
-      cwd: repoRoot,
-      env: cleanEnv({ ...env, LOG_LEVEL: 'info' }),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  workers.push(child);
-  let logs = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    logs += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    logs += chunk;
-  });
-  await waitUntil(
-    () => logs.includes('worker running') || child.exitCode !== null,
-    'the worker to start',
-    20_000,
-  );
-  if (child.exitCode !== null) throw new Error(`worker exited: ${logs}`);
-  return child;
-}
-
-function kill(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-async function submit(gateway: Gateway, prompt: string, key = KEY): Promise<string> {
-  const response = await postJson(`${gateway.url}/generate`, { prompt }, { 'X-API-Key': key });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { task_id: string }).task_id;
-}
-
-async function resultOf(gateway: Gateway, id: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  let body: Record<string, unknown> = {};
-  await waitUntil(
-    async () => {
-      const response = await fetch(`${gateway.url}/result/${id}`, { headers: { 'X-API-Key': KEY } });
-      body = (await response.json()) as Record<string, unknown>;
-      return body['status'] === 'completed' || body['status'] === 'error';
-    },
-    `task ${id} to finish`,
-    timeoutMs,
-  );
-  return body;
-}
+const submit = (gateway: Gateway, prompt: string, key = KEY) => submitTask(gateway, prompt, key);
+const resultOf = (gateway: Gateway, id: string, timeoutMs?: number) =>
+  taskResult(gateway, id, KEY, timeoutMs);
 
 /** The seed's EventSource client: messages until `completed` (or a failure), then close. */
 function follow(gateway: Gateway, id: string): Promise<Array<Record<string, unknown>>> {
@@ -139,15 +93,16 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
   };
   const started = await Promise.all([
-    startGateway({ profile: 'configs/inference.yaml', env }),
-    startGateway({ profile: 'configs/inference.yaml', env }),
-    startWorker(),
+    startGateway({ profile: INFERENCE_PROFILE, env }),
+    startGateway({ profile: INFERENCE_PROFILE, env }),
+    startWorker(env),
   ]);
   gateways.push(started[0], started[1]);
+  workers.push(started[2]);
 }, 90_000);
 
 afterAll(async () => {
-  for (const worker of workers) kill(worker, 'SIGKILL');
+  for (const worker of workers) worker.kill('SIGKILL');
   await Promise.all(gateways.map((gateway) => gateway.stop()));
   await Promise.all([redis?.stop(), sim?.close()]);
 });
@@ -222,8 +177,8 @@ describe('seed 002 on two gateway instances and a worker process', () => {
       20_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
-    kill(workers[0]!, 'SIGKILL');
-    await startWorker();
+    workers[0]!.kill('SIGKILL');
+    workers.push(await startWorker(env));
     const result = await resultOf(gateways[1]!, id);
     expect(result).toMatchObject({ status: 'completed', result: words(60) });
     const events = await stream;

@@ -79,7 +79,8 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((done) => child.once('exit', () => done()));
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/** Sends `signal` to the child's process group (it was spawned detached). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     // The child leads its own process group (detached), so this reaches anything it spawned too.
@@ -91,6 +92,17 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
       // Already gone.
     }
   }
+}
+
+/** SIGTERM to the process group, SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
+export async function stopGroup(child: ChildProcess, graceMs = 5000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const done = exited(child);
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  await done;
+  clearTimeout(timer);
+  return child.exitCode;
 }
 
 async function healthAnswers(url: string): Promise<boolean> {
@@ -126,15 +138,7 @@ async function startOnce(options: StartGatewayOptions, port: number): Promise<Ga
   });
   const url = `http://127.0.0.1:${port}`;
 
-  const stop = async (graceMs = 5000): Promise<number | null> => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    const done = exited(child);
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-    await done;
-    clearTimeout(timer);
-    return child.exitCode;
-  };
+  const stop = (graceMs?: number) => stopGroup(child, graceMs);
 
   const gateway: Gateway = {
     url,

@@ -24,6 +24,16 @@ export function queueFullError(max: number, retryAfterSeconds = 5): GatewayError
   });
 }
 
+/** The error a queue answers with when its store cannot take the task now (Redis away): 503 + Retry-After. */
+export function queueUnavailableError(cause: unknown, retryAfterSeconds = 5): GatewayError {
+  return new GatewayError('unavailable', 'Task queue is unavailable; try again later', {
+    code: 'queue_unavailable',
+    retryAfterMs: retryAfterSeconds * 1000,
+    isRetryable: true,
+    cause,
+  });
+}
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 /** The seed's metrics (seconds) from a finished task's times and usage. */

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { queueFullError, runTaskHandler, type TaskOutcome, taskMetrics } from '@llm-gateway/plugin-kit';
+import {
+  queueFullError,
+  queueUnavailableError,
+  runTaskHandler,
+  type TaskOutcome,
+  taskMetrics,
+} from '@llm-gateway/plugin-kit';
 import type { Logger, TaskHandler, TaskInput, TaskQueue, TaskState, TaskWorker } from '@llm-gateway/spec';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -132,22 +138,24 @@ export function createBullmqQueue(
     return (await current.count) + current.added++;
   }
 
+  /** Redis away (down, restarting): the caller gets a retryable 503, not a 500, and no task id. */
+  async function stored<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (error) {
+      log.warn({ err: error }, 'task queue: Redis did not take the task');
+      throw queueUnavailableError(error);
+    }
+  }
+
   return {
     name,
     async submit(input) {
-      if ((await waitingCount()) >= config.maxQueued) throw queueFullError(config.maxQueued);
+      if ((await stored(waitingCount())) >= config.maxQueued) throw queueFullError(config.maxQueued);
       const id = randomUUID();
       const keep = { age: Math.ceil(config.retentionSeconds) };
-      await queue.add(
-        'task',
-        { input, createdAt: Date.now() },
-        {
-          jobId: id,
-          attempts: 1,
-          removeOnComplete: keep,
-          removeOnFail: keep,
-        },
-      );
+      const options = { jobId: id, attempts: 1, removeOnComplete: keep, removeOnFail: keep };
+      await stored(queue.add('task', { input, createdAt: Date.now() }, options));
       return id;
     },
     get,
