@@ -1,4 +1,5 @@
 import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
+import { isoTime } from './iso-time.js';
 import type { RequestEnd } from './request-state.js';
 import { roundMs } from './server-timing.js';
 
@@ -51,7 +52,7 @@ function size(value: unknown): number | undefined {
 export function unmatchedRecord({ request, reply, completed, durationMs }: RequestEnd): TelemetryRecord {
   return {
     request_id: request.id,
-    timestamp: new Date(Date.now() - durationMs).toISOString(),
+    timestamp: isoTime(Date.now() - durationMs),
     surface: request.gateway.surface ?? 'gateway',
     endpoint: request.url.split('?')[0] ?? '/',
     method: request.method,
@@ -82,7 +83,7 @@ export function requestRecord({
   const principal = context.principal;
   const record: TelemetryRecord = {
     request_id: context.requestId,
-    timestamp: new Date(Date.now() - durationMs).toISOString(),
+    timestamp: isoTime(Date.now() - durationMs),
     surface: context.surface,
     endpoint: context.endpoint,
     method: request.method,
