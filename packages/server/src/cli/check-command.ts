@@ -1,3 +1,4 @@
+import { perWorkerState } from '../cluster/per-worker-state.js';
 import type { InstanceSummary } from '../plugins/create-instance.js';
 import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
 import type { Profile } from '../profile/schema.js';
@@ -34,6 +35,11 @@ export function summarize(profile: Profile, instances: readonly InstanceSummary[
     `surfaces  ${surfaces}`,
     `routing   default model ${profile.routing.defaultModel ?? '(none)'}; ${routes} route${routes === 1 ? '' : 's'}`,
     `telemetry ${section('telemetry')}`,
+    ...(profile.server.workers > 1
+      ? [
+          `workers   ${profile.server.workers} processes; each keeps its own ${perWorkerState(profile).join('; ')}`,
+        ]
+      : []),
   ];
 }
 

@@ -223,7 +223,8 @@ export async function buildServer(
     const queueLog = log.child({ component: 'queue' });
     const tasks = await createTaskQueue(profile, queueLog, instanceOptions('queue'), instances);
     if (tasks) {
-      if (profile.server.workers > 1) await refuseLocalQueue(tasks.queue, profile.server.workers);
+      if (profile.server.workers > 1)
+        await refuseLocalQueue(tasks.queue, tasks.plugin, profile.server.workers);
       const taskQueue = tasks.queue;
       queue = taskQueue;
       closers.push(() => taskQueue.close());

@@ -18,12 +18,12 @@ export function workerHealth(worker: number): HealthContributor {
  * A queue without a shared store (`stats().connected` absent: queue-memory) keeps its tasks in one
  * process: with several workers a task submitted to one would be a 404 at another's /status.
  */
-export async function refuseLocalQueue(queue: TaskQueue, workers: number): Promise<void> {
+export async function refuseLocalQueue(queue: TaskQueue, plugin: string, workers: number): Promise<void> {
   const stats = await queue.stats?.().catch(() => undefined);
   if (stats?.connected !== undefined) return;
   await queue.close();
   throw new Error(
-    `queue ${queue.name} keeps tasks in one process, so with server.workers=${workers} a task submitted to one ` +
+    `the task queue (${plugin}) keeps tasks in one process, so with server.workers=${workers} a task submitted to one ` +
       'worker is unknown to the others: configure a shared queue (queue-bullmq with REDIS_URL) or server.workers: 1',
   );
 }

@@ -11,6 +11,8 @@ import type { HealthContributor } from './health-route.js';
 
 export interface TaskQueueSetup {
   queue: TaskQueue;
+  /** The package that provides it (the fallback's when the configured one is off). */
+  plugin: string;
   /** Starts `count` in-process task slots over the pipeline (none when 0). */
   startWorkers(
     count: number,
@@ -51,6 +53,7 @@ export async function createTaskQueue(
   const queue = created.value;
   return {
     queue,
+    plugin: created.summary.plugin,
     startWorkers(count, pipeline, onTaskEnd) {
       if (count <= 0) return undefined;
       log.info(`running up to ${count} tasks at once from queue ${queue.name}`);
