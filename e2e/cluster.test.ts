@@ -70,6 +70,16 @@ function csvRecords(dir: string): { files: string[]; rows: number } {
   return { files, rows };
 }
 
+/** gateway_requests_total of the chat endpoint, over every label set. */
+function chatRequestsIn(prometheus: string): number {
+  return prometheus
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('gateway_requests_total{') && line.includes('endpoint="chat.completions"'),
+    )
+    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
 function exitOf(gateway: Gateway): Promise<number | null> {
   const { child } = gateway;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -161,6 +171,13 @@ describe('server.workers: 2 (GATEWAY_WORKERS on configs/default.yaml)', () => {
         }),
       );
       expect(answers.every((status) => status === 200)).toBe(true);
+      // /metrics (Prometheus) adds up both workers' counters, whichever worker serves it.
+      for (let i = 0; i < 2; i++) {
+        const text = await (
+          await fetch(`${gateway.url}/metrics`, { headers: { connection: 'close' } })
+        ).text();
+        expect(chatRequestsIn(text)).toBe(40);
+      }
       const exit = exitOf(gateway);
       process.kill(gateway.pid, 'SIGTERM');
       expect(await exit).toBe(0);
@@ -172,6 +189,27 @@ describe('server.workers: 2 (GATEWAY_WORKERS on configs/default.yaml)', () => {
       await gateway.stop();
     }
   }, 120_000);
+});
+
+describe('server.memory', () => {
+  it('a lone gateway re-executes itself with --max-semi-space-size (same pid) unless NODE_OPTIONS sets it', async () => {
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const plain = await startGateway({ profile: 'configs/default.yaml', env: { LOG_LEVEL: 'warn' } });
+    try {
+      expect(cmdline(plain.pid)).toContain('--max-semi-space-size=16');
+    } finally {
+      await plain.stop();
+    }
+    const own = await startGateway({
+      profile: 'configs/default.yaml',
+      env: { LOG_LEVEL: 'warn', NODE_OPTIONS: '--max-semi-space-size=8' },
+    });
+    try {
+      expect(cmdline(own.pid).some((arg) => arg.startsWith('--max-semi-space-size'))).toBe(false);
+    } finally {
+      await own.stop();
+    }
+  }, 90_000);
 });
 
 describe('a profile its workers cannot serve', () => {
