@@ -94,15 +94,17 @@ describe('seed 002 through restarts', () => {
 
   it('Redis restarted mid-run (data kept): every task that got a 202 completes once it is back', async () => {
     const accepted = new Map<string, string>();
-    const refusals: Array<number | string> = [];
+    const refusals: Array<{ status: number | string; body?: string }> = [];
     const submit = async (prompt: string) => {
       try {
         const response = await postJson(`${gateway.url}/generate`, { prompt }, { 'X-API-Key': KEY });
-        const body = (await response.json()) as { task_id?: string };
-        if (response.status === 202 && body.task_id) accepted.set(body.task_id, prompt);
-        else refusals.push(response.status);
+        const text = await response.text();
+        const taskId =
+          response.status === 202 ? (JSON.parse(text) as { task_id?: string }).task_id : undefined;
+        if (taskId) accepted.set(taskId, prompt);
+        else refusals.push({ status: response.status, body: text });
       } catch (error) {
-        refusals.push(String(error));
+        refusals.push({ status: String(error) });
       }
     };
     for (let i = 0; i < 6; i++) await submit(`before the Redis restart number ${i}`);
@@ -117,7 +119,7 @@ describe('seed 002 through restarts', () => {
     for (let i = 0; i < 4; i++) await submit(`after the Redis restart number ${i}`);
     expect(accepted.size).toBeGreaterThanOrEqual(10);
     // Refused while Redis was away: a clear 503, never a 202 for a task that is then lost.
-    for (const refusal of refusals) expect(refusal).toBe(503);
+    for (const refusal of refusals) expect(refusal).toMatchObject({ status: 503 });
     await expectAllCompleted(accepted);
   }, 180_000);
 });
