@@ -53,6 +53,8 @@ export interface UsageRow extends UsageFigures {
 }
 
 export interface UsageReport {
+  /** What answered: pre-aggregated hourly rollups, or the raw records (a store that has no rollups omits it). */
+  source?: 'rollup' | 'records';
   totals: UsageFigures;
   rows: UsageRow[];
 }

@@ -1,8 +1,10 @@
 import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
 import { type Collection, MongoBulkWriteError, MongoClient } from 'mongodb';
 import type { MongoSinkConfig } from './config.js';
+import { queryRollup } from './rollup-query.js';
 import { type UsageFields, usageFields } from './usage-fields.js';
 import { queryUsage } from './usage-query.js';
+import { markRollupStart, writeRollups } from './usage-rollup.js';
 
 /** The stored form: `_id` is the request id, so a repeated write stores nothing twice. */
 export interface TelemetryDocument extends Omit<TelemetryRecord, 'timestamp'> {
@@ -23,11 +25,21 @@ export function toDocument(record: TelemetryRecord): TelemetryDocument {
   };
 }
 
+function writeErrors(error: MongoBulkWriteError) {
+  return Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+}
+
 /** True when every failure of an unordered insert is a duplicate key: those records are already stored. */
-export function onlyDuplicates(error: unknown): boolean {
+export function onlyDuplicates(error: unknown): error is MongoBulkWriteError {
   if (!(error instanceof MongoBulkWriteError)) return false;
-  const failures = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  const failures = writeErrors(error);
   return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
+}
+
+/** The records of a batch this insert stored: not those already stored by an earlier write (duplicate keys). */
+function newlyStored(batch: TelemetryRecord[], error: MongoBulkWriteError): TelemetryRecord[] {
+  const duplicates = new Set(writeErrors(error).map((failure) => failure.index));
+  return batch.filter((_, index) => !duplicates.has(index));
 }
 
 export function createMongoSink(
@@ -52,6 +64,7 @@ export function createMongoSink(
     setTimeout(() => old.close().catch(() => {}), config.timeoutMs * 2).unref();
   };
   let indexed = false;
+  const rollupsIndexed = new Set<string>();
   const ensureIndexes = async () => {
     await collection().createIndexes([
       { key: { timestamp: 1 }, name: 'timestamp' },
@@ -62,17 +75,29 @@ export function createMongoSink(
       { key: { project_name: 1, timestamp: 1 }, name: 'project_time' },
       { key: { model: 1, timestamp: 1 }, name: 'model_time' },
     ]);
+    await markRollupStart(client.db(config.db), config.collection);
     indexed = true;
   };
-  ensureIndexes().catch((error: unknown) => {
+  // Awaited by the first write, so a new store's rollups are marked complete before its first record.
+  const started = ensureIndexes().catch((error: unknown) => {
     log.warn({ err: error }, `telemetry sink ${name}: indexes not created yet (server unreachable?)`);
     reset();
   });
+  // Records whose insert succeeded are rolled up once; a failure here leaves them stored but not counted in the rollups.
+  const rollUp = (records: TelemetryRecord[]) =>
+    writeRollups(client.db(config.db), config.collection, records, rollupsIndexed).catch((error: unknown) => {
+      log.warn(
+        { err: error, records: records.length },
+        `telemetry sink ${name}: records stored but not added to the usage rollups`,
+      );
+    });
 
   return {
     name,
     async write(batch) {
       if (batch.length === 0) return;
+      await started;
+      let stored = batch;
       try {
         await collection().insertMany(batch.map(toDocument), { ordered: false });
       } catch (error) {
@@ -80,8 +105,10 @@ export function createMongoSink(
           reset();
           throw error;
         }
+        stored = newlyStored(batch, error);
       }
       if (!indexed) await ensureIndexes().catch(() => {});
+      if (stored.length > 0) await rollUp(stored);
     },
     async healthy() {
       try {
@@ -92,7 +119,11 @@ export function createMongoSink(
         return false;
       }
     },
-    usage: (query) => queryUsage(collection(), query),
+    async usage(query) {
+      return (
+        (await queryRollup(client.db(config.db), config.collection, query)) ?? queryUsage(collection(), query)
+      );
+    },
     close: () => client.close(),
   };
 }

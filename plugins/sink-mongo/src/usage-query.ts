@@ -1,14 +1,8 @@
-import {
-  USAGE_KEY_FIELDS,
-  type UsageFigures,
-  type UsageKey,
-  type UsageQuery,
-  type UsageReport,
-  type UsageRow,
-} from '@llm-gateway/spec';
+import { USAGE_KEY_FIELDS, type UsageKey, type UsageQuery, type UsageReport } from '@llm-gateway/spec';
 import type { Collection, Document } from 'mongodb';
-import { addCount, type Histogram, percentiles } from './latency-histogram.js';
+import { addCount } from './latency-histogram.js';
 import type { TelemetryDocument } from './mongo-sink.js';
+import { createReport, type Figures } from './usage-report.js';
 
 /**
  * One $group per figure, each with a single accumulator: FerretDB 1.24 computes only the first
@@ -24,20 +18,7 @@ const FIGURES = {
 } as const;
 type Figure = keyof typeof FIGURES;
 
-interface Accumulator {
-  bucket?: string;
-  keys: Partial<Record<UsageKey, string | null>>;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  errors: Record<string, number>;
-  cache_hits: number;
-  llm: Histogram;
-  overhead: Histogram;
-}
-
-/** The $match stage: fields the indexes lead with (timestamp, principal, project, model). */
+/** The $match stage, first in every pipeline: fields the indexes lead with (timestamp, principal, project, model). */
 export function usageMatch(query: UsageQuery): Document {
   const match: Document = {};
   if (query.from || query.to) {
@@ -59,20 +40,7 @@ function groupId(query: UsageQuery, figure: Figure): Document {
   return id;
 }
 
-function emptyAccumulator(): Omit<Accumulator, 'keys'> {
-  return {
-    requests: 0,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    total_tokens: 0,
-    errors: {},
-    cache_hits: 0,
-    llm: new Map(),
-    overhead: new Map(),
-  };
-}
-
-function add(into: Omit<Accumulator, 'keys'>, figure: Figure, id: Document, n: number): void {
+function add(into: Figures, figure: Figure, id: Document, n: number): void {
   if (figure === 'counts') {
     into.requests += n;
     if (typeof id['error'] === 'string') into.errors[id['error']] = (into.errors[id['error']] ?? 0) + n;
@@ -83,27 +51,7 @@ function add(into: Omit<Accumulator, 'keys'>, figure: Figure, id: Document, n: n
   else if (typeof id['latency'] === 'number') addCount(into[figure], id['latency'], n);
 }
 
-function figuresOf(acc: Omit<Accumulator, 'keys'>): UsageFigures {
-  return {
-    requests: acc.requests,
-    prompt_tokens: acc.prompt_tokens,
-    completion_tokens: acc.completion_tokens,
-    total_tokens: acc.total_tokens,
-    errors: acc.errors,
-    cache_hits: acc.cache_hits,
-    cache_hit_rate: acc.requests === 0 ? 0 : acc.cache_hits / acc.requests,
-    llm_latency_ms: percentiles(acc.llm),
-    gateway_overhead_ms: percentiles(acc.overhead),
-  };
-}
-
-function rowOf(query: UsageQuery, id: Document): Accumulator {
-  const keys: Accumulator['keys'] = {};
-  for (const key of query.groupBy) keys[key] = typeof id[key] === 'string' ? id[key] : null;
-  const bucket = id['bucket'] instanceof Date ? id['bucket'].toISOString() : undefined;
-  return { ...emptyAccumulator(), keys, ...(bucket ? { bucket } : {}) };
-}
-
+/** The usage report aggregated from the raw records (any range, any filters and groups). */
 export async function queryUsage(
   collection: Collection<TelemetryDocument>,
   query: UsageQuery,
@@ -120,24 +68,16 @@ export async function queryUsage(
       return { figure, groups };
     }),
   );
-  const rows = new Map<string, Accumulator>();
-  const totals = emptyAccumulator();
+  const report = createReport(query);
   for (const { figure, groups } of results) {
     for (const { _id, n } of groups) {
       const id = _id ?? {};
-      const row = rowOf(query, id);
-      const key = JSON.stringify([row.bucket ?? null, ...query.groupBy.map((k) => row.keys[k])]);
-      const existing = rows.get(key) ?? row;
-      rows.set(key, existing);
-      add(existing, figure, id, n);
-      add(totals, figure, id, n);
+      const keys: Partial<Record<UsageKey, string | null>> = {};
+      for (const key of query.groupBy) keys[key] = typeof id[key] === 'string' ? id[key] : null;
+      const bucket = id['bucket'] instanceof Date ? id['bucket'] : undefined;
+      add(report.row(bucket, keys), figure, id, n);
+      add(report.totals, figure, id, n);
     }
   }
-  const list: UsageRow[] = [...rows.values()].map(({ bucket, keys, ...acc }) => ({
-    ...(bucket ? { bucket } : {}),
-    keys,
-    ...figuresOf(acc),
-  }));
-  list.sort((a, b) => (a.bucket ?? '').localeCompare(b.bucket ?? '') || b.total_tokens - a.total_tokens);
-  return { totals: figuresOf(totals), rows: list };
+  return report.done('records');
 }
