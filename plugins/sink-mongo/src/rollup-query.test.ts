@@ -42,6 +42,7 @@ function records(count: number, prefix: string): TelemetryRecord[] {
       target_service: ['openai', 'ollama'][n % 2]!,
       model: ['gpt-4o-mini', 'llama3'][n % 4 === 0 ? 1 : 0]!,
       latency_ms: (llm ?? 0) + 1 + (n % 9),
+      ...(n % 3 === 0 ? { gateway_overhead_ms: 0.5 + (n % 23) } : {}),
       ...(llm === undefined ? {} : { llm_latency_ms: llm }),
       ...(n % 19 === 0
         ? {}
