@@ -281,6 +281,8 @@ async function main() {
   const list = [direct, bareTarget, gatewayTarget];
   for (const t of list) await sanity(t);
   const idleRss = { bare: memoryOf(bare.pid).rssMiB, gateway: memoryOf(gateway.pid).rssMiB };
+  // Before any load, after a full GC: what "returns near the idle figure" is measured against.
+  const idleHeap = { bare: await bare.heap(), gateway: await gateway.heap() };
 
   console.log('warm-up');
   const warm = (t, durationS) =>
@@ -454,7 +456,7 @@ async function main() {
     json0ms: { ...json0ms, throughputRatioToBare: throughputRatio },
     upstream50ms: { json: json50ms, stream: stream50ms, added: added50 },
     idleTtfb: { rounds: idle, added: addedIdle },
-    memory: { idleRss, peak, afterGc },
+    memory: { idleRss, idleHeap, peak, afterGc },
     gatewayChecks: { telemetry, accessLogLines: logLines },
     ...(workers ? { workers } : {}),
     verdicts,
@@ -577,6 +579,15 @@ function report(results) {
         `${fmt(m.idleRss.bare, 0)} / ${fmt(m.afterGc.bare?.rssAfterGcMiB, 0)}`,
         `${fmt(m.idleRss.gateway, 0)} / ${fmt(m.afterGc.gateway?.rssAfterGcMiB, 0)}`,
         ratio(m.afterGc.gateway?.rssAfterGcMiB, m.afterGc.bare?.rssAfterGcMiB),
+        '',
+        '',
+        '',
+      ],
+      [
+        'heap used after GC idle / after load, MiB',
+        `${fmt(m.idleHeap.bare?.heapUsedMiB, 1)} / ${fmt(m.afterGc.bare?.heapUsedMiB, 1)}`,
+        `${fmt(m.idleHeap.gateway?.heapUsedMiB, 1)} / ${fmt(m.afterGc.gateway?.heapUsedMiB, 1)}`,
+        ratio(m.afterGc.gateway?.heapUsedMiB, m.afterGc.bare?.heapUsedMiB),
         '',
         '',
         '',
