@@ -27,12 +27,12 @@ interface Totals {
   total_tokens: number;
 }
 
-async function usage(query: string): Promise<{ totals: Totals }> {
+async function usage(query: string): Promise<{ totals: Totals; source: string }> {
   const response = await fetch(`${gateway.url}/admin/usage?${query}`, {
     headers: { authorization: `Bearer ${ADMIN_KEY}` },
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as { totals: Totals };
+  return (await response.json()) as { totals: Totals; source: string };
 }
 
 /** Requests accounted to two projects by two SOEIDs, plus one refused client. */
@@ -143,5 +143,17 @@ describe('GET /admin/ in headless Chromium', () => {
 
     expect(problems).toEqual([]);
     await context.close();
+  }, 60_000);
+});
+
+describe('GET /admin/usage', () => {
+  it("answers whole-hour queries from the hourly rollups with the raw records' figures", async () => {
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+    const rolled = await usage(`from=${hour.toISOString()}&group_by=project`);
+    const raw = await usage(`from=${new Date(hour.getTime() + 1).toISOString()}&group_by=project`);
+    expect([rolled.source, raw.source]).toEqual(['rollup', 'records']);
+    expect(rolled.totals).toEqual(raw.totals);
+    expect(rolled.totals.requests).toBe((await usage('')).totals.requests);
+    expect(rolled.totals.requests).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -23,7 +23,8 @@
   const number = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
   const ms = (p) => [p.p50, p.p95, p.p99].map((v) => (v === null ? '–' : v.toFixed(1))).join(' / ');
 
-  const from = Date.now() - RANGES[range];
+  // Whole hours, so the server answers from its hourly rollups instead of the raw records.
+  const from = Math.floor((Date.now() - RANGES[range]) / 3600e3) * 3600e3;
   function usageUrl(extra) {
     const query = new URLSearchParams({ from: new Date(from).toISOString() });
     for (const name of FILTERS) if (params.get(name)) query.set(name, params.get(name));
