@@ -4,7 +4,8 @@ import { createMongoSink } from './mongo-sink.js';
 
 export type { MongoSinkConfig } from './config.js';
 export { configSchema } from './config.js';
-export { onlyDuplicates, type TelemetryDocument, toDocument } from './mongo-sink.js';
+export { onlyDuplicates } from './duplicate-keys.js';
+export { type TelemetryDocument, toDocument } from './mongo-sink.js';
 
 const plugin: SinkPlugin<MongoSinkConfig> = {
   specificationVersion: 'v1',

@@ -1,6 +1,7 @@
 import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
-import { type Collection, MongoBulkWriteError, MongoClient } from 'mongodb';
+import { type Collection, MongoClient } from 'mongodb';
 import type { MongoSinkConfig } from './config.js';
+import { duplicateKeyFailures } from './duplicate-keys.js';
 import { queryRollup } from './rollup-query.js';
 import { type UsageFields, usageFields } from './usage-fields.js';
 import { queryUsage } from './usage-query.js';
@@ -14,8 +15,6 @@ export interface TelemetryDocument extends Omit<TelemetryRecord, 'timestamp'> {
   usage?: UsageFields;
 }
 
-const DUPLICATE_KEY = 11000;
-
 export function toDocument(record: TelemetryRecord): TelemetryDocument {
   return {
     _id: record.request_id,
@@ -23,23 +22,6 @@ export function toDocument(record: TelemetryRecord): TelemetryDocument {
     timestamp: new Date(record.timestamp),
     usage: usageFields(record),
   };
-}
-
-function writeErrors(error: MongoBulkWriteError) {
-  return Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-}
-
-/** True when every failure of an unordered insert is a duplicate key: those records are already stored. */
-export function onlyDuplicates(error: unknown): error is MongoBulkWriteError {
-  if (!(error instanceof MongoBulkWriteError)) return false;
-  const failures = writeErrors(error);
-  return failures.length > 0 && failures.every((failure) => failure.code === DUPLICATE_KEY);
-}
-
-/** The records of a batch this insert stored: not those already stored by an earlier write (duplicate keys). */
-function newlyStored(batch: TelemetryRecord[], error: MongoBulkWriteError): TelemetryRecord[] {
-  const duplicates = new Set(writeErrors(error).map((failure) => failure.index));
-  return batch.filter((_, index) => !duplicates.has(index));
 }
 
 export function createMongoSink(
@@ -101,11 +83,13 @@ export function createMongoSink(
       try {
         await collection().insertMany(batch.map(toDocument), { ordered: false });
       } catch (error) {
-        if (!onlyDuplicates(error)) {
+        const duplicates = duplicateKeyFailures(error);
+        if (!duplicates) {
           reset();
           throw error;
         }
-        stored = newlyStored(batch, error);
+        // Only what this insert stored is rolled up: a replayed record was counted when it was first stored.
+        stored = batch.filter((_, index) => !duplicates.has(index));
       }
       if (!indexed) await ensureIndexes().catch(() => {});
       if (stored.length > 0) await rollUp(stored);

@@ -1,5 +1,6 @@
 import { type TelemetryRecord, USAGE_KEY_FIELDS, USAGE_KEYS, type UsageKey } from '@llm-gateway/spec';
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import { duplicateKeyFailures } from './duplicate-keys.js';
 import { usageFields } from './usage-fields.js';
 
 export const HOUR_MS = 3_600_000;
@@ -137,6 +138,14 @@ export async function writeRollups(
       ]);
       indexed.add(name);
     }
-    await target.bulkWrite(operations, { ordered: false });
+    await target.bulkWrite(operations, { ordered: false }).catch(async (error: unknown) => {
+      // Two instances creating one rollup document at once: the loser's upsert failed whole, so its retry counts once.
+      const raced = duplicateKeyFailures(error);
+      if (!raced) throw error;
+      await target.bulkWrite(
+        operations.filter((_, index) => raced.has(index)),
+        { ordered: false },
+      );
+    });
   }
 }
