@@ -95,7 +95,8 @@ describe('seed 002 through restarts', () => {
   it('Redis restarted mid-run (data kept): every task that got a 202 completes once it is back', async () => {
     const accepted = new Map<string, string>();
     const refusals: Array<{ status: number | string; body?: string }> = [];
-    const submit = async (prompt: string) => {
+    /** One POST /generate: true once it was accepted. */
+    const submit = async (prompt: string): Promise<boolean> => {
       try {
         const response = await postJson(`${gateway.url}/generate`, { prompt }, { 'X-API-Key': KEY });
         const text = await response.text();
@@ -103,8 +104,10 @@ describe('seed 002 through restarts', () => {
           response.status === 202 ? (JSON.parse(text) as { task_id?: string }).task_id : undefined;
         if (taskId) accepted.set(taskId, prompt);
         else refusals.push({ status: response.status, body: text });
+        return taskId !== undefined;
       } catch (error) {
         refusals.push({ status: String(error) });
+        return false;
       }
     };
     for (let i = 0; i < 6; i++) await submit(`before the Redis restart number ${i}`);
@@ -116,9 +119,14 @@ describe('seed 002 through restarts', () => {
     await redis.shutdown();
     for (let i = 0; i < 4; i++) await submit(`while Redis is down number ${i}`);
     await redis.restart();
-    for (let i = 0; i < 4; i++) await submit(`after the Redis restart number ${i}`);
+    // Once Redis is back (the gateway reconnects with a backoff), submits are accepted again.
+    for (let i = 0; i < 4; i++) {
+      const prompt = `after the Redis restart number ${i}`;
+      await waitUntil(() => submit(prompt), `"${prompt}" to be accepted`, 20_000);
+    }
     expect(accepted.size).toBeGreaterThanOrEqual(10);
     // Refused while Redis was away: a clear 503, never a 202 for a task that is then lost.
+    expect(refusals.length).toBeGreaterThanOrEqual(4);
     for (const refusal of refusals) expect(refusal).toMatchObject({ status: 503 });
     await expectAllCompleted(accepted);
   }, 180_000);
