@@ -3,6 +3,7 @@ import { type Collection, MongoClient } from 'mongodb';
 import type { MongoSinkConfig } from './config.js';
 import { duplicateKeyFailures } from './duplicate-keys.js';
 import { queryRollup } from './rollup-query.js';
+import { createRollupQueue } from './rollup-queue.js';
 import { type UsageFields, usageFields } from './usage-fields.js';
 import { queryUsage } from './usage-query.js';
 import { markRollupStart, writeRollups } from './usage-rollup.js';
@@ -66,13 +67,18 @@ export function createMongoSink(
     reset();
   });
   // Records whose insert succeeded are rolled up once; a failure here leaves them stored but not counted in the rollups.
-  const rollUp = (records: TelemetryRecord[]) =>
-    writeRollups(client.db(config.db), config.collection, records, rollupsIndexed).catch((error: unknown) => {
-      log.warn(
-        { err: error, records: records.length },
-        `telemetry sink ${name}: records stored but not added to the usage rollups`,
-      );
-    });
+  const rollups = createRollupQueue(
+    (records) =>
+      writeRollups(client.db(config.db), config.collection, records, rollupsIndexed).catch(
+        (error: unknown) => {
+          log.warn(
+            { err: error, records: records.length },
+            `telemetry sink ${name}: records stored but not added to the usage rollups`,
+          );
+        },
+      ),
+    (records) => log.warn({ records }, `telemetry sink ${name}: rollups behind, records left out of them`),
+  );
 
   return {
     name,
@@ -92,7 +98,7 @@ export function createMongoSink(
         stored = batch.filter((_, index) => !duplicates.has(index));
       }
       if (!indexed) await ensureIndexes().catch(() => {});
-      if (stored.length > 0) await rollUp(stored);
+      if (stored.length > 0) rollups.add(stored);
     },
     async healthy() {
       try {
@@ -104,10 +110,15 @@ export function createMongoSink(
       }
     },
     async usage(query) {
+      // This instance's own records are in the rollups before it answers from them.
+      await rollups.settled();
       return (
         (await queryRollup(client.db(config.db), config.collection, query)) ?? queryUsage(collection(), query)
       );
     },
-    close: () => client.close(),
+    async close() {
+      await rollups.settled();
+      await client.close();
+    },
   };
 }
