@@ -1,0 +1,112 @@
+// Memory of one gateway (bench/profile.yaml: auth, metrics, telemetry) under each heap setting, in
+// alternating rounds: RSS at idle, its peak under JSON load, and after the load (at once, after a full GC
+// by the heap probe, and after BENCH_MEMORY_IDLE s of idle), with CPU per request. `node bench/memory-run.mjs`
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uniqueChatLoad } from './lib/json-load.mjs';
+import { memoryOf, repoRoot, startGateway, startUpstreams } from './lib/processes.mjs';
+import { envNumber, giveUpAfter } from './lib/run-kit.mjs';
+
+const settings = {
+  requests: envNumber('BENCH_MEMORY_REQUESTS', 30_000),
+  concurrency: envNumber('BENCH_CONNECTIONS', 50),
+  idleS: envNumber('BENCH_MEMORY_IDLE', 10),
+  rounds: envNumber('BENCH_MEMORY_ROUNDS', 2),
+};
+
+/** Settings compared: `server.memory` of the profile (optionally with environment for the process). */
+// glibc's malloc tuned (2 arenas, 64 KiB mmap and trim thresholds) was tried as well: RSS after load
+// 355 and 475 MiB against 516 and 449 without, CPU per request +18% in both rounds; no win, no option.
+const glibc = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '65536' };
+const variants = [
+  { name: 'V8 defaults (semiSpaceMiB: 0)', memory: { semiSpaceMiB: 0 } },
+  { name: 'semiSpaceMiB: 16 (the default)', memory: { semiSpaceMiB: 16 } },
+  { name: 'semiSpaceMiB: 8', memory: { semiSpaceMiB: 8 } },
+  ...(process.env.BENCH_MEMORY_GLIBC
+    ? [{ name: 'semiSpaceMiB: 16, glibc malloc tuned', memory: { semiSpaceMiB: 16 }, env: glibc }]
+    : []),
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
+const baseProfile = readFileSync(join(repoRoot, 'bench/profile.yaml'), 'utf8');
+function profileFor(variant, index) {
+  const file = join(dir, `profile-${index}.yaml`);
+  const memory = Object.entries(variant.memory)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join(', ');
+  writeFileSync(file, baseProfile.replace(/^server:\n/m, `server:\n  memory: { ${memory} }\n`));
+  return file;
+}
+
+const stops = [];
+giveUpAfter('memory run', stops, 15 * 60_000);
+const upstreams = await startUpstreams();
+stops.push(upstreams.stop);
+const clientKey = 'bench-client-key-0123456789';
+const env = {
+  BENCH_UPSTREAM_URL: upstreams.fast,
+  BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
+  BENCH_UPSTREAM_KEY: 'bench-upstream-key',
+  BENCH_API_KEY: clientKey,
+  LOG_LEVEL: 'warn',
+};
+
+async function measure(variant, index) {
+  const gateway = await startGateway({
+    profile: profileFor(variant, index),
+    env: { ...env, ...variant.env },
+  });
+  const load = uniqueChatLoad({ key: clientKey, tag: `memory ${index}`, concurrency: settings.concurrency });
+  try {
+    await load(gateway, 2000); // warm-up: JIT, pools
+    const idle = await gateway.heap();
+    const cpuBefore = gateway.cpuSeconds();
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, memoryOf(gateway.pid).rssMiB ?? 0);
+    }, 200);
+    const result = await load(gateway, settings.requests);
+    clearInterval(sampler);
+    const cpuMicros = ((gateway.cpuSeconds() - cpuBefore) / settings.requests) * 1e6;
+    const after = await gateway.heap();
+    await sleep(settings.idleS * 1000);
+    const rested = await gateway.heap();
+    const cmdline = readFileSync(`/proc/${gateway.pid}/cmdline`, 'utf8').split('\0');
+    return {
+      variant: variant.name,
+      flags: cmdline.filter((arg) => arg.startsWith('--max-')),
+      idleRssMiB: idle?.rssAfterGcMiB,
+      peakRssMiB: Math.max(peak, memoryOf(gateway.pid).peakRssMiB ?? 0),
+      afterLoadRssMiB: after?.rssMiB,
+      afterLoadGcRssMiB: after?.rssAfterGcMiB,
+      restedGcRssMiB: rested?.rssAfterGcMiB,
+      heapAfterGcMiB: rested?.heapUsedMiB,
+      heapTotalAfterGcMiB: rested?.heapTotalMiB,
+      oldSpaceAfterGcMiB: rested?.spacesMiB?.old_space,
+      externalAfterGcMiB: rested?.externalMiB,
+      newSpaceMiBUnderLoad: after?.spacesMiB?.new_space,
+      requestsPerSecond: result.reqPerSec,
+      cpuMicrosPerRequest: Math.round(cpuMicros),
+      failed: result.bad,
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+const rows = [];
+for (let round = 0; round < settings.rounds; round++) {
+  for (const [index, variant] of variants.entries()) {
+    const row = await measure(variant, index);
+    rows.push({ round, ...row });
+    console.log(JSON.stringify(rows.at(-1)));
+  }
+}
+writeFileSync(
+  join(repoRoot, 'bench/results/memory-latest.json'),
+  `${JSON.stringify({ settings, rows }, null, 2)}\n`,
+);
+for (const stop of stops.reverse()) await stop();
+process.exit(0);
