@@ -45,8 +45,8 @@ function timingOf(response: Response): Record<string, number | string> {
   expect(header, 'Server-Timing header').toBeTypeOf('string');
   const entries = header!.split(', ').map((entry) => {
     const match = /^(\w+);(?:dur=(\d+(?:\.\d{1,3})?)|desc=(\w+))$/.exec(entry);
-    expect(match, `entry ${entry}`).not.toBeNull();
-    return [match[1]!, match![2] === undefined ? match[3]! : Number(match![2])] as const;
+    if (!match) throw new Error(`Server-Timing entry not in the expected form: ${entry}`);
+    return [match[1]!, match[2] === undefined ? match[3]! : Number(match[2])] as const;
   });
   return Object.fromEntries(entries);
 }

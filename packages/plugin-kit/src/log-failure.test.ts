@@ -42,14 +42,16 @@ describe('logRequestFailure', () => {
 
   it('logs an upstream failure at warn with its cause message, no stack', () => {
     const { log, lines } = recordingLogger();
-    const upstream = new GatewayError('upstream', 'Upstream failed', { cause: new Error('ECONNRESET') });
+    const upstream = new GatewayError('upstream_error', 'Upstream failed', {
+      cause: new Error('ECONNRESET'),
+    });
     logRequestFailure(log, upstream, 'request failed');
     expect(lines).toEqual([
       {
         level: 'warn',
         object: {
           status: upstream.status,
-          type: 'upstream',
+          type: 'upstream_error',
           code: null,
           reason: 'Upstream failed',
           cause: 'ECONNRESET',

@@ -42,7 +42,7 @@ describe('the whole Chat Completions API through the official SDK', () => {
     const choice = first.choices[0]!;
     expect(choice.finish_reason).toBe('tool_calls');
     expect(choice.message.content).toBeNull();
-    const call = choice.message.tool_calls[0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const call = choice.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call).toMatchObject({ type: 'function', function: { name: 'get_weather' } });
     expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
     expect(call.id).toMatch(/^call_/);
@@ -168,7 +168,7 @@ describe('the whole Chat Completions API through the official SDK', () => {
       store: false,
       service_tier: 'auto',
     });
-    expect(JSON.parse(answer.choices[0].message.content!)).toEqual({ n: 42 });
+    expect(JSON.parse(answer.choices[0]?.message.content ?? '')).toEqual({ n: 42 });
     expect(answer.choices[0]?.logprobs?.content?.[0]).toMatchObject({ token: '{"n":42}', logprob: -0.25 });
     expect(answer.system_fingerprint).toBe('fp_sim0000001');
     expect(answer.id).toMatch(/^chatcmpl-/);
