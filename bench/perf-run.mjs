@@ -66,7 +66,11 @@ const measuredCore = '1';
 const runId = Date.now().toString(36);
 
 const stops = [];
-const budgetS = settings.warmupS + 2 * settings.durationS + 150 + (settings.workers > 1 ? 60 : 0);
+// About twice the planned time plus start-up margin: a shared machine under load runs it slower.
+const budgetS =
+  2 * (settings.warmupS + 3 * settings.durationS + 60) +
+  300 +
+  (settings.workers > 1 ? 2 * (settings.warmupS + 2 * settings.durationS) + 60 : 0);
 giveUpAfter('bench perf', stops, budgetS * 1000);
 
 const chatBody = (model, prompt, stream = false) =>
