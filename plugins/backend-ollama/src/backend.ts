@@ -23,6 +23,7 @@ import {
 import { Ollama } from 'ollama';
 import { fromOllamaEmbed, toOllamaEmbedRequest } from './embeddings-wire.js';
 import { mapOllamaError } from './errors.js';
+import { ollamaFetch } from './fetch.js';
 import {
   fromOllamaAnswer,
   fromOllamaToolCall,
@@ -50,8 +51,13 @@ interface OllamaCall {
   retryAfter(): string | undefined;
 }
 
-/** The library's headers plus the host's extra ones (trace context). */
-function withHeaders(base: RequestInit['headers'], extra: Readonly<Record<string, string>>): Headers {
+/** The library's headers (a plain record) plus the host's extra ones (trace context). */
+function withHeaders(
+  base: RequestInit['headers'],
+  extra: Readonly<Record<string, string>>,
+): RequestInit['headers'] {
+  if (base === undefined || (typeof base === 'object' && base.constructor === Object))
+    return { ...(base as Record<string, string> | undefined), ...extra };
   const headers = new Headers(base);
   for (const name in extra) headers.set(name, extra[name]!);
   return headers;
@@ -75,7 +81,7 @@ function startCall(options: OllamaBackendOptions, call: CallContext): OllamaCall
     if (init?.signal) signals.push(init.signal);
     try {
       const headers = call.headers ? withHeaders(init?.headers, call.headers) : init?.headers;
-      const response = await fetch(input, {
+      const response = await ollamaFetch(input, {
         ...init,
         ...(headers ? { headers } : {}),
         signal: AbortSignal.any(signals),

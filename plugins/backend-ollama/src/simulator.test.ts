@@ -6,7 +6,7 @@ import {
   silentLogger,
 } from '@llm-gateway/spec';
 import { type Simulator, startOllamaSimulator } from '@llm-gateway/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import plugin from './index.js';
 
 let sim: Simulator;
@@ -45,6 +45,27 @@ describe('backend-ollama against the simulator', () => {
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(sim.lastRequest()?.path).toBe('/api/chat');
     expect(sim.lastRequest()?.body).toMatchObject({ stream: false, options: { num_predict: 64, seed: 3 } });
+  });
+
+  it('streams over the lean undici transport, not the global fetch, with the host headers sent', async () => {
+    const globalFetch = vi.spyOn(globalThis, 'fetch');
+    try {
+      const parts = await drain(
+        backend.stream(
+          { model: 'llama3.2', messages: [{ role: 'user', content: 'a b c' }] },
+          call({ headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }),
+        ),
+      );
+      expect(parts.filter((p) => p.type === 'text-delta').length).toBeGreaterThan(1);
+      expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
+      expect(globalFetch).not.toHaveBeenCalled();
+      expect(sim.lastRequest()?.headers).toMatchObject({
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'content-type': 'application/json',
+      });
+    } finally {
+      globalFetch.mockRestore();
+    }
   });
 
   it('cancels one streaming call without touching a concurrent one', async () => {
