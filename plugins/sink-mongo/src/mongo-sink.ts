@@ -1,3 +1,4 @@
+import { takeTurns } from '@llm-gateway/plugin-kit';
 import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
 import { type Collection, MongoClient } from 'mongodb';
 import type { MongoSinkConfig } from './config.js';
@@ -48,6 +49,8 @@ export function createMongoSink(
   };
   let indexed = false;
   const rollupsIndexed = new Set<string>();
+  // Inserts and rollup writes take turns: FerretDB 1.24's SQLite stalls when they run at once.
+  const exclusive = takeTurns();
   const ensureIndexes = async () => {
     await collection().createIndexes([
       { key: { timestamp: 1 }, name: 'timestamp' },
@@ -69,7 +72,7 @@ export function createMongoSink(
   // Records whose insert succeeded are rolled up once; a failure here leaves them stored but not counted in the rollups.
   const rollups = createRollupQueue(
     (records) =>
-      writeRollups(client.db(config.db), config.collection, records, rollupsIndexed).catch(
+      writeRollups(client.db(config.db), config.collection, records, rollupsIndexed, exclusive).catch(
         (error: unknown) => {
           log.warn(
             { err: error, records: records.length },
@@ -87,7 +90,7 @@ export function createMongoSink(
       await started;
       let stored = batch;
       try {
-        await collection().insertMany(batch.map(toDocument), { ordered: false });
+        await exclusive(() => collection().insertMany(batch.map(toDocument), { ordered: false }));
       } catch (error) {
         const duplicates = duplicateKeyFailures(error);
         if (!duplicates) {

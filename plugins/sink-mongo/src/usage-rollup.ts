@@ -1,5 +1,5 @@
 import { type TelemetryRecord, USAGE_KEY_FIELDS, USAGE_KEYS, type UsageKey } from '@llm-gateway/spec';
-import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { duplicateKeyFailures } from './duplicate-keys.js';
 import { usageFields } from './usage-fields.js';
 
@@ -122,30 +122,48 @@ export async function markRollupStart(db: Db, collection: string): Promise<void>
   await meta.insertOne({ _id: 'since', at }).catch(() => {});
 }
 
-/** Applies a batch's rollups: one unordered bulkWrite per (grain, day) collection, one after the other (FerretDB's SQLite stalls on concurrent writes). */
+/** Upserts per turn: inserts get a turn between them, so a large rollup never holds the store for long. */
+const CHUNK = 500;
+
+/**
+ * Applies stored records to the rollups: unordered bulkWrites per (grain, day) collection, each chunk in a
+ * turn of `exclusive`, which the sink's inserts share: FerretDB's SQLite stalls on concurrent writes.
+ */
 export async function writeRollups(
   db: Db,
   collection: string,
   records: readonly TelemetryRecord[],
   indexed: Set<string>,
+  exclusive: <T>(task: () => Promise<T>) => Promise<T>,
 ): Promise<void> {
   for (const [name, operations] of rollupWrites(collection, records)) {
     const target = db.collection<RollupDocument>(name);
     if (!indexed.has(name)) {
-      await target.createIndexes([
-        { key: { hour: 1 }, name: 'hour' },
-        { key: { key: 1, hour: 1 }, name: 'key_hour' },
-      ]);
+      await exclusive(() =>
+        target.createIndexes([
+          { key: { hour: 1 }, name: 'hour' },
+          { key: { key: 1, hour: 1 }, name: 'key_hour' },
+        ]),
+      );
       indexed.add(name);
     }
-    await target.bulkWrite(operations, { ordered: false }).catch(async (error: unknown) => {
-      // Two instances creating one rollup document at once: the loser's upsert failed whole, so its retry counts once.
-      const raced = duplicateKeyFailures(error);
-      if (!raced) throw error;
-      await target.bulkWrite(
-        operations.filter((_, index) => raced.has(index)),
-        { ordered: false },
-      );
-    });
+    for (let start = 0; start < operations.length; start += CHUNK) {
+      await exclusive(() => upsert(target, operations.slice(start, start + CHUNK)));
+    }
   }
+}
+
+async function upsert(
+  target: Collection<RollupDocument>,
+  operations: AnyBulkWriteOperation<RollupDocument>[],
+): Promise<void> {
+  await target.bulkWrite(operations, { ordered: false }).catch(async (error: unknown) => {
+    // Two instances creating one rollup document at once: the loser's upsert failed whole, so its retry counts once.
+    const raced = duplicateKeyFailures(error);
+    if (!raced) throw error;
+    await target.bulkWrite(
+      operations.filter((_, index) => raced.has(index)),
+      { ordered: false },
+    );
+  });
 }
