@@ -13,13 +13,14 @@ export interface UsageFields {
 }
 
 export function usageFields(record: TelemetryRecord): UsageFields {
-  const time = new Date(record.timestamp).getTime();
+  const time = Date.parse(record.timestamp);
   const llm = record.llm_latency_ms;
-  return {
-    hour: new Date(Math.floor(time / HOUR_MS) * HOUR_MS),
-    day: new Date(Math.floor(time / DAY_MS) * DAY_MS),
-    ...(llm === undefined ? {} : { llm_bucket: latencyBucket(llm) }),
-    // Records from before the Server-Timing split exist only as total less LLM time.
-    overhead_bucket: latencyBucket(record.gateway_overhead_ms ?? Math.max(0, record.latency_ms - (llm ?? 0))),
-  };
+  // Records from before the Server-Timing split exist only as total less LLM time.
+  const overhead = record.gateway_overhead_ms ?? Math.max(0, record.latency_ms - (llm ?? 0));
+  const hour = new Date(Math.floor(time / HOUR_MS) * HOUR_MS);
+  const day = new Date(Math.floor(time / DAY_MS) * DAY_MS);
+  // Built directly rather than spreading a temporary object: this runs for every stored record.
+  return llm === undefined
+    ? { hour, day, overhead_bucket: latencyBucket(overhead) }
+    : { hour, day, llm_bucket: latencyBucket(llm), overhead_bucket: latencyBucket(overhead) };
 }

@@ -1,7 +1,7 @@
 import { type TelemetryRecord, USAGE_KEY_FIELDS, USAGE_KEYS, type UsageKey } from '@llm-gateway/spec';
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { duplicateKeyFailures } from './duplicate-keys.js';
-import { usageFields } from './usage-fields.js';
+import { type UsageFields, usageFields } from './usage-fields.js';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -49,20 +49,37 @@ export const errorType = (field: string) => decodeURIComponent(field.slice(1));
 
 const count = (value: unknown) => (typeof value === 'number' ? value : 0);
 
-function increments(record: TelemetryRecord): Record<string, number> {
-  const fields = usageFields(record);
-  const inc: Record<string, number> = {
-    requests: 1,
-    prompt_tokens: count(record.prompt_tokens),
-    completion_tokens: count(record.completion_tokens),
-    total_tokens: count(record.total_tokens),
-    cache_hits: record.cache_hit === true ? 1 : 0,
-    [`overhead.b${fields.overhead_bucket}`]: 1,
-  };
-  if (typeof record.error_type === 'string') inc[`errors.${errorField(record.error_type)}`] = 1;
-  if (fields.llm_bucket !== undefined) inc[`llm.b${fields.llm_bucket}`] = 1;
-  return inc;
+/** One rollup document's sums while a batch is added up; the `$inc` is built from it once. */
+interface Totals {
+  key: string | null;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cache_hits: number;
+  errors?: Map<string, number>;
+  llm?: Map<number, number>;
+  overhead: Map<number, number>;
 }
+
+/** One hour of the batch: per grain, the totals by key value. */
+interface HourTotals {
+  hour: Date;
+  day: Date;
+  grains: Map<string | null, Totals>[];
+}
+
+const newTotals = (key: string | null): Totals => ({
+  key,
+  requests: 0,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  total_tokens: 0,
+  cache_hits: 0,
+  overhead: new Map(),
+});
+
+const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
 function keyOf(record: TelemetryRecord, grain: RollupGrain): string | null {
   if (grain === 'all') return null;
@@ -70,41 +87,79 @@ function keyOf(record: TelemetryRecord, grain: RollupGrain): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+function addRecord(totals: Totals, record: TelemetryRecord, fields: UsageFields): void {
+  totals.requests += 1;
+  totals.prompt_tokens += count(record.prompt_tokens);
+  totals.completion_tokens += count(record.completion_tokens);
+  totals.total_tokens += count(record.total_tokens);
+  if (record.cache_hit === true) totals.cache_hits += 1;
+  bump(totals.overhead, fields.overhead_bucket);
+  if (typeof record.error_type === 'string') bump((totals.errors ??= new Map()), record.error_type);
+  if (fields.llm_bucket !== undefined) bump((totals.llm ??= new Map()), fields.llm_bucket);
+}
+
+function increments(totals: Totals): Record<string, number> {
+  const inc: Record<string, number> = {
+    requests: totals.requests,
+    prompt_tokens: totals.prompt_tokens,
+    completion_tokens: totals.completion_tokens,
+    total_tokens: totals.total_tokens,
+    cache_hits: totals.cache_hits,
+  };
+  for (const [bucket, n] of totals.overhead) inc[`overhead.b${bucket}`] = n;
+  for (const [type, n] of totals.errors ?? []) inc[`errors.${errorField(type)}`] = n;
+  for (const [bucket, n] of totals.llm ?? []) inc[`llm.b${bucket}`] = n;
+  return inc;
+}
+
+/** The batch summed per hour, grain and key value: the per-record work is map lookups and additions. */
+function sumBatch(records: readonly TelemetryRecord[]): Map<number, HourTotals> {
+  const hours = new Map<number, HourTotals>();
+  for (const record of records) {
+    const fields = usageFields(record);
+    const hourMs = fields.hour.getTime();
+    let hour = hours.get(hourMs);
+    if (!hour) {
+      hour = { hour: fields.hour, day: fields.day, grains: ROLLUP_GRAINS.map(() => new Map()) };
+      hours.set(hourMs, hour);
+    }
+    for (let g = 0; g < ROLLUP_GRAINS.length; g += 1) {
+      const key = keyOf(record, ROLLUP_GRAINS[g]!);
+      const byKey = hour.grains[g]!;
+      let totals = byKey.get(key);
+      if (!totals) {
+        totals = newTotals(key);
+        byKey.set(key, totals);
+      }
+      addRecord(totals, record, fields);
+    }
+  }
+  return hours;
+}
+
 /** The batch's upserts by collection: one per (grain, hour, key value), the batch's records summed in. */
 export function rollupWrites(
   collection: string,
   records: readonly TelemetryRecord[],
 ): Map<string, AnyBulkWriteOperation<RollupDocument>[]> {
-  const docs = new Map<
-    string,
-    Map<string, { hour: Date; key: string | null; inc: Record<string, number> }>
-  >();
-  for (const record of records) {
-    const { hour, day } = usageFields(record);
-    const inc = increments(record);
-    for (const grain of ROLLUP_GRAINS) {
-      const name = rollupCollectionName(collection, grain, day);
-      const key = keyOf(record, grain);
-      const id = JSON.stringify([hour.toISOString(), key]);
-      const perCollection = docs.get(name) ?? new Map();
-      docs.set(name, perCollection);
-      const doc = perCollection.get(id) ?? { hour, key, inc: {} };
-      perCollection.set(id, doc);
-      for (const [field, n] of Object.entries(inc)) doc.inc[field] = (doc.inc[field] ?? 0) + n;
-    }
-  }
   const writes = new Map<string, AnyBulkWriteOperation<RollupDocument>[]>();
-  for (const [name, perCollection] of docs) {
-    writes.set(
-      name,
-      [...perCollection].map(([id, { hour, key, inc }]) => ({
-        updateOne: {
-          filter: { _id: id },
-          update: { $inc: inc, $setOnInsert: { hour, key } },
-          upsert: true,
-        },
-      })),
-    );
+  for (const { hour, day, grains } of sumBatch(records).values()) {
+    const hourText = hour.toISOString();
+    for (let g = 0; g < ROLLUP_GRAINS.length; g += 1) {
+      const name = rollupCollectionName(collection, ROLLUP_GRAINS[g]!, day);
+      const operations = writes.get(name) ?? [];
+      writes.set(name, operations);
+      for (const totals of grains[g]!.values()) {
+        const { key } = totals;
+        operations.push({
+          updateOne: {
+            filter: { _id: JSON.stringify([hourText, key]) },
+            update: { $inc: increments(totals), $setOnInsert: { hour, key } },
+            upsert: true,
+          },
+        });
+      }
+    }
   }
   return writes;
 }
