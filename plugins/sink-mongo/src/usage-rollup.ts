@@ -57,8 +57,8 @@ interface Totals {
   completion_tokens: number;
   total_tokens: number;
   cache_hits: number;
-  errors?: Map<string, number>;
-  llm?: Map<number, number>;
+  errors: Map<string, number>;
+  llm: Map<number, number>;
   overhead: Map<number, number>;
 }
 
@@ -76,6 +76,8 @@ const newTotals = (key: string | null): Totals => ({
   completion_tokens: 0,
   total_tokens: 0,
   cache_hits: 0,
+  errors: new Map(),
+  llm: new Map(),
   overhead: new Map(),
 });
 
@@ -94,8 +96,8 @@ function addRecord(totals: Totals, record: TelemetryRecord, fields: UsageFields)
   totals.total_tokens += count(record.total_tokens);
   if (record.cache_hit === true) totals.cache_hits += 1;
   bump(totals.overhead, fields.overhead_bucket);
-  if (typeof record.error_type === 'string') bump((totals.errors ??= new Map()), record.error_type);
-  if (fields.llm_bucket !== undefined) bump((totals.llm ??= new Map()), fields.llm_bucket);
+  if (typeof record.error_type === 'string') bump(totals.errors, record.error_type);
+  if (fields.llm_bucket !== undefined) bump(totals.llm, fields.llm_bucket);
 }
 
 function increments(totals: Totals): Record<string, number> {
@@ -107,8 +109,8 @@ function increments(totals: Totals): Record<string, number> {
     cache_hits: totals.cache_hits,
   };
   for (const [bucket, n] of totals.overhead) inc[`overhead.b${bucket}`] = n;
-  for (const [type, n] of totals.errors ?? []) inc[`errors.${errorField(type)}`] = n;
-  for (const [bucket, n] of totals.llm ?? []) inc[`llm.b${bucket}`] = n;
+  for (const [type, n] of totals.errors) inc[`errors.${errorField(type)}`] = n;
+  for (const [bucket, n] of totals.llm) inc[`llm.b${bucket}`] = n;
   return inc;
 }
 
