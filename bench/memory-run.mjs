@@ -1,13 +1,13 @@
 // Memory of one gateway (bench/profile.yaml: auth, metrics, telemetry) under each heap setting, in
 // alternating rounds: RSS at idle, its peak under JSON load, and after the load (at once, after a full GC
 // by the heap probe, and after BENCH_MEMORY_IDLE s of idle), with CPU per request. `node bench/memory-run.mjs`
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uniqueChatLoad } from './lib/json-load.mjs';
-import { memoryOf, repoRoot, startGateway, startUpstreams } from './lib/processes.mjs';
+import { memoryOf, repoRoot, startGateway } from './lib/processes.mjs';
 import { envNumber, giveUpAfter } from './lib/run-kit.mjs';
+import { clientKey, profileWithServer, startVariantUpstreams } from './lib/variant-gateways.mjs';
 
 const settings = {
   requests: envNumber('BENCH_MEMORY_REQUESTS', 30_000),
@@ -29,29 +29,16 @@ const variants = [
     : []),
 ];
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
-const baseProfile = readFileSync(join(repoRoot, 'bench/profile.yaml'), 'utf8');
 function profileFor(variant, index) {
-  const file = join(dir, `profile-${index}.yaml`);
   const memory = Object.entries(variant.memory)
     .map(([key, value]) => `${key}: ${value}`)
     .join(', ');
-  writeFileSync(file, baseProfile.replace(/^server:\n/m, `server:\n  memory: { ${memory} }\n`));
-  return file;
+  return profileWithServer(String(index), `memory: { ${memory} }`);
 }
 
 const stops = [];
 giveUpAfter('memory run', stops, 15 * 60_000);
-const upstreams = await startUpstreams();
-stops.push(upstreams.stop);
-const clientKey = 'bench-client-key-0123456789';
-const env = {
-  BENCH_UPSTREAM_URL: upstreams.fast,
-  BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
-  BENCH_UPSTREAM_KEY: 'bench-upstream-key',
-  BENCH_API_KEY: clientKey,
-  LOG_LEVEL: 'warn',
-};
+const { env } = await startVariantUpstreams(stops);
 
 async function measure(variant, index) {
   const gateway = await startGateway({

@@ -2,38 +2,24 @@
 // against the 0 ms upstream, in alternating rounds. Load generator (autocannon, this process) and upstream
 // simulators are not pinned: they share the host's cores with the workers, and their CPU seconds are
 // printed beside each run so the share they took is known. `node bench/workers-run.mjs`
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { cannon } from './lib/cannon.mjs';
-import { cpuSecondsOf, repoRoot, startGateway, startUpstreams } from './lib/processes.mjs';
+import { cpuSecondsOf, repoRoot, startGateway } from './lib/processes.mjs';
 import { envNumber, giveUpAfter } from './lib/run-kit.mjs';
+import { clientKey, profileWithServer, startVariantUpstreams } from './lib/variant-gateways.mjs';
 
 const settings = {
   durationS: envNumber('BENCH_DURATION', 10),
   rounds: envNumber('BENCH_ROUNDS', 3),
   connections: envNumber('BENCH_CONNECTIONS', 50),
 };
-const dir = mkdtempSync(join(tmpdir(), 'bench-workers-'));
-const baseProfile = readFileSync(join(repoRoot, 'bench/profile.yaml'), 'utf8');
-const profileFor = (workers) => {
-  const file = join(dir, `profile-${workers}.yaml`);
-  writeFileSync(file, baseProfile.replace(/^server:\n/m, `server:\n  workers: ${workers}\n`));
-  return file;
-};
+const profileFor = (workers) => profileWithServer(`workers-${workers}`, `workers: ${workers}`);
 
 const stops = [];
 giveUpAfter('workers run', stops, 20 * 60_000);
-const upstreams = await startUpstreams();
-stops.push(upstreams.stop);
-const clientKey = 'bench-client-key-0123456789';
-const env = {
-  BENCH_UPSTREAM_URL: upstreams.fast,
-  BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
-  BENCH_UPSTREAM_KEY: 'bench-upstream-key',
-  BENCH_API_KEY: clientKey,
-  LOG_LEVEL: 'warn',
-};
+const { upstreams, env } = await startVariantUpstreams(stops);
 let prompt = 0;
 const target = (gateway) => ({
   url: `${gateway.url}/v1/chat/completions`,
