@@ -86,20 +86,26 @@ function exitOf(gateway: Gateway): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** configs/default.yaml with two workers, the simulator as OpenAI and telemetry to a fresh CSV directory. */
+async function startTwoWorkers(logLevel: string) {
+  const csvDir = mkdtempSync(join(tmpdir(), 'e2e-cluster-csv-'));
+  const gateway = await startGateway({
+    profile: 'configs/default.yaml',
+    env: {
+      GATEWAY_WORKERS: '2',
+      OPENAI_API_KEY: 'sk-e2e-cluster',
+      OPENAI_BASE_URL: `${sim.url}/v1`,
+      CSV_FALLBACK_DIR: csvDir,
+      LOG_LEVEL: logLevel,
+    },
+    timeoutMs: 60_000,
+  });
+  return { gateway, csvDir };
+}
+
 describe('server.workers: 2 (GATEWAY_WORKERS on configs/default.yaml)', () => {
   it('serves from two processes, replaces a killed one, and drains both on SIGTERM with every record written', async () => {
-    const csvDir = mkdtempSync(join(tmpdir(), 'e2e-cluster-csv-'));
-    const gateway = await startGateway({
-      profile: 'configs/default.yaml',
-      env: {
-        GATEWAY_WORKERS: '2',
-        OPENAI_API_KEY: 'sk-e2e-cluster',
-        OPENAI_BASE_URL: `${sim.url}/v1`,
-        CSV_FALLBACK_DIR: csvDir,
-        LOG_LEVEL: 'info',
-      },
-      timeoutMs: 60_000,
-    });
+    const { gateway, csvDir } = await startTwoWorkers('info');
     try {
       const first = await workerPids(gateway, 2);
       expect(new Set(first.values()).size).toBe(2);
@@ -149,18 +155,7 @@ describe('server.workers: 2 (GATEWAY_WORKERS on configs/default.yaml)', () => {
   }, 120_000);
 
   it('drains on SIGTERM with every answered request in the CSV files', async () => {
-    const csvDir = mkdtempSync(join(tmpdir(), 'e2e-cluster-csv-'));
-    const gateway = await startGateway({
-      profile: 'configs/default.yaml',
-      env: {
-        GATEWAY_WORKERS: '2',
-        OPENAI_API_KEY: 'sk-e2e-cluster',
-        OPENAI_BASE_URL: `${sim.url}/v1`,
-        CSV_FALLBACK_DIR: csvDir,
-        LOG_LEVEL: 'warn',
-      },
-      timeoutMs: 60_000,
-    });
+    const { gateway, csvDir } = await startTwoWorkers('warn');
     try {
       await workerPids(gateway, 2);
       const answers = await Promise.all(
