@@ -2,6 +2,13 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedis } from './redis.js';
 
+/** A client that fails at once instead of reconnecting, its errors handled: it sees a server go away. */
+function oneShotClient(url: string): Redis {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  return client;
+}
+
 describe('startRedis', () => {
   it('starts a real redis-server that ioredis can SET and GET on, then stops it', async () => {
     const redis = await startRedis();
@@ -27,12 +34,7 @@ describe('startRedis', () => {
 
   it('kills and restarts on the same port, empty', async () => {
     const redis = await startRedis();
-    const client = new Redis(redis.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
+    const client = oneShotClient(redis.url);
     try {
       await client.connect();
       await client.set('k', '1');
@@ -60,12 +62,7 @@ describe('startRedis', () => {
         client.disconnect();
       }
     };
-    const client = new Redis(redis.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
+    const client = oneShotClient(redis.url);
     try {
       await client.connect();
       await client.set('kept', '1');
