@@ -3,6 +3,7 @@
 // keep-alive agent; nothing is parsed. Prints one JSON line ({ name: proxy URL }), then serves until
 // SIGTERM/SIGINT or until its stdin closes.
 import { Agent, createServer, request } from 'node:http';
+import { serveUntilStopped } from './run-kit.mjs';
 
 const upstreams = JSON.parse(process.env.BARE_PROXY_UPSTREAMS ?? '{}');
 const agent = new Agent({ keepAlive: true, keepAliveMsecs: 30_000 });
@@ -55,10 +56,4 @@ function stop() {
   agent.destroy();
   process.exit(0);
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
-
-process.stdout.write(`${JSON.stringify(urls)}\n`);
+serveUntilStopped(stop, urls);

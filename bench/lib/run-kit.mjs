@@ -14,3 +14,16 @@ export function giveUpAfter(name, stops, ms) {
     void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(2));
   }, ms).unref();
 }
+
+/**
+ * A helper process of the bench (simulators, bare proxy): runs `stop` on SIGTERM or SIGINT or when its
+ * stdin closes (the bench that started it is gone), then prints `ready` as its one JSON line.
+ */
+export function serveUntilStopped(stop, ready) {
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+}

@@ -1,6 +1,7 @@
 // The upstream simulators in their own process, so the load generator never shares their event loop.
 // Prints one JSON line with their URLs, then serves until SIGTERM/SIGINT or until its stdin closes.
 import { startOpenAISimulator } from '@llm-gateway/testkit';
+import { serveUntilStopped } from './run-kit.mjs';
 
 // A realistic short answer (32 words): every streamed response carries 32 content chunks.
 const text = Array.from({ length: 32 }, (_, i) => `word${i}`).join(' ');
@@ -23,10 +24,4 @@ async function stop() {
   await Promise.all([fast.close(), slow.close()]);
   process.exit(0);
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
-
-process.stdout.write(`${JSON.stringify({ fast: fast.url, slow: slow.url, replyWords: 32 })}\n`);
+serveUntilStopped(stop, { fast: fast.url, slow: slow.url, replyWords: 32 });
