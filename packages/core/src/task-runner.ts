@@ -6,6 +6,7 @@ import {
   type RequestContext,
   type TaskHandler,
   type TaskInput,
+  type TaskProgress,
   type Usage,
 } from '@llm-gateway/spec';
 
@@ -72,7 +73,7 @@ async function runThrough(
   pipeline: Pipeline,
   input: TaskInput,
   context: RequestContext,
-  delta: (text: string) => Promise<void>,
+  delta: TaskProgress['delta'],
 ): Promise<{ text: string; usage: Usage }> {
   let outcome: Awaited<ReturnType<Pipeline['stream']>>;
   try {
@@ -89,7 +90,9 @@ async function runThrough(
   for await (const part of outcome.parts) {
     if (part.type === 'text-delta') {
       text += part.text;
-      await delta(part.text);
+      // A store writing behind returns nothing: no promise or microtask per part.
+      const written = delta(part.text);
+      if (written) await written;
     } else if (part.type === 'finish') usage = part.usage;
   }
   return { text, usage: usage ?? context.annotations.usage ?? emptyUsage() };

@@ -16,7 +16,7 @@ export async function runTaskHandler(
     taskId: string;
     enqueuedAt?: number;
     timeLimitMs: number;
-    delta(text: string): Promise<void>;
+    delta(text: string): void | Promise<void>;
     signal?: AbortSignal;
   },
 ): Promise<TaskOutcome> {
@@ -40,7 +40,7 @@ export async function runTaskHandler(
         taskId: options.taskId,
         ...(options.enqueuedAt === undefined ? {} : { enqueuedAt: options.enqueuedAt }),
         signal: controller.signal,
-        delta: (text: string) => (controller.signal.aborted ? Promise.resolve() : options.delta(text)),
+        delta: (text: string) => (controller.signal.aborted ? undefined : options.delta(text)),
       };
       const { text, usage } = await handler(input, progress);
       return { ok: true, text, usage };

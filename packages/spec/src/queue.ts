@@ -46,7 +46,8 @@ export interface TaskProgress {
   taskId: string;
   /** When the task was submitted (ms since the epoch), for its queue wait. */
   enqueuedAt?: number;
-  delta(text: string): Promise<void>;
+  /** Returns a promise only when the text is written at once (the runner waits for it); a store that writes behind returns nothing. */
+  delta(text: string): void | Promise<void>;
   signal: AbortSignal;
 }
 

@@ -116,7 +116,7 @@ export function createBullmqQueue(
         taskId: id,
         enqueuedAt: job.data.createdAt,
         timeLimitMs,
-        delta: async (text) => writer.write(text),
+        delta: (text) => writer.write(text),
       });
       await (outcome.ok ? writer.stop() : writer.flushAndStop());
       return { ...outcome, startedAt, finishedAt: Date.now() };
