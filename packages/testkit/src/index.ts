@@ -93,3 +93,4 @@ export {
   type TestSurfaceHostOptions,
 } from './surface-host.js';
 export { mongoPing, redisPing } from './tcp-probe.js';
+export { useRedis } from './use-redis.js';

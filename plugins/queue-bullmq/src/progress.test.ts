@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { isDisabled, silentLogger, type TaskEvent, type TaskQueue } from '@llm-gateway/spec';
-import {
-  finished,
-  queueTestInput,
-  type RedisInstance,
-  scriptedHandler,
-  startRedis,
-  waitUntil,
-} from '@llm-gateway/testkit';
+import { finished, queueTestInput, scriptedHandler, useRedis, waitUntil } from '@llm-gateway/testkit';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import plugin from './index.js';
 
-let redis: RedisInstance;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 /** A queue with its own key prefix, and every message its workers publish on task channels, by type. */
 async function observedQueue(): Promise<{ queue: TaskQueue; published: string[]; close(): Promise<void> }> {

@@ -2,24 +2,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isDisabled, silentLogger, type TaskEvent, type TaskQueue } from '@llm-gateway/spec';
-import {
-  finished,
-  queueTestInput,
-  type RedisInstance,
-  scriptedHandler,
-  startRedis,
-  waitUntil,
-} from '@llm-gateway/testkit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { finished, queueTestInput, scriptedHandler, useRedis, waitUntil } from '@llm-gateway/testkit';
+import { expect, it } from 'vitest';
 import plugin from './index.js';
 
-let redis: RedisInstance;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useRedis();
 
 const fixture = fileURLToPath(new URL('./__fixtures__/hanging-worker.mjs', import.meta.url));
 
