@@ -1,11 +1,15 @@
 // `node bench/usage-run.mjs`: the usage API's aggregation (sink-mongo usage()) on BENCH_USAGE_RECORDS
-// synthetic records over 30 days. FerretDB from testkit by default; BENCH_MONGO_URL measures a real MongoDB.
+// synthetic records over BENCH_USAGE_DAYS days, stored through the sink (records and hourly rollups) in time
+// order. FerretDB from testkit by default; BENCH_MONGO_URL measures a real MongoDB. BENCH_USAGE_RAW=1 also
+// times queries only the raw records can answer (minutes per query on FerretDB past 10 000 records).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import plugin from '@llm-gateway/sink-mongo';
 import { startMongo } from '@llm-gateway/testkit';
 
 const records = Number(process.env.BENCH_USAGE_RECORDS) || 100_000;
+const days = Number(process.env.BENCH_USAGE_DAYS) || 30;
+const raw = process.env.BENCH_USAGE_RAW === '1';
 const repeats = Number(process.env.BENCH_USAGE_REPEATS) || 3;
 const batchSize = 5000;
 const DAY = 86_400_000;
@@ -35,7 +39,8 @@ function record(n) {
   const completion = Math.floor(random() * 400);
   return {
     request_id: `bench-${n}`,
-    timestamp: new Date(end - random() * 30 * DAY).toISOString(),
+    // In time order, as a gateway sends them: each batch covers a few hours.
+    timestamp: new Date(end - days * DAY + ((n + random()) / records) * days * DAY).toISOString(),
     surface: pick(surfaces),
     endpoint: 'chat.completions',
     method: 'POST',
@@ -68,25 +73,55 @@ const sink = await plugin.create(
   { instanceName: 'bench', log: console },
 );
 try {
+  const settle = { from: new Date(end), to: new Date(end), filters: {}, groupBy: [] };
   const loadStart = performance.now();
   for (let n = 0; n < records; n += batchSize) {
     await sink.write(Array.from({ length: Math.min(batchSize, records - n) }, (_, i) => record(n + i)));
+    if ((n / batchSize) % 10 === 9) {
+      // Lets the sink's rollup queue catch up every 50 000 records, so it never passes its bound.
+      await sink.usage(settle);
+      console.log(`${n + batchSize} stored, ${((performance.now() - loadStart) / 1000).toFixed(0)} s`);
+    }
   }
+  const insertS = (performance.now() - loadStart) / 1000;
+  // usage() first waits for the sink's queued rollups: this one, on an empty range, times that backlog.
+  await sink.usage(settle);
   const loadS = (performance.now() - loadStart) / 1000;
-  console.log(`loaded ${records} records in ${loadS.toFixed(1)} s`);
+  console.log(
+    `inserted ${records} records in ${insertS.toFixed(1)} s, rolled up after ${loadS.toFixed(1)} s`,
+  );
 
+  const day = { from: new Date(end - DAY), to: new Date(end) };
   const week = { from: new Date(end - 7 * DAY), to: new Date(end) };
+  // The dashboard's queries (whole hours: answered from the rollups), then what only the raw records answer.
   const queries = {
+    'dashboard: last 24 h by project per hour': { ...day, filters: {}, groupBy: ['project'], bucket: 'hour' },
+    'dashboard: last 24 h top principals': { ...day, filters: {}, groupBy: ['principal'] },
+    'dashboard: last 24 h per hour': { ...day, filters: {}, groupBy: [], bucket: 'hour' },
     'totals, all records': { filters: {}, groupBy: [] },
-    'by project per day, 30 days': { filters: {}, groupBy: ['project'], bucket: 'day' },
-    'by principal, 30 days (top principals)': { filters: {}, groupBy: ['principal'] },
+    'by project per day, all days': { filters: {}, groupBy: ['project'], bucket: 'day' },
     'one project per hour, 7 days': {
       ...week,
       filters: { project: 'project-3' },
       groupBy: [],
       bucket: 'hour',
     },
-    'one principal by model, 7 days': { ...week, filters: { principal: 'soeid0007' }, groupBy: ['model'] },
+    'by principal, all days': { filters: {}, groupBy: ['principal'] },
+    ...(raw
+      ? {
+          'raw: one principal by model, 7 days': {
+            ...week,
+            filters: { principal: 'soeid0007' },
+            groupBy: ['model'],
+          },
+          'raw: last 24 h from a minute past the hour': {
+            from: new Date(end - DAY + 60_000),
+            to: new Date(end),
+            filters: {},
+            groupBy: ['project'],
+          },
+        }
+      : {}),
   };
   const results = [];
   // Written after each query, so a run stopped part way still records what it measured.
@@ -96,7 +131,7 @@ try {
     const store = process.env.BENCH_MONGO_URL ? 'mongodb' : 'ferretdb 1.24 (sqlite)';
     writeFileSync(
       `${out}usage-latest.json`,
-      `${JSON.stringify({ store, records, loadS, results: rows }, null, 2)}\n`,
+      `${JSON.stringify({ store, records, days, insertS, loadS, results: rows }, null, 2)}\n`,
     );
   };
   for (const [name, query] of Object.entries(queries)) {
@@ -110,6 +145,7 @@ try {
     times.sort((a, b) => a - b);
     const row = {
       query: name,
+      source: report.source,
       median_ms: Math.round(times[Math.floor(times.length / 2)]),
       rows: report.rows.length,
       requests: report.totals.requests,
@@ -117,7 +153,7 @@ try {
     results.push(row);
     save(results);
     console.log(
-      `${name}: ${row.median_ms} ms (median of ${repeats}), ${row.rows} rows, ${row.requests} requests`,
+      `${name}: ${row.median_ms} ms (median of ${repeats}, ${row.source}), ${row.rows} rows, ${row.requests} requests`,
     );
   }
 } finally {
