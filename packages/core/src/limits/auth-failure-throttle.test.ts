@@ -1,7 +1,7 @@
 import { isGatewayError } from '@llm-gateway/spec';
 import { startRedis } from '@llm-gateway/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createRedisConnection } from '../cache/redis-client.js';
 import { createAuthFailureThrottle } from './auth-failure-throttle.js';
 
@@ -38,14 +38,19 @@ describe('auth-failure throttle', () => {
       await stop?.();
     });
 
+    let url: string | undefined;
+    const connect = async () => {
+      if (!url) {
+        const redis = await startRedis();
+        stop = () => redis.stop();
+        url = redis.url;
+      }
+      const client = createRedisConnection(url);
+      clients.push(client);
+      return new Promise<Redis>((resolve) => client.once('ready', () => resolve(client)));
+    };
+
     it('shares the count between gateway instances', async () => {
-      const redis = await startRedis();
-      stop = () => redis.stop();
-      const connect = () => {
-        const client = createRedisConnection(redis.url);
-        clients.push(client);
-        return new Promise<Redis>((resolve) => client.once('ready', () => resolve(client)));
-      };
       const options = { store: 'redis' as const, limit: 2, windowSeconds: 60, blockSeconds: 60 };
       const a = createAuthFailureThrottle({ ...options, redis: await connect() });
       const b = createAuthFailureThrottle({ ...options, redis: await connect() });
@@ -53,6 +58,25 @@ describe('auth-failure throttle', () => {
       await expect(b.check('10.0.0.9')).resolves.toBeUndefined();
       await b.fail('10.0.0.9');
       expect((await refusal(b.check('10.0.0.9'))).status).toBe(429);
+    });
+
+    it('concurrent checks of one address share one Redis read; a check after a failure reads again', async () => {
+      const client = await connect();
+      const throttle = createAuthFailureThrottle({
+        store: 'redis',
+        redis: client,
+        limit: 1,
+        windowSeconds: 60,
+        blockSeconds: 60,
+      });
+      const reads = vi.spyOn(client, 'multi');
+      const checks = Array.from({ length: 10 }, () => throttle.check('10.0.0.7'));
+      await Promise.all([...checks, throttle.check('10.0.0.8')]);
+      expect(reads).toHaveBeenCalledTimes(2);
+      const during = throttle.check('10.0.0.7');
+      await throttle.fail('10.0.0.7');
+      await expect(during).resolves.toBeUndefined();
+      expect((await refusal(throttle.check('10.0.0.7'))).status).toBe(429);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { type Logger, silentLogger } from '@llm-gateway/spec';
 import type { Redis } from 'ioredis';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { storeCounter, warnOnce } from './limiter-store.js';
 import { rateLimitedError } from './rate-limit-headers.js';
 
@@ -45,13 +46,28 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
     inMemoryBlockDuration: options.blockSeconds,
   });
   const storeFailed = warnOnce(log, 'Auth-failure store failed');
+  // Concurrent checks of one address share one store read, so its answer is at most a round trip old.
+  const reads = new Map<string, Promise<RateLimiterRes | null>>();
+  const read = (address: string): Promise<RateLimiterRes | null> => {
+    let pending = reads.get(address);
+    if (!pending) {
+      pending = counter
+        .get(address)
+        .catch((error: unknown) => {
+          storeFailed(error);
+          return null;
+        })
+        .finally(() => {
+          if (reads.get(address) === pending) reads.delete(address);
+        });
+      reads.set(address, pending);
+    }
+    return pending;
+  };
 
   return {
     async check(address) {
-      const current = await counter.get(address).catch((error: unknown) => {
-        storeFailed(error);
-        return null;
-      });
+      const current = await read(address);
       if (current && current.consumedPoints >= options.limit) {
         throw rateLimitedError(
           { limit: options.limit, remaining: 0, resetMs: current.msBeforeNext },
@@ -69,6 +85,8 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
       if (state && state.consumedPoints >= options.limit) {
         await counter.block(address, options.blockSeconds).catch(storeFailed);
       }
+      // Checks from now on read the new count, not a read that started before it.
+      reads.delete(address);
     },
   };
 }
