@@ -39,13 +39,18 @@ export function createTaskHandler(options: TaskRunnerOptions): TaskHandler {
     const startedAt = performance.now();
     const queueWaitMs =
       progress.enqueuedAt === undefined ? undefined : Math.max(0, Date.now() - progress.enqueuedAt);
+    let taskLog: Logger | undefined;
     const context: RequestContext = {
       requestId: progress.taskId,
       surface: input.surface,
       endpoint: 'task',
       principal: input.principal,
       signal: progress.signal,
-      log: log.child({ task: progress.taskId }),
+      // Made on first use: most runs log nothing, and a child logger serializes its bindings.
+      get log() {
+        taskLog ??= log.child({ task: progress.taskId });
+        return taskLog;
+      },
       annotations: {},
       admitted: true,
     };
