@@ -6,6 +6,8 @@ export type { MongoSinkConfig } from './config.js';
 export { configSchema } from './config.js';
 export { onlyDuplicates } from './duplicate-keys.js';
 export { type TelemetryDocument, toDocument } from './mongo-sink.js';
+// The bench folds synthetic records into rollup documents with the sink's own code (bench/usage-run.mjs).
+export { markRollupStart, type RollupDocument, rollupWrites } from './usage-rollup.js';
 
 const plugin: SinkPlugin<MongoSinkConfig> = {
   specificationVersion: 'v1',
