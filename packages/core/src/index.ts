@@ -32,10 +32,13 @@ export { createTaskHandler, type TaskRunEnd, type TaskRunnerOptions } from './ta
 export {
   BoundedTokenCounter,
   defaultTokenCountLimits,
+  estimateTokens,
+  exactParts,
   slicesOf,
   type TokenCountLimits,
   type Tokenizer,
 } from './token-count.js';
+export { TokenizerWorker, type TokenizerWorkerOptions } from './tokenizer-worker.js';
 export {
   errorTypeOf,
   failSpan,
@@ -50,4 +53,12 @@ export {
   tracerName,
   traceTargets,
 } from './tracing.js';
-export { countPromptTokens, countTokens, isEmptyUsage, loadTokenizer, resolveUsage } from './usage.js';
+export {
+  closeTokenizer,
+  countPromptTokens,
+  countTokens,
+  isEmptyUsage,
+  loadTokenizer,
+  resolveUsage,
+  tokenizerStarted,
+} from './usage.js';

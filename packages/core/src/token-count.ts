@@ -21,8 +21,30 @@ export const defaultTokenCountLimits: TokenCountLimits = {
   yieldEveryChars: 2_048,
 };
 
-// When nothing was encoded exactly yet: OpenAI's rule of thumb, about four characters per token.
-const fallbackTokensPerChar = 0.25;
+/** OpenAI's rule of thumb for `chars` characters no encoder looked at: about four characters per token. */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+/**
+ * The parts of `texts` a BoundedTokenCounter would encode (the first `exactChars` characters, in order)
+ * and how many characters it would extrapolate: lets a caller hand over bounded input only.
+ */
+export function exactParts(
+  texts: readonly string[],
+  exactChars: number,
+): { texts: string[]; extrapolatedChars: number } {
+  let budget = exactChars;
+  let extrapolatedChars = 0;
+  const parts: string[] = [];
+  for (const text of texts) {
+    const part = text.length <= budget ? text : text.slice(0, Math.max(0, budget));
+    budget -= part.length;
+    extrapolatedChars += text.length - part.length;
+    parts.push(part);
+  }
+  return { texts: parts, extrapolatedChars };
+}
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -58,15 +80,17 @@ export function* slicesOf(piece: string, maxBytes: number): Generator<string> {
 export class BoundedTokenCounter {
   private readonly memo = new Map<string, number>();
   private readonly splitter: RegExp;
+  private readonly tokenizer: Tokenizer;
+  private readonly limits: TokenCountLimits;
   private exactChars = 0;
   private exactTokens = 0;
   private extrapolatedChars = 0;
   private sinceYield = 0;
 
-  constructor(
-    private readonly tokenizer: Tokenizer,
-    private readonly limits: TokenCountLimits = defaultTokenCountLimits,
-  ) {
+  // No parameter properties: the tokenizer thread loads this file with Node's type stripping in tests.
+  constructor(tokenizer: Tokenizer, limits: TokenCountLimits = defaultTokenCountLimits) {
+    this.tokenizer = tokenizer;
+    this.limits = limits;
     this.splitter = new RegExp(tokenizer.pattern, 'gu');
   }
 
@@ -89,10 +113,15 @@ export class BoundedTokenCounter {
     this.exactChars += exactPart.length;
   }
 
+  /** Adds `chars` characters known only by their number (cut off by exactParts): they are extrapolated. */
+  addUncounted(chars: number): void {
+    this.extrapolatedChars += chars;
+  }
+
   /** Tokens of everything added: exact for the encoded part, extrapolated for the rest. */
   total(): number {
-    const ratio = this.exactChars > 0 ? this.exactTokens / this.exactChars : fallbackTokensPerChar;
-    return this.exactTokens + Math.ceil(this.extrapolatedChars * ratio);
+    if (this.exactChars === 0) return estimateTokens(this.extrapolatedChars);
+    return this.exactTokens + Math.ceil(this.extrapolatedChars * (this.exactTokens / this.exactChars));
   }
 
   private encodeSlice(slice: string): number {

@@ -1,4 +1,4 @@
-import { loadTokenizer } from '@llm-gateway/core';
+import { closeTokenizer } from '@llm-gateway/core';
 import type { Profile } from '../profile/schema.js';
 import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
 
@@ -18,8 +18,6 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const gateway = await buildServer(profile, options);
-  // Building the tokenizer's rank table blocks for seconds: pay it before serving, not inside a request.
-  await loadTokenizer();
   const host = listenHost(profile.server.host, gateway.openSurfaces);
   if (gateway.openSurfaces.length > 0) {
     gateway.log.warn(
@@ -45,7 +43,8 @@ export async function startServer(
     process.once('SIGTERM', (signal) => shutdownAndExit(gateway, signal));
     process.once('SIGINT', (signal) => shutdownAndExit(gateway, signal));
   }
-  return { ...gateway, url };
+  // The tokenizer thread starts on the first usage estimate (if any); it ends with the gateway.
+  return { ...gateway, close: () => gateway.close().finally(closeTokenizer), url };
 }
 
 const exiting = new WeakSet<GatewayServer>();
