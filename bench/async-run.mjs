@@ -62,14 +62,14 @@ async function child(args, env, ready) {
 const redis = await startRedis();
 stops.push(() => redis.stop());
 const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-const [, upstreamJson] = await child(
+const upstream = await child(
   [fileURLToPath(new URL('./lib/ollama-upstream.mjs', import.meta.url))],
   base,
   /^(\{.*\})$/m,
 );
 const env = {
   API_KEYS: key,
-  OLLAMA_HOST: JSON.parse(upstreamJson).url,
+  OLLAMA_HOST: JSON.parse(upstream[1]).url,
   OLLAMA_MODEL: 'llama3.2',
   REDIS_URL: redis.url,
   WORKERS: '0',
@@ -101,14 +101,20 @@ function redisCommands() {
   return calls;
 }
 
-/** CPU seconds used so far by the gateway, the worker and Redis (INFO cpu, main thread and all). */
+/**
+ * CPU seconds used so far by the gateway, the worker, Redis (INFO cpu, main thread and all), and what
+ * shares their two cores: the Ollama simulator and this process (autocannon).
+ */
 function cpuNow() {
   const info = redisInfo('cpu');
   const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  const { user, system } = process.cpuUsage();
   return {
     gateway: gateway.cpuSeconds(),
     worker: cpuSecondsOf(worker.pid),
     redis: field('used_cpu_sys') + field('used_cpu_user'),
+    simulator: cpuSecondsOf(upstream.pid),
+    loadGenerator: (user + system) / 1e6,
   };
 }
 
@@ -187,7 +193,8 @@ console.log(
   `Redis commands per task: ${total.toFixed(1)} (${perTask.map(([name, calls]) => `${name} ${calls.toFixed(2)}`).join(', ')})`,
 );
 console.log(
-  `CPU per task: gateway ${cpuMsPerTask.gateway} ms, worker ${cpuMsPerTask.worker} ms, Redis ${cpuMsPerTask.redis} ms`,
+  `CPU per task: gateway ${cpuMsPerTask.gateway} ms, worker ${cpuMsPerTask.worker} ms, Redis ${cpuMsPerTask.redis} ms; ` +
+    `simulator ${cpuMsPerTask.simulator} ms, load generator ${cpuMsPerTask.loadGenerator} ms`,
 );
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(`${resultsDir}async-latest.json`, `${JSON.stringify(result, null, 2)}\n`);
