@@ -118,6 +118,20 @@ describe('the tokenizer thread of usage estimates', () => {
     );
   });
 
+  it('answers the counts owed before closing, and starts a new thread for a later count', async () => {
+    const warnings: string[] = [];
+    const worker = new TokenizerWorker({ warn: (message) => warnings.push(message) });
+    const owed = worker.count(['hello world'], defaultTokenCountLimits);
+    expect(worker.running()).toBe(true);
+    await worker.close();
+    expect(worker.running()).toBe(false);
+    expect(await owed).toBe(2);
+    expect(await worker.count(['hello world', '!'], defaultTokenCountLimits)).toBe(3);
+    expect(worker.running()).toBe(true);
+    await worker.close();
+    expect(warnings).toEqual([]);
+  });
+
   it('falls back to characters/4 with one warning when the thread cannot load', async () => {
     const warnings: string[] = [];
     const worker = new TokenizerWorker({

@@ -126,6 +126,11 @@ export class TokenizerWorker {
     return this.everStarted;
   }
 
+  /** True while a thread is up (started and neither closed nor failed). */
+  running(): boolean {
+    return this.thread !== undefined;
+  }
+
   /** Tokens of `texts` counted as one BoundedTokenCounter would; only their exact parts leave this thread. */
   count(texts: readonly string[], limits: TokenCountLimits): Promise<number> {
     const chars = texts.reduce((sum, text) => sum + text.length, 0);
