@@ -3,7 +3,7 @@
 // bench/profile-telemetry.yaml (MongoDB, a testkit FerretDB, then CSV), measured in turns with JSON chat
 // requests against the 0 ms upstream: first with MongoDB up, then with it killed (batches go to CSV).
 // Then MongoDB comes back and every record the gateway made must be stored once (CSV replayed).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { uniqueChatLoad } from './lib/json-load.mjs';
-import { startGateway, startUpstreams, telemetryOf, threadCpuOf } from './lib/processes.mjs';
+import { cpuSecondsOf, startGateway, startUpstreams, telemetryOf, threadCpuOf } from './lib/processes.mjs';
 import { alternateRounds, perRoundCpuRatio, summarizeRounds } from './lib/rounds.mjs';
 import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 
@@ -32,6 +32,17 @@ const profiles = {
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const stops = [];
 giveUpAfter('bench telemetry', stops, 600_000);
+
+/** The pid of the process whose command line listens on `url`'s port (the testkit FerretDB), if found. */
+function listenerPid(url) {
+  const flag = `--listen-addr=127.0.0.1:${new URL(url).port}`;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(flag)) return Number(pid);
+    } catch {}
+  }
+  return undefined;
+}
 
 async function waitFor(what, check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -58,6 +69,14 @@ try {
     BENCH_MONGO_URI: mongo.url,
     BENCH_CSV_DIR: csvDir,
     LOG_LEVEL: 'warn',
+    // The on gateway's telemetry.batchSize (profile-telemetry.yaml), 500 when unset.
+    ...(process.env.BENCH_TELEMETRY_BATCH
+      ? { BENCH_TELEMETRY_BATCH: process.env.BENCH_TELEMETRY_BATCH }
+      : {}),
+    // e.g. `--max-semi-space-size=64`: both gateways with another young generation than server.memory's 16 MiB.
+    ...(process.env.BENCH_GATEWAY_NODE_OPTIONS
+      ? { NODE_OPTIONS: process.env.BENCH_GATEWAY_NODE_OPTIONS }
+      : {}),
   };
   const gateways = {};
   for (const name of ['off', 'on']) {
@@ -74,7 +93,12 @@ try {
     alternateRounds({ gateways, rounds: settings.rounds, requests: settings.requests, load, label });
 
   for (const gateway of Object.values(gateways)) await load(gateway, settings.warmup);
+  // FerretDB shares the 2 cores: its CPU per record stored while the rounds ran is printed beside the ratio.
+  const ferretPid = listenerPid(mongo.url);
+  const ferretBefore = ferretPid ? cpuSecondsOf(ferretPid) : Number.NaN;
   const up = await measure('MongoDB up: ');
+  const ferretCpuMsPerRecord =
+    ((cpuSecondsOf(ferretPid) - ferretBefore) * 1000) / (settings.rounds * settings.requests);
 
   // MongoDB goes away: the batch in flight fails over to CSV (about 2 s), then every batch goes there.
   await mongo.kill();
@@ -107,14 +131,24 @@ try {
     mongoUp: perRoundCpuRatio(up, 'on', 'off'),
     mongoDown: perRoundCpuRatio(down, 'on', 'off'),
   };
+  const phases = { mongoUp: up, mongoDown: down };
+  // The lowest and highest per-round ratio: `node bench/aa-run.mjs` shows how far identical gateways spread.
+  const spread = (rounds) => {
+    const all = rounds.on.map((row, i) => row.cpuMsPerRequest / rounds.off[i].cpuMsPerRequest);
+    return `x${Math.min(...all).toFixed(2)} to x${Math.max(...all).toFixed(2)}`;
+  };
   for (const [phase, rows] of Object.entries(summary)) {
     console.log(`\n${phase}, median over rounds:`);
     console.table(rows);
     console.log(
       `on/off CPU per request x${ratios[phase].toFixed(3)} (median of per-round ratios; target <= ${target}: ` +
-        `${ratios[phase] <= target ? 'met' : 'NOT met'}), p50 x${(rows.on.p50 / rows.off.p50).toFixed(2)}`,
+        `${ratios[phase] <= target ? 'met' : 'NOT met'}; rounds ${spread(phases[phase])}), ` +
+        `p50 x${(rows.on.p50 / rows.off.p50).toFixed(2)}`,
     );
   }
+  console.log(
+    `FerretDB CPU while MongoDB was up: ${ferretCpuMsPerRecord.toFixed(3)} ms per record sent to it`,
+  );
   console.log('\ntelemetry state at the end:', JSON.stringify(final));
   // Where each gateway's CPU went by thread (the main thread, V8's GC helpers, libuv's pool for file I/O).
   const threads = Object.fromEntries(
@@ -124,7 +158,7 @@ try {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(
     `${resultsDir}telemetry-latest.json`,
-    `${JSON.stringify({ settings, rounds: { mongoUp: up, mongoDown: down }, summary, ratios, final, threads }, null, 2)}\n`,
+    `${JSON.stringify({ settings, rounds: { mongoUp: up, mongoDown: down }, summary, ratios, ferretCpuMsPerRecord, final, threads }, null, 2)}\n`,
   );
 } finally {
   // Gateways first (their profiles are written on exit), then MongoDB, the simulators, the CSV directory.
