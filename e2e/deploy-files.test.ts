@@ -62,6 +62,13 @@ describe('docker-compose.yml', () => {
     formats.default(ajv);
     // Compose durations are Go's (`10s`, `1m30s`), not ISO 8601's.
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+    // The Compose schema's own formats: a port or range with its protocol, a published port, a CIDR.
+    ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    ajv.addFormat(
+      'ports',
+      /^(([\w.-]+|\[[0-9A-Fa-f:.]+\]):)?((\d+(-\d+)?)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+    );
+    ajv.addFormat('subnet_ip_address', /^[0-9A-Fa-f:.]+\/\d{1,3}$/);
     const validate = ajv.compile(schema);
     const raw = parse(read('docker-compose.yml'), { merge: true });
     expect(validate(raw), JSON.stringify(validate.errors, null, 2)).toBe(true);
