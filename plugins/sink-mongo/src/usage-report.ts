@@ -1,14 +1,10 @@
 import type { UsageFigures, UsageKey, UsageQuery, UsageReport, UsageRow } from '@llm-gateway/spec';
 import { type Histogram, percentiles } from './latency-histogram.js';
+import type { UsageCounters } from './usage-rollup.js';
 
 /** One row's running figures, filled from raw-record groups or rollup documents alike. */
-export interface Figures {
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
+export interface Figures extends UsageCounters {
   errors: Record<string, number>;
-  cache_hits: number;
   llm: Histogram;
   overhead: Histogram;
 }

@@ -1,4 +1,10 @@
-import { type TelemetryRecord, USAGE_KEY_FIELDS, USAGE_KEYS, type UsageKey } from '@llm-gateway/spec';
+import {
+  type TelemetryRecord,
+  USAGE_KEY_FIELDS,
+  USAGE_KEYS,
+  type UsageFigures,
+  type UsageKey,
+} from '@llm-gateway/spec';
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import { duplicateKeyFailures } from './duplicate-keys.js';
 import { type UsageFields, usageFields } from './usage-fields.js';
@@ -10,17 +16,18 @@ export const DAY_MS = 24 * HOUR_MS;
 export type RollupGrain = 'all' | UsageKey;
 export const ROLLUP_GRAINS: readonly RollupGrain[] = ['all', ...USAGE_KEYS];
 
+/** The plain counters of the usage figures: what rollups, their running totals and report rows add up. */
+export type UsageCounters = Pick<
+  UsageFigures,
+  'requests' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cache_hits'
+>;
+
 /** One hour of one grain key's value; `_id` is the rollup key, so every batch upserts it with `$inc`. */
-export interface RollupDocument {
+export interface RollupDocument extends UsageCounters {
   _id: string;
   hour: Date;
   /** The grain key's value (`null`: records without one, and the `all` grain). */
   key: string | null;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cache_hits: number;
   /** Failed requests by `errorField(error_type)`. */
   errors?: Record<string, number>;
   /** Record counts per latency bucket (`b<bucket>`, see latency-histogram.ts). */
@@ -50,13 +57,8 @@ export const errorType = (field: string) => decodeURIComponent(field.slice(1));
 const count = (value: unknown) => (typeof value === 'number' ? value : 0);
 
 /** One rollup document's sums while a batch is added up; the `$inc` is built from it once. */
-interface Totals {
+interface Totals extends UsageCounters {
   key: string | null;
-  requests: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cache_hits: number;
   errors: Map<string, number>;
   llm: Map<number, number>;
   overhead: Map<number, number>;
