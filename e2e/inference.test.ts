@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
   defaultReply,
+  freePort,
   lastUserText,
   type RedisInstance,
   type Simulator,
@@ -228,5 +229,26 @@ describe('seed 002 on two gateway instances and a worker process', () => {
       headers: { 'X-API-Key': 'demo-key-456' },
     });
     expect(other.status).toBe(404);
+  });
+
+  it("the worker process serves its task histograms on WORKER_METRICS_PORT (an API-only gateway's /metrics lacks them)", async () => {
+    // The only worker left, so the task runs where the metrics are read.
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    const port = await freePort();
+    workers.push(await startWorker({ ...env, WORKER_METRICS_PORT: String(port) }));
+    const id = await submit(gateways[0]!, 'counted where it runs');
+    await resultOf(gateways[0]!, id);
+    const base = `http://127.0.0.1:${port}`;
+    let text = '';
+    await waitUntil(async () => {
+      text = await (await fetch(`${base}/metrics`)).text();
+      const count = /^gateway_task_processing_seconds_count\{[^}]*outcome="completed"[^}]*\} (\d+)/m.exec(
+        text,
+      );
+      return count !== null && Number(count[1]) >= 1;
+    }, 'the worker to count a completed task');
+    expect(text).toMatch(/^gateway_task_queue_wait_seconds_count \d+/m);
+    expect((await fetch(`${base}/v1/models`)).status).toBe(404);
+    expect((await fetch(`${gateways[0]!.url}/metrics`)).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
 import { buildServer, type GatewayServer } from '../server/build-server.js';
 import type { CliIo } from './io.js';
+import { serveWorkerMetrics, workerMetricsPort } from './worker-metrics.js';
 
 /**
  * `gateway worker [--profile f]`: runs tasks from the profile's queue through the pipeline, without
@@ -12,7 +13,20 @@ export async function workerCommand(profileArg: string | undefined, io: CliIo): 
   if (!profile.queue || profile.queue.enabled === false)
     throw new Error(`${file}: the profile has no enabled \`queue\` section, so there are no tasks to run`);
   const workers = Math.max(1, profile.queue.workers);
+  const metricsPort = workerMetricsPort(io.env);
   const gateway = await buildServer(profile, { cwd: io.cwd, workers });
+  if (metricsPort !== undefined) {
+    const host = io.env['WORKER_METRICS_HOST'] || '127.0.0.1';
+    const metrics = await serveWorkerMetrics(gateway, metricsPort, host);
+    const close = gateway.close.bind(gateway);
+    gateway.close = async () => {
+      metrics.close();
+      metrics.closeAllConnections();
+      await close();
+    };
+    const { port } = metrics.address() as { port: number };
+    gateway.log.info(`worker metrics on http://${host}:${port}/metrics`);
+  }
   gateway.log.info(`worker running up to ${workers} tasks at once from queue ${gateway.queue?.name}`);
   if (io.handleSignals !== false) {
     const shutdown = (signal: NodeJS.Signals) => {
