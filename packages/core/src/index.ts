@@ -27,7 +27,7 @@ export type {
   RoutingConfig,
 } from './router.js';
 export { normalizeRouteEntry, Router, routeStrategy } from './router.js';
-export { classifyCallError, IdleTimeout, raceSignal } from './signals.js';
+export { classifyCallError, raceSignal } from './signals.js';
 export { createTaskHandler, type TaskRunEnd, type TaskRunnerOptions } from './task-runner.js';
 export {
   BoundedTokenCounter,

@@ -54,34 +54,6 @@ export class SignalRace {
   }
 }
 
-/** A timeout that restarts on activity: a stream may run long as long as parts keep coming. */
-export class IdleTimeout {
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly ms: number) {
-    this.reset();
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  reset(): void {
-    clearTimeout(this.timer);
-    if (this.controller.signal.aborted) return;
-    this.timer = setTimeout(
-      () => this.controller.abort(new DOMException('The upstream call timed out', 'TimeoutError')),
-      this.ms,
-    );
-    this.timer.unref();
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
 /**
  * One upstream call's abort signal: follows the client's signal, fires on its own timer (restarted by
  * `reset()` for idle timeouts) and on `abort()`. One controller and one timer per call: cheaper than

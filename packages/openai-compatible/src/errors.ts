@@ -39,7 +39,8 @@ export function retryAfterFromHeaders(headers: unknown, now = Date.now()): numbe
   return parseRetryAfter(readHeader(headers, 'retry-after'), now);
 }
 
-function upstreamMessage(error: Record<string, unknown>): string {
+/** The message an upstream error carries: `error.message`, an `error` string, or a top-level `message`. */
+export function upstreamMessage(error: Record<string, unknown>): string {
   const body = error['error'];
   if (body && typeof body === 'object') {
     const message = (body as { message?: unknown }).message;

@@ -5,21 +5,11 @@
  * statuses; only the reading of a 200's body changes.
  */
 import { createParser } from 'eventsource-parser';
-import { malformedResponseError, streamReportedError } from './errors.js';
+import { malformedResponseError, streamReportedError, upstreamMessage } from './errors.js';
 import type { OpenAICompatibleChunk } from './wire.js';
 
 /** An event longer than this is not an upstream answer: the read stops instead of buffering it. */
 const maxEventBytes = 8 * 1024 * 1024;
-
-/** The message of an `error` the upstream put in its stream (OpenAI and Groq shapes). */
-function reportedMessage(data: unknown): string {
-  const error = (data as { error?: unknown; message?: unknown } | null)?.error;
-  if (typeof error === 'string' && error) return error;
-  const message = (error as { message?: unknown } | undefined)?.message;
-  if (typeof message === 'string' && message) return message;
-  const top = (data as { message?: unknown } | null)?.message;
-  return typeof top === 'string' && top ? top : 'no message';
-}
 
 function parseData(backend: string, data: string): unknown {
   try {
@@ -51,7 +41,12 @@ export async function* readChunks(
       }
       const data = parseData(backend, event.data);
       if (event.event === 'error' || (data as { error?: unknown } | null)?.error) {
-        failure = streamReportedError(backend, reportedMessage(data));
+        // The same shapes as an SDK's error body: `{error: {message}}`, `{error: "..."}` or `{message}`.
+        const message =
+          typeof data === 'object' && data !== null
+            ? upstreamMessage(data as Record<string, unknown>)
+            : 'no message';
+        failure = streamReportedError(backend, message);
         return;
       }
       batch.push(data as OpenAICompatibleChunk);
