@@ -1,3 +1,4 @@
+import { takeTurns } from '@llm-gateway/plugin-kit';
 import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
 import type { TelemetryMetrics } from './telemetry-metrics.js';
 
@@ -57,12 +58,7 @@ export function createSinkChain(options: SinkChainOptions): SinkChain {
   let replayed = 0;
   let closed = false;
   // Writes and replays take turns, so a spool file is never moved aside while a batch goes into it.
-  let turn: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = turn.then(task, task);
-    turn = run.catch(() => {});
-    return run;
-  };
+  const exclusive = takeTurns();
 
   const markHealthy = (entry: Entry) => {
     if (entry.state.healthy) return;
@@ -164,7 +160,8 @@ export function createSinkChain(options: SinkChainOptions): SinkChain {
     async close() {
       closed = true;
       for (const entry of entries) clearTimeout(entry.probe);
-      await turn;
+      // Queued after every write and replay already given: settles once they have.
+      await exclusive(async () => {});
     },
   };
 }
