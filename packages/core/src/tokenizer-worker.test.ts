@@ -1,7 +1,7 @@
 import openaiPlugin from '@llm-gateway/backend-openai';
 import { type Backend, isDisabled, silentLogger } from '@llm-gateway/spec';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { requestContext } from './__fixtures__/scripted-backend.js';
 import { createMetrics } from './metrics.js';
 import { createPipeline } from './pipeline.js';
@@ -168,6 +168,44 @@ describe('the tokenizer thread of usage estimates', () => {
       expect(warnings[0]).toMatch(/no count within 1 ms/);
     } finally {
       await worker.close();
+    }
+  });
+});
+
+describe('the idle tokenizer thread', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('is stopped after idleStopMs without counts, and the next count starts it again', async () => {
+    const warnings: string[] = [];
+    const worker = new TokenizerWorker({ idleStopMs: 300, warn: (message) => warnings.push(message) });
+    try {
+      expect(await worker.count(['hello world'], defaultTokenCountLimits)).toBe(2);
+      await vi.waitFor(() => expect(worker.running()).toBe(false), { timeout: 5_000, interval: 50 });
+      expect(await worker.count(['hello world', '!'], defaultTokenCountLimits)).toBe(3);
+      expect(worker.running()).toBe(true);
+      await vi.waitFor(() => expect(worker.running()).toBe(false), { timeout: 5_000, interval: 50 });
+      expect(warnings).toEqual([]);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('keeps running while counts keep coming, and for good with idleStopMs 0', async () => {
+    const busy = new TokenizerWorker({ idleStopMs: 1_000 });
+    const never = new TokenizerWorker({ idleStopMs: 0 });
+    try {
+      await Promise.all([
+        busy.count(['a b'], defaultTokenCountLimits),
+        never.count(['a'], defaultTokenCountLimits),
+      ]);
+      for (let i = 0; i < 25; i++) {
+        await sleep(100);
+        expect(await busy.count(['hello world'], defaultTokenCountLimits)).toBe(2);
+        expect(busy.running()).toBe(true);
+      }
+      expect(never.running()).toBe(true);
+    } finally {
+      await Promise.all([busy.close(), never.close()]);
     }
   });
 });

@@ -20,6 +20,8 @@ export interface TokenizerWorkerOptions {
   retryAfterMs?: number;
   /** Told once per failure; counts then fall back to characters/4. */
   warn?: (message: string) => void;
+  /** The thread (~145 MiB of RSS) is stopped after this long without counts; the next count starts it again. 0 = never. */
+  idleStopMs?: number;
 }
 
 interface Pending {
@@ -103,22 +105,27 @@ class CountingThread {
  * Counts tokens in a worker thread started on first use, so a process that never needs an estimate never
  * loads the ranks (68 MiB of heap) and one that does never stalls its event loop loading or encoding.
  * Every failure (load, crash, timeout) answers with the characters/4 estimate and a warning, never an error.
+ * An idle thread is stopped (idleStopMs) so a gateway that estimated once does not keep the ranks for good.
  */
 export class TokenizerWorker {
   private thread: CountingThread | undefined;
   private everStarted = false;
   private nextId = 0;
   private failedAt = Number.NEGATIVE_INFINITY;
+  private lastCountAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly url: URL;
   private readonly timeoutMs: number;
   private readonly retryAfterMs: number;
   private readonly warn: (message: string) => void;
+  private readonly idleStopMs: number;
 
   constructor(options: TokenizerWorkerOptions = {}) {
     this.url = options.url ?? defaultUrl;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
     this.warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'GATEWAY_TOKENIZER' }));
+    this.idleStopMs = options.idleStopMs ?? 60_000;
   }
 
   /** True once a thread was started, i.e. once some count needed the encoder. */
@@ -144,6 +151,7 @@ export class TokenizerWorker {
       this.warn(`tokenizer worker did not start (${error}): usage estimates fall back to characters/4`);
       return Promise.resolve(estimateTokens(chars));
     }
+    this.lastCountAt = Date.now();
     const job: CountJob = { id: this.nextId++, ...exactParts(texts, limits.exactChars), limits };
     return new Promise<number>((resolve) => {
       const timer = setTimeout(
@@ -166,6 +174,7 @@ export class TokenizerWorker {
     const thread = this.thread;
     if (!thread) return;
     this.thread = undefined;
+    this.disarmIdleStop();
     await thread.drain();
     await thread.terminate();
   }
@@ -174,12 +183,37 @@ export class TokenizerWorker {
     if (this.thread) return this.thread;
     this.everStarted = true;
     this.thread = new CountingThread(this.url, (thread, reason) => this.fail(thread, reason), this.warn);
+    this.armIdleStop(this.idleStopMs);
     return this.thread;
+  }
+
+  /** One timer per thread, moved on only when it fires: a count just stamps the time. */
+  private armIdleStop(delayMs: number): void {
+    if (this.idleStopMs <= 0) return;
+    this.idleTimer = setTimeout(() => this.stopIfIdle(), delayMs);
+    this.idleTimer.unref();
+  }
+
+  private disarmIdleStop(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private stopIfIdle(): void {
+    this.idleTimer = undefined;
+    const thread = this.thread;
+    if (!thread) return;
+    const idleFor = Date.now() - this.lastCountAt;
+    // Counts still owed (each bounded by timeoutMs): look again one period later.
+    if (idleFor < this.idleStopMs) this.armIdleStop(this.idleStopMs - idleFor);
+    else if (thread.pending.size > 0) this.armIdleStop(this.idleStopMs);
+    else void this.close();
   }
 
   private fail(thread: CountingThread, reason: string): void {
     if (this.thread === thread) {
       this.thread = undefined;
+      this.disarmIdleStop();
       this.failedAt = Date.now();
       this.warn(`tokenizer worker failed (${reason}): usage estimates fall back to characters/4`);
     }
