@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envNumber } from './coerce.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -8,5 +9,12 @@ export const loggingSection = z
       (value) => (typeof value === 'string' ? value.toLowerCase() : value),
       z.enum(logLevels).default('info'),
     ),
+    /**
+     * Lines are written once this many bytes are waiting (or flushIntervalMs passed): at info, one
+     * write(2) per access-log line cost ~8% of the CPU per request at moderate load. 0 = every line at once.
+     */
+    bufferBytes: envNumber(z.number().int().nonnegative().max(65_535).default(4096)),
+    /** Waiting lines are written at least this often, so a quiet gateway's log is never behind by more. */
+    flushIntervalMs: envNumber(z.number().int().positive().max(60_000).default(250)),
   })
   .prefault({});

@@ -14,6 +14,8 @@ export interface GatewayLoggerOptions {
   level: string;
   /** Where log lines go (default stdout); tests pass a stream to read them. */
   stream?: DestinationStream;
+  /** Bytes of lines held before a write, and how often held lines are written anyway (profile `logging`). */
+  buffer?: { bytes: number; flushIntervalMs: number };
   /** Credential names to keep out of the logs; the server adds its auth schemes' names to it. */
   redaction?: LogRedaction;
 }
@@ -47,5 +49,14 @@ export function createLogger(options: GatewayLoggerOptions): Logger {
       },
     },
   };
-  return options.stream ? pino(config, options.stream) : pino(config);
+  if (options.stream) return pino(config, options.stream);
+  if (!options.buffer || options.buffer.bytes === 0) return pino(config);
+  // pino's destination flushes what it holds when the process exits (pino registers that for it).
+  const destination = pino.destination({
+    dest: process.stdout.fd,
+    sync: false,
+    minLength: options.buffer.bytes,
+    periodicFlush: options.buffer.flushIntervalMs,
+  });
+  return pino(config, destination);
 }
