@@ -1,5 +1,6 @@
 import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
 import { buildServer, type GatewayServer } from '../server/build-server.js';
+import { IdleRelease, watchIdleRelease } from '../server/idle-release.js';
 import type { CliIo } from './io.js';
 import { serveWorkerMetrics, workerMetricsPort } from './worker-metrics.js';
 
@@ -14,7 +15,26 @@ export async function workerCommand(profileArg: string | undefined, io: CliIo): 
     throw new Error(`${file}: the profile has no enabled \`queue\` section, so there are no tasks to run`);
   const workers = Math.max(1, profile.queue.workers);
   const metricsPort = workerMetricsPort(io.env);
-  const gateway = await buildServer(profile, { cwd: io.cwd, workers });
+  const idleMs = profile.server.memory.releaseAfterIdleMs;
+  // Counts task runs as `gateway start` counts requests: quiet after tasks, one GC returns freed heap pages.
+  const release = idleMs > 0 ? new IdleRelease({ idleMs }) : undefined;
+  const gateway = await buildServer(profile, {
+    cwd: io.cwd,
+    workers,
+    ...(release ? { taskActivity: release } : {}),
+  });
+  if (release) {
+    const registry = profile.metrics.enabled ? gateway.metrics.registry : undefined;
+    const stopRelease = watchIdleRelease(release, idleMs, {
+      log: gateway.log,
+      ...(registry ? { registry } : {}),
+    });
+    const close = gateway.close.bind(gateway);
+    gateway.close = () => {
+      stopRelease();
+      return close();
+    };
+  }
   if (metricsPort !== undefined) {
     const host = io.env['WORKER_METRICS_HOST'] || '127.0.0.1';
     const metrics = await serveWorkerMetrics(gateway, metricsPort, host);

@@ -1,7 +1,9 @@
 import type { ServerSettings } from '../profile/server-section.js';
 
 /** The V8 flags `server.memory` asks for (none for a setting left at 0, V8's default). */
-export function heapFlags(memory: ServerSettings['memory']): string[] {
+export function heapFlags(
+  memory: Pick<ServerSettings['memory'], 'semiSpaceMiB' | 'maxOldSpaceMiB'>,
+): string[] {
   const flags: string[] = [];
   if (memory.semiSpaceMiB > 0) flags.push(`--max-semi-space-size=${memory.semiSpaceMiB}`);
   if (memory.maxOldSpaceMiB > 0) flags.push(`--max-old-space-size=${memory.maxOldSpaceMiB}`);

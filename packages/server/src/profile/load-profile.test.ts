@@ -75,6 +75,25 @@ describe('parseProfile', () => {
     );
   });
 
+  it('reads server.memory.releaseAfterIdleMs (default 10 s) from a variable and refuses unknown memory keys', () => {
+    expect(parseProfile('', { env: {} }).server.memory).toEqual({
+      semiSpaceMiB: 16,
+      maxOldSpaceMiB: 0,
+      releaseAfterIdleMs: 10_000,
+    });
+    const yaml = 'server: { memory: { releaseAfterIdleMs: "${IDLE_RELEASE}" } }';
+    expect(parseProfile(yaml, { env: { IDLE_RELEASE: '0' } }).server.memory.releaseAfterIdleMs).toBe(0);
+    expect(parseProfile(yaml, { env: { IDLE_RELEASE: '2500' } }).server.memory.releaseAfterIdleMs).toBe(2500);
+    expect(() => parseProfile(yaml, { env: { IDLE_RELEASE: '-1' } })).toThrow(
+      /server\.memory\.releaseAfterIdleMs/,
+    );
+    expect(() =>
+      parseProfile('server: { memory: { releaseAfterIdle: 5000 } }', { source: 'p.yaml', env: {} }),
+    ).toThrow(
+      'server.memory.releaseAfterIdle: unknown key `releaseAfterIdle` in server.memory; did you mean `releaseAfterIdleMs`?',
+    );
+  });
+
   it('interpolates variables in values, with defaults, and coerces numbers and booleans', () => {
     const profile = parseProfile(example.replace('docs: { enabled: true }', 'docs: { enabled: "${DOCS}" }'), {
       env: {

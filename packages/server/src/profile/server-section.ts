@@ -15,13 +15,15 @@ const authFailuresSection = z
   })
   .prefault({});
 
-/** V8 heap settings `gateway start` applies to its processes (flags already given via NODE_OPTIONS win). */
+/** V8 heap settings `gateway start` applies to its processes (flags already given via NODE_OPTIONS win), and the idle release. */
 const memorySection = z
   .strictObject({
     /** --max-semi-space-size: V8 grows each young-generation half to 64 MiB under load; 16 costs no CPU here. 0 = V8's default. */
     semiSpaceMiB: envNumber(z.number().int().nonnegative().default(16)),
     /** --max-old-space-size: the old generation's limit. 0 = V8's default (from the host's memory). */
     maxOldSpaceMiB: envNumber(z.number().int().nonnegative().default(0)),
+    /** Quiet time after traffic before one memory-reducing GC gives V8's freed heap pages back to the OS. 0 = off. */
+    releaseAfterIdleMs: milliseconds(10_000),
   })
   .prefault({});
 

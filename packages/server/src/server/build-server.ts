@@ -45,7 +45,7 @@ import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { registerTaskMetrics } from './task-metrics.js';
-import { createTaskQueue, queueHealth } from './task-queue.js';
+import { createTaskQueue, queueHealth, type TaskActivity } from './task-queue.js';
 import {
   createTelemetryEmitter,
   requestRecord,
@@ -76,6 +76,8 @@ export interface BuildServerOptions {
   workers?: number;
   /** Which of server.workers gateway processes this is (1..N); absent when it runs alone. */
   clusterWorker?: number;
+  /** Told when each task run of this process begins and ends (`gateway worker`'s idle memory release). */
+  taskActivity?: TaskActivity;
 }
 
 export interface GatewayServer {
@@ -229,7 +231,8 @@ export async function buildServer(
       queue = taskQueue;
       closers.push(() => taskQueue.close());
       const observe = registerTaskMetrics(metrics.registry, taskQueue);
-      tasks.startWorkers(options.workers ?? profile.queue?.workers ?? 0, pipeline, observe);
+      const slots = options.workers ?? profile.queue?.workers ?? 0;
+      tasks.startWorkers(slots, pipeline, observe, options.taskActivity);
       // The queue's /health facts join the caller's contributors.
       const contributors = [...(options.healthContributors ?? []), queueHealth(taskQueue)];
       options = { ...options, healthContributors: contributors };

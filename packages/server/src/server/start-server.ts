@@ -1,6 +1,7 @@
 import { closeTokenizer } from '@llm-gateway/core';
 import type { Profile } from '../profile/schema.js';
 import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
+import { countRequests, IdleRelease, watchIdleRelease } from './idle-release.js';
 
 export interface StartServerOptions extends BuildServerOptions {
   /** Installs SIGTERM/SIGINT handlers that shut down and exit 0 (default true). */
@@ -18,6 +19,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const gateway = await buildServer(profile, options);
+  const stopRelease = releaseWhenIdle(gateway);
   const host = listenHost(profile.server.host, gateway.openSurfaces);
   if (gateway.openSurfaces.length > 0) {
     gateway.log.warn(
@@ -29,6 +31,7 @@ export async function startServer(
   try {
     url = await gateway.app.listen({ host, port: profile.server.port });
   } catch (error) {
+    stopRelease();
     await gateway.close();
     throw error;
   }
@@ -44,7 +47,21 @@ export async function startServer(
     process.once('SIGINT', (signal) => shutdownAndExit(gateway, signal));
   }
   // The tokenizer thread starts on the first usage estimate (if any); it ends with the gateway.
-  return { ...gateway, close: () => gateway.close().finally(closeTokenizer), url };
+  const close = () => {
+    stopRelease();
+    return gateway.close().finally(closeTokenizer);
+  };
+  return { ...gateway, close, url };
+}
+
+/** server.memory.releaseAfterIdleMs: after traffic and that long without requests, one GC returns freed heap pages. */
+function releaseWhenIdle(gateway: GatewayServer): () => void {
+  const idleMs = gateway.profile.server.memory.releaseAfterIdleMs;
+  if (idleMs <= 0) return () => {};
+  const release = new IdleRelease({ idleMs });
+  countRequests(gateway.app.server, release);
+  const registry = gateway.profile.metrics.enabled ? gateway.metrics.registry : undefined;
+  return watchIdleRelease(release, idleMs, { log: gateway.log, ...(registry ? { registry } : {}) });
 }
 
 const exiting = new WeakSet<GatewayServer>();

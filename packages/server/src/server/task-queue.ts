@@ -1,5 +1,12 @@
 import { createTaskHandler, type TaskRunEnd } from '@llm-gateway/core';
-import { isDisabled, type Logger, type Pipeline, type TaskQueue, type TaskWorker } from '@llm-gateway/spec';
+import {
+  isDisabled,
+  type Logger,
+  type Pipeline,
+  type TaskHandler,
+  type TaskQueue,
+  type TaskWorker,
+} from '@llm-gateway/spec';
 import {
   type CreateInstanceOptions,
   createInstance,
@@ -18,7 +25,25 @@ export interface TaskQueueSetup {
     count: number,
     pipeline: Pipeline,
     onTaskEnd?: (end: TaskRunEnd) => void,
+    activity?: TaskActivity,
   ): TaskWorker | undefined;
+}
+
+/** Told when each task run begins and ends (the idle memory release counts them). */
+export interface TaskActivity {
+  begin(): void;
+  end(): void;
+}
+
+function counted(handler: TaskHandler, activity: TaskActivity): TaskHandler {
+  return async (input, progress) => {
+    activity.begin();
+    try {
+      return await handler(input, progress);
+    } finally {
+      activity.end();
+    }
+  };
 }
 
 /** Builds the profile's `queue` plugin, if any; undefined when the profile has none or it is off. */
@@ -54,10 +79,11 @@ export async function createTaskQueue(
   return {
     queue,
     plugin: created.summary.plugin,
-    startWorkers(count, pipeline, onTaskEnd) {
+    startWorkers(count, pipeline, onTaskEnd, activity) {
       if (count <= 0) return undefined;
       log.info(`running up to ${count} tasks at once from queue ${queue.name}`);
-      return queue.work(createTaskHandler({ pipeline, log, ...(onTaskEnd ? { onTaskEnd } : {}) }), count);
+      const handler = createTaskHandler({ pipeline, log, ...(onTaskEnd ? { onTaskEnd } : {}) });
+      return queue.work(activity ? counted(handler, activity) : handler, count);
     },
   };
 }
