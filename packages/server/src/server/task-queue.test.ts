@@ -1,7 +1,7 @@
 import { type Simulator, startOllamaSimulator, waitUntil } from '@llm-gateway/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseProfile } from '../profile/load-profile.js';
-import { buildServer, type GatewayServer } from './build-server.js';
+import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
 
 let sim: Simulator;
 const servers: GatewayServer[] = [];
@@ -15,7 +15,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function gateway(queue: string): Promise<GatewayServer> {
+async function gateway(queue: string, options: BuildServerOptions = {}): Promise<GatewayServer> {
   const profile = parseProfile(
     `
 logging: { level: silent }
@@ -29,7 +29,7 @@ surfaces:
 ${queue}
 `,
   );
-  const server = await buildServer(profile);
+  const server = await buildServer(profile, options);
   servers.push(server);
   return server;
 }
@@ -64,6 +64,24 @@ queue:
     expect(metrics.body).toContain('gateway_task_queue_depth 0');
     const health = (await server.app.inject({ url: '/health' })).json();
     expect(health.queue).toMatchObject({ name: 'queue', completed: 1 });
+  });
+
+  it('tells taskActivity when each task run begins and ends (gateway worker idle release counts them)', async () => {
+    const events: string[] = [];
+    const taskActivity = { begin: () => events.push('begin'), end: () => events.push('end') };
+    const server = await gateway('queue: { plugin: queue-memory, workers: 1 }', { taskActivity });
+    for (const prompt of ['one', 'two']) {
+      const submitted = await server.app.inject({
+        method: 'POST',
+        url: '/generate',
+        headers,
+        payload: { prompt },
+      });
+      const id = submitted.json().task_id as string;
+      await waitUntil(async () => (await server.queue?.get(id))?.status === 'completed');
+    }
+    await waitUntil(() => events.length === 4);
+    expect(events).toEqual(['begin', 'end', 'begin', 'end']);
   });
 
   it('workers: 0 makes an API-only instance: tasks wait for a worker', async () => {
