@@ -121,6 +121,7 @@ export async function buildServer(
   const redaction = new LogRedaction();
   const log = createLogger({
     level: profile.logging.level,
+    buffer: { bytes: profile.logging.bufferBytes, flushIntervalMs: profile.logging.flushIntervalMs },
     redaction,
     ...(options.logStream ? { stream: options.logStream } : {}),
   });
