@@ -92,9 +92,11 @@ export class IdleRelease {
 
 /** Counts the raw server's requests: 'close' fires once per response, finished or aborted. */
 export function countRequests(server: Server, release: IdleRelease): void {
+  // One listener shared by every response: no closure per request.
+  const end = () => release.end();
   server.on('request', (_request, response) => {
     release.begin();
-    response.once('close', () => release.end());
+    response.once('close', end);
   });
 }
 
