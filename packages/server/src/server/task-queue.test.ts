@@ -80,7 +80,7 @@ queue:
       const id = submitted.json().task_id as string;
       await waitUntil(async () => (await server.queue?.get(id))?.status === 'completed');
     }
-    await waitUntil(() => events.length === 4);
+    await waitUntil(async () => events.length === 4);
     expect(events).toEqual(['begin', 'end', 'begin', 'end']);
   });
 
