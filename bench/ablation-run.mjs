@@ -28,7 +28,10 @@ const steps = [
   { name: 'all features (production)', edit: (text) => text },
   { name: '- telemetry', edit: (text) => text.replace(/^telemetry:\n(?: .*\n|\n)*/m, '') },
   { name: '- access log (level warn)', env: { LOG_LEVEL: 'warn' } },
-  { name: '- metrics', edit: (text) => text.replace(/^metrics:\n {2}enabled: true/m, 'metrics:\n  enabled: false') },
+  {
+    name: '- metrics',
+    edit: (text) => text.replace(/^metrics:\n {2}enabled: true/m, 'metrics:\n  enabled: false'),
+  },
   {
     name: '- rate limit, breaker, retries',
     edit: (text) =>
@@ -121,7 +124,11 @@ async function main() {
     console.log(`round ${round + 1}`);
     for (const t of round % 2 ? [...targets].reverse() : targets) {
       const r = await run(t, settings.roundS);
-      results[t.name].push({ reqPerSec: r.reqPerSec, cpuUs: (r.gatewayCpuS / r.total) * 1e6, failed: r.non2xx + r.errors });
+      results[t.name].push({
+        reqPerSec: r.reqPerSec,
+        cpuUs: (r.gatewayCpuS / r.total) * 1e6,
+        failed: r.non2xx + r.errors,
+      });
     }
   }
   const bareRps = results['bare proxy'].map((r) => r.reqPerSec);

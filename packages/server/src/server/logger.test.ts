@@ -20,7 +20,7 @@ async function runWithLogFile(dir: string, script: string) {
   });
   closeSync(fd);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
