@@ -13,8 +13,8 @@ import { clientKey, profileWithServer, startVariantUpstreams } from './lib/varia
 const settings = {
   requests: envNumber('BENCH_MEMORY_REQUESTS', 30_000),
   concurrency: envNumber('BENCH_CONNECTIONS', 50),
-  // Past server.memory.releaseAfterIdleMs (default 10 s): RSS then is what the gateway gives back on its own.
-  idleS: envNumber('BENCH_MEMORY_IDLE', 13),
+  // Past server.memory.releaseAfterIdleMs (default 30 s): RSS then is what the gateway gives back on its own.
+  idleS: envNumber('BENCH_MEMORY_IDLE', 33),
   rounds: envNumber('BENCH_MEMORY_ROUNDS', 2),
 };
 

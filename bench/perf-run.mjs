@@ -57,7 +57,7 @@ const targets = {
   peakRssRatio: 1.2,
 };
 // server.memory.releaseAfterIdleMs: the default, which bench/profile-production.yaml keeps.
-const releaseAfterIdleMs = 10_000;
+const releaseAfterIdleMs = 30_000;
 const clientKey = 'bench-perf-client-key-5a1e';
 const upstreamKey = 'bench-perf-upstream-key-9c3f';
 const profile = fileURLToPath(new URL('./profile-production.yaml', import.meta.url));

@@ -75,11 +75,11 @@ describe('parseProfile', () => {
     );
   });
 
-  it('reads server.memory.releaseAfterIdleMs (default 10 s) from a variable and refuses unknown memory keys', () => {
+  it('reads server.memory.releaseAfterIdleMs (default 30 s) from a variable and refuses unknown memory keys', () => {
     expect(parseProfile('', { env: {} }).server.memory).toEqual({
       semiSpaceMiB: 16,
       maxOldSpaceMiB: 0,
-      releaseAfterIdleMs: 10_000,
+      releaseAfterIdleMs: 30_000,
     });
     const yaml = 'server: { memory: { releaseAfterIdleMs: "${IDLE_RELEASE}" } }';
     expect(parseProfile(yaml, { env: { IDLE_RELEASE: '0' } }).server.memory.releaseAfterIdleMs).toBe(0);

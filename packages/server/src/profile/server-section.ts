@@ -22,8 +22,11 @@ const memorySection = z
     semiSpaceMiB: envNumber(z.number().int().nonnegative().default(16)),
     /** --max-old-space-size: the old generation's limit. 0 = V8's default (from the host's memory). */
     maxOldSpaceMiB: envNumber(z.number().int().nonnegative().default(0)),
-    /** Quiet time after traffic before one memory-reducing GC gives V8's freed heap pages back to the OS. 0 = off. */
-    releaseAfterIdleMs: milliseconds(10_000),
+    /**
+     * Quiet time after traffic before one memory-reducing GC gives V8's freed heap pages back to the OS. 0 = off.
+     * The first seconds of load after a release cost up to 2x CPU per request, so short lulls do not trigger it.
+     */
+    releaseAfterIdleMs: milliseconds(30_000),
   })
   .prefault({});
 
