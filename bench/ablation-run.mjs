@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startMongo } from '@llm-gateway/testkit';
 import { cannon } from './lib/cannon.mjs';
 import { pinSelf, repoRoot, startBareProxy, startGateway, startUpstreams } from './lib/processes.mjs';
+import { productionEnv } from './lib/production-env.mjs';
 import { median } from './lib/rounds.mjs';
 import { envNumber, giveUpAfter } from './lib/run-kit.mjs';
 
@@ -90,13 +91,7 @@ async function main() {
     const gateway = await startGateway({
       profile: step.file,
       env: {
-        BENCH_UPSTREAM_URL: upstreams.fast,
-        BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
-        BENCH_UPSTREAM_KEY: upstreamKey,
-        BENCH_API_KEY: clientKey,
-        BENCH_MONGO_URI: mongo.url,
-        BENCH_MONGO_DB: mongo.dbName,
-        BENCH_CSV_DIR: join(scratch, `csv-${index}`),
+        ...productionEnv({ upstreams, upstreamKey, clientKey, mongo, csvDir: join(scratch, `csv-${index}`) }),
         LOG_LEVEL: 'info',
         ...step.env,
       },

@@ -30,6 +30,7 @@ import {
   startUpstreams,
   telemetryOf,
 } from './lib/processes.mjs';
+import { productionEnv } from './lib/production-env.mjs';
 import { alternateRounds, median } from './lib/rounds.mjs';
 import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
 import { streamLoad } from './lib/stream-load.mjs';
@@ -249,13 +250,13 @@ async function main() {
       const gateway = await startGateway({
         profile,
         env: {
-          BENCH_UPSTREAM_URL: upstreams.fast,
-          BENCH_SLOW_UPSTREAM_URL: upstreams.slow,
-          BENCH_UPSTREAM_KEY: upstreamKey,
-          BENCH_API_KEY: clientKey,
-          BENCH_MONGO_URI: mongo.url,
-          BENCH_MONGO_DB: mongo.dbName,
-          BENCH_CSV_DIR: join(scratch, `${name}-csv`),
+          ...productionEnv({
+            upstreams,
+            upstreamKey,
+            clientKey,
+            mongo,
+            csvDir: join(scratch, `${name}-csv`),
+          }),
           LOG_LEVEL: settings.logLevel,
           WORKERS: String(workers),
         },
