@@ -64,6 +64,34 @@ describe('SseWriter', () => {
     sse.end();
   });
 
+  it('sends the events given in one turn of the event loop in one write, in order', async () => {
+    const { res, client } = await openResponse();
+    const writes: string[] = [];
+    const write = res.write.bind(res);
+    res.write = ((chunk: string, ...rest: never[]) => {
+      writes.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    let body = '';
+    // The response ends with chunked encoding's last chunk (the keep-alive socket stays open).
+    const ended = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        if (body.endsWith('\r\n0\r\n\r\n')) resolve();
+      });
+    });
+    const sse = new SseWriter(res);
+    // 36 parts of one upstream read, each awaited as the stream sender does.
+    for (let i = 0; i < 36; i++) expect(await sse.data(`{"n":${i}}`)).toBe(true);
+    await ticks(1);
+    expect(await sse.data('[DONE]')).toBe(true);
+    sse.end();
+    await ended;
+    expect(writes).toHaveLength(2);
+    const events = [...body.matchAll(/data: (.*)\n\n/g)].map((match) => match[1]);
+    expect(events).toEqual([...Array.from({ length: 36 }, (_, i) => `{"n":${i}}`), '[DONE]']);
+  });
+
   it('reports the client gone instead of throwing or hanging', async () => {
     const { res, client } = await openResponse();
     client.pause();

@@ -1,8 +1,14 @@
 import type { ServerResponse } from 'node:http';
 
-/** Writes server-sent events to a raw response, waiting for 'drain' when the socket's buffer is full. */
+/**
+ * Writes server-sent events to a raw response, waiting for 'drain' when the socket's buffer is full.
+ * Events given in one turn of the event loop (the parts of one upstream read) leave in one write at its
+ * check phase: one chunked-encoding frame instead of one per event, with no added wait.
+ */
 export class SseWriter {
   readonly #raw: ServerResponse;
+  #pending = '';
+  #scheduled = false;
 
   constructor(raw: ServerResponse) {
     this.#raw = raw;
@@ -15,16 +21,30 @@ export class SseWriter {
     return this.#raw.destroyed || this.#raw.writableEnded;
   }
 
-  /** Sends one `data:` event; resolves false when the client is gone. */
+  /** Queues one `data:` event; resolves false when the client is gone, after 'drain' if the socket is full. */
   async data(payload: string): Promise<boolean> {
     if (this.closed) return false;
-    if (!this.#raw.write(`data: ${payload}\n\n`)) await this.#drained();
+    this.#pending += `data: ${payload}\n\n`;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#flush);
+    }
+    if (this.#raw.writableNeedDrain) await this.#drained();
     return !this.closed;
   }
 
+  /** Writes what is queued, then ends the response. */
   end(): void {
+    this.#flush();
     if (!this.closed) this.#raw.end();
   }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    const text = this.#pending;
+    this.#pending = '';
+    if (text !== '' && !this.closed) this.#raw.write(text);
+  };
 
   #drained(): Promise<void> {
     const raw = this.#raw;
