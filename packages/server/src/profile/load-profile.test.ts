@@ -63,14 +63,14 @@ describe('parseProfile', () => {
     expect(profile.backends).toEqual({});
     expect(profile.routing).toEqual({ models: {} });
     expect(profile.docs).toEqual({ enabled: true, path: '/docs', redocPath: '/redoc' });
-    expect(profile.logging).toEqual({ level: 'info', bufferBytes: 4096, flushIntervalMs: 250 });
+    expect(profile.logging).toEqual({ level: 'info', bufferBytes: 3072, flushIntervalMs: 250 });
   });
 
   it('reads the log buffer settings from variables and refuses a buffer past its bound', () => {
     const yaml = 'logging: { bufferBytes: "${LOG_BUFFER}", flushIntervalMs: "${LOG_FLUSH}" }';
     const profile = parseProfile(yaml, { env: { LOG_BUFFER: '0', LOG_FLUSH: '1000' } });
     expect(profile.logging).toMatchObject({ bufferBytes: 0, flushIntervalMs: 1000 });
-    expect(() => parseProfile(yaml, { env: { LOG_BUFFER: '70000', LOG_FLUSH: '1' } })).toThrow(
+    expect(() => parseProfile(yaml, { env: { LOG_BUFFER: '4096', LOG_FLUSH: '1' } })).toThrow(
       /logging\.bufferBytes/,
     );
   });

@@ -12,8 +12,10 @@ export const loggingSection = z
     /**
      * Lines are written once this many bytes are waiting (or flushIntervalMs passed): at info, one
      * write(2) per access-log line cost ~8% of the CPU per request at moderate load. 0 = every line at once.
+     * Below 4096: a write holds whole lines and at most PIPE_BUF bytes, so cluster workers sharing one
+     * stdout pipe never interleave inside a line.
      */
-    bufferBytes: envNumber(z.number().int().nonnegative().max(65_535).default(4096)),
+    bufferBytes: envNumber(z.number().int().nonnegative().max(4095).default(3072)),
     /** Waiting lines are written at least this often, so a quiet gateway's log is never behind by more. */
     flushIntervalMs: envNumber(z.number().int().positive().max(60_000).default(250)),
   })

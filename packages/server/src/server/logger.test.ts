@@ -37,7 +37,7 @@ describe('createLogger: buffered stdout', () => {
     const { code, stderr, lines } = await runWithLogFile(
       dir,
       `import { fstatSync } from 'node:fs';
-const log = createLogger({ level: 'info', buffer: { bytes: 4096, flushIntervalMs: 100 } });
+const log = createLogger({ level: 'info', buffer: { bytes: 3072, flushIntervalMs: 100 } });
 const written = () => fstatSync(1).size;
 log.info('first');
 await new Promise((resolve) => setTimeout(resolve, 20));
@@ -54,6 +54,30 @@ process.exit(0);`,
     // Lines logged just before process.exit are not lost.
     expect(lines).toHaveLength(31);
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ msg: 'more', i: 29 });
+  });
+
+  it('writes whole lines, at most 4096 bytes (PIPE_BUF) per write, so workers sharing a pipe never split a line', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gateway-logger-'));
+    const { code, stderr, lines } = await runWithLogFile(
+      dir,
+      `import fs from 'node:fs';
+const sizes = [];
+const write = fs.write;
+fs.write = function (fd, data, ...rest) {
+  if (fd === 1) sizes.push([Buffer.byteLength(data), String(data).endsWith('\\n')]);
+  return write.call(this, fd, data, ...rest);
+};
+const log = createLogger({ level: 'info', buffer: { bytes: 3072, flushIntervalMs: 50 } });
+for (let i = 0; i < 400; i++) log.info({ i, pad: 'p'.repeat(300) }, 'line');
+await new Promise((resolve) => setTimeout(resolve, 300));
+process.stderr.write(JSON.stringify(sizes));`,
+    );
+    expect(code).toBe(0);
+    const sizes = JSON.parse(stderr) as [number, boolean][];
+    expect(lines).toHaveLength(400);
+    // Batched (far fewer writes than lines), each within PIPE_BUF and ending on a line's end.
+    expect(sizes.length).toBeLessThan(100);
+    expect(sizes.filter(([bytes, wholeLines]) => bytes > 4096 || !wholeLines)).toEqual([]);
   });
 
   it('bufferBytes 0 writes each line without waiting for more', async () => {

@@ -10,6 +10,9 @@ interface SerializableRequest {
   socket?: { remoteAddress?: string };
 }
 
+/** Linux's PIPE_BUF: a write to a pipe up to this size is never interleaved with another's. */
+const pipeBuf = 4096;
+
 export interface GatewayLoggerOptions {
   level: string;
   /** Where log lines go (default stdout); tests pass a stream to read them. */
@@ -51,12 +54,34 @@ export function createLogger(options: GatewayLoggerOptions): Logger {
   };
   if (options.stream) return pino(config, options.stream);
   if (!options.buffer || options.buffer.bytes === 0) return pino(config);
-  // pino's destination flushes what it holds when the process exits (pino registers that for it).
+  return pino(config, bufferedStdout(options.buffer));
+}
+
+/**
+ * stdout through pino's destination, holding lines until `bytes` wait; what is held is written every
+ * `flushIntervalMs` (only when lines came: an idle process makes no empty writes) and at exit (pino
+ * registers that for its destinations).
+ */
+function bufferedStdout(buffer: { bytes: number; flushIntervalMs: number }): DestinationStream {
   const destination = pino.destination({
     dest: process.stdout.fd,
     sync: false,
-    minLength: options.buffer.bytes,
-    periodicFlush: options.buffer.flushIntervalMs,
+    minLength: buffer.bytes,
+    // At most PIPE_BUF per write(2), whole lines only: atomic on a pipe several workers share.
+    maxWrite: pipeBuf,
   });
-  return pino(config, destination);
+  let held = false;
+  const write = destination.write.bind(destination);
+  destination.write = (line: string) => {
+    held = true;
+    return write(line);
+  };
+  const timer = setInterval(() => {
+    if (!held) return;
+    held = false;
+    destination.flush();
+  }, buffer.flushIntervalMs);
+  timer.unref();
+  destination.on('close', () => clearInterval(timer));
+  return destination;
 }
