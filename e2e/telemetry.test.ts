@@ -99,7 +99,12 @@ async function csvIds(dir: string): Promise<string[]> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.csv'));
   const ids: string[] = [];
   for (const name of names) {
-    const lines = (await readFile(join(dir, name), 'utf8')).split('\n').slice(1);
+    // A replay moves a spool file aside: one listed a moment ago may be gone now.
+    const text = await readFile(join(dir, name), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    const lines = text.split('\n').slice(1);
     for (const line of lines) if (line) ids.push(line.split(',')[0]!);
   }
   return ids;

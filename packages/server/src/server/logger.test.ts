@@ -80,6 +80,26 @@ process.stderr.write(JSON.stringify(sizes));`,
     expect(sizes.filter(([bytes, wholeLines]) => bytes > 4096 || !wholeLines)).toEqual([]);
   });
 
+  it('writes a warning at once, with the info lines held before it, in order', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gateway-logger-'));
+    const { stderr, lines } = await runWithLogFile(
+      dir,
+      `import { readFileSync } from 'node:fs';
+const log = createLogger({ level: 'info', buffer: { bytes: 3072, flushIntervalMs: 60000 } });
+log.info('held');
+log.warn('Redis connection lost');
+await new Promise((resolve) => setTimeout(resolve, 50));
+process.stderr.write(readFileSync('/proc/self/fd/1', 'utf8'));
+await new Promise((resolve) => setTimeout(resolve, 5));`,
+    );
+    const early = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).msg);
+    expect(early).toEqual(['held', 'Redis connection lost']);
+    expect(lines).toHaveLength(2);
+  });
+
   it('bufferBytes 0 writes each line without waiting for more', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'gateway-logger-'));
     const { stderr, lines } = await runWithLogFile(

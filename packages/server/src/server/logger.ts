@@ -10,6 +10,11 @@ interface SerializableRequest {
   socket?: { remoteAddress?: string };
 }
 
+/** pino's lines begin `{"level":NN`: 40 warn, 50 error, 60 fatal. */
+function isWarningOrWorse(line: string): boolean {
+  return line.startsWith('{"level":') && line.charCodeAt(9) >= 52 && line.charCodeAt(10) === 48;
+}
+
 /** Linux's PIPE_BUF: a write to a pipe up to this size is never interleaved with another's. */
 const pipeBuf = 4096;
 
@@ -71,11 +76,24 @@ function bufferedStdout(buffer: { bytes: number; flushIntervalMs: number }): Des
     maxWrite: pipeBuf,
   });
   let held = false;
+  let urgent = false;
   const write = destination.write.bind(destination);
   destination.write = (line: string) => {
+    const result = write(line);
     held = true;
-    return write(line);
+    // A warning or worse goes out at once, with the lines before it: only the info-level access log waits.
+    if (isWarningOrWorse(line)) {
+      urgent = true;
+      destination.flush();
+    }
+    return result;
   };
+  // flush() does nothing while a write is under way; what it left is written when that write ends.
+  destination.on('drain', () => {
+    if (!urgent) return;
+    urgent = false;
+    destination.flush();
+  });
   const timer = setInterval(() => {
     if (!held) return;
     held = false;
