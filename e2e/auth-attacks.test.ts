@@ -184,6 +184,6 @@ describe('credential attacks on every surface', () => {
       },
     );
     expect(dsp.status, dsp.text).toBe(200);
-    expect(gateway.logs()).not.toContain('not-the-token-secret');
+    expect(await gateway.writtenLogs()).not.toContain('not-the-token-secret');
   });
 });

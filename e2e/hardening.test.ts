@@ -116,7 +116,7 @@ describe('malformed requests at LOG_LEVEL=trace', () => {
     expect(nul.text).toMatch(/^HTTP\/1\.1 400/);
     await expectServing();
     // The raw packet (with its Authorization line) is never logged in clear.
-    expect(gateway.logs()).not.toContain('sk-raw-9');
+    expect(await gateway.writtenLogs()).not.toContain('sk-raw-9');
   });
 });
 

@@ -24,6 +24,9 @@ export interface StartGatewayOptions {
   cwd?: string;
 }
 
+/** Longer than the default logging.flushIntervalMs (250 ms): info lines held in the batch are out by then. */
+const logFlushMs = 400;
+
 export interface Gateway {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
@@ -33,6 +36,8 @@ export interface Gateway {
   child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far (the tail, when long). */
   logs(): string;
+  /** The logs once the lines it still holds are written (logging.flushIntervalMs, 250 ms by default). */
+  writtenLogs(): Promise<string>;
   /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves with the exit code (null when killed). */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -146,6 +151,10 @@ async function startOnce(options: StartGatewayOptions, port: number): Promise<Ga
     pid: child.pid ?? -1,
     child,
     logs: () => logs,
+    writtenLogs: async () => {
+      await new Promise((resolve) => setTimeout(resolve, logFlushMs));
+      return logs;
+    },
     stop,
   };
 
