@@ -204,8 +204,8 @@ export class TokenizerWorker {
     const thread = this.thread;
     if (!thread) return;
     const idleFor = Date.now() - this.lastCountAt;
-    // Counts still owed (each bounded by timeoutMs): look again one period later.
     if (idleFor < this.idleStopMs) this.armIdleStop(this.idleStopMs - idleFor);
+    // Counts still owed (each bounded by timeoutMs): look again one period later.
     else if (thread.pending.size > 0) this.armIdleStop(this.idleStopMs);
     else void this.close();
   }

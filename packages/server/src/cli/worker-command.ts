@@ -1,6 +1,6 @@
 import { loadProfile, resolveProfilePath } from '../profile/load-profile.js';
 import { buildServer, type GatewayServer } from '../server/build-server.js';
-import { IdleRelease, watchIdleRelease } from '../server/idle-release.js';
+import { IdleRelease, watchGatewayRelease } from '../server/idle-release.js';
 import type { CliIo } from './io.js';
 import { serveWorkerMetrics, workerMetricsPort } from './worker-metrics.js';
 
@@ -24,11 +24,7 @@ export async function workerCommand(profileArg: string | undefined, io: CliIo): 
     ...(release ? { taskActivity: release } : {}),
   });
   if (release) {
-    const registry = profile.metrics.enabled ? gateway.metrics.registry : undefined;
-    const stopRelease = watchIdleRelease(release, idleMs, {
-      log: gateway.log,
-      ...(registry ? { registry } : {}),
-    });
+    const stopRelease = watchGatewayRelease(gateway, release);
     const close = gateway.close.bind(gateway);
     gateway.close = () => {
       stopRelease();

@@ -67,7 +67,7 @@ describe('IdleRelease', () => {
     expect(gc).not.toHaveBeenCalled();
     const setInterval = vi.spyOn(globalThis, 'setInterval');
     try {
-      watchIdleRelease(release, 0, { log: silentLogger })();
+      watchIdleRelease(release, { log: silentLogger })();
       expect(setInterval).not.toHaveBeenCalled();
     } finally {
       setInterval.mockRestore();
@@ -89,7 +89,7 @@ describe('countRequests and watchIdleRelease', () => {
     countRequests(server, release);
     const registry = new Registry();
     const debug = vi.fn();
-    const stop = watchIdleRelease(release, 50, {
+    const stop = watchIdleRelease(release, {
       log: { ...silentLogger, debug },
       registry,
       checkEveryMs: 10,

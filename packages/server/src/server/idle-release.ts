@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from '@llm-gateway/spec';
 import { Counter, type Registry } from 'prom-client';
+import type { GatewayServer } from './build-server.js';
 
 /** What one release did: RSS before and after, and how long the collection paused the process. */
 export interface MemoryRelease {
@@ -44,6 +45,8 @@ export function memoryReducingGc(): () => void {
  * runs from one timer, so a request costs two counter updates and nothing else.
  */
 export class IdleRelease {
+  /** Quiet time before a release (0: never). */
+  readonly idleMs: number;
   private inFlight = 0;
   private arrivals = 0;
   private arrivalsSeen = 0;
@@ -53,7 +56,8 @@ export class IdleRelease {
   private gc: (() => void) | undefined;
   private readonly rss: () => number;
 
-  constructor(private readonly options: IdleReleaseOptions) {
+  constructor(options: IdleReleaseOptions) {
+    this.idleMs = options.idleMs;
     this.now = options.now ?? Date.now;
     this.gc = options.gc;
     this.rss = options.rss ?? process.memoryUsage.rss;
@@ -77,8 +81,8 @@ export class IdleRelease {
       this.quietSince = now;
       return undefined;
     }
-    if (this.options.idleMs <= 0 || this.arrivals === this.arrivalsAtRelease) return undefined;
-    if (now - this.quietSince < this.options.idleMs) return undefined;
+    if (this.idleMs <= 0 || this.arrivals === this.arrivalsAtRelease) return undefined;
+    if (now - this.quietSince < this.idleMs) return undefined;
     this.arrivalsAtRelease = this.arrivals;
     const rssBeforeBytes = this.rss();
     const started = performance.now();
@@ -111,7 +115,8 @@ export interface IdleReleaseWatch {
 const MiB = 1024 * 1024;
 
 /** Checks `release` on one unref'd interval and logs each release; returns the stop function (for close). */
-export function watchIdleRelease(release: IdleRelease, idleMs: number, watch: IdleReleaseWatch): () => void {
+export function watchIdleRelease(release: IdleRelease, watch: IdleReleaseWatch): () => void {
+  const { idleMs } = release;
   if (idleMs <= 0) return () => {};
   const releases =
     watch.registry &&
@@ -136,4 +141,13 @@ export function watchIdleRelease(release: IdleRelease, idleMs: number, watch: Id
   }, watch.checkEveryMs ?? Math.min(idleMs, 1_000));
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** A gateway's release watch: its log, and its metrics registry when the profile turns metrics on. */
+export function watchGatewayRelease(
+  gateway: Pick<GatewayServer, 'log' | 'metrics' | 'profile'>,
+  release: IdleRelease,
+): () => void {
+  const registry = gateway.profile.metrics.enabled ? gateway.metrics.registry : undefined;
+  return watchIdleRelease(release, { log: gateway.log, ...(registry ? { registry } : {}) });
 }

@@ -1,7 +1,7 @@
 import { closeTokenizer } from '@llm-gateway/core';
 import type { Profile } from '../profile/schema.js';
 import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
-import { countRequests, IdleRelease, watchIdleRelease } from './idle-release.js';
+import { countRequests, IdleRelease, watchGatewayRelease } from './idle-release.js';
 
 export interface StartServerOptions extends BuildServerOptions {
   /** Installs SIGTERM/SIGINT handlers that shut down and exit 0 (default true). */
@@ -60,8 +60,7 @@ function releaseWhenIdle(gateway: GatewayServer): () => void {
   if (idleMs <= 0) return () => {};
   const release = new IdleRelease({ idleMs });
   countRequests(gateway.app.server, release);
-  const registry = gateway.profile.metrics.enabled ? gateway.metrics.registry : undefined;
-  return watchIdleRelease(release, idleMs, { log: gateway.log, ...(registry ? { registry } : {}) });
+  return watchGatewayRelease(gateway, release);
 }
 
 const exiting = new WeakSet<GatewayServer>();
