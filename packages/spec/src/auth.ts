@@ -34,6 +34,15 @@ export interface Principal {
   defaults?: { provider?: string; model?: string; maxTokens?: number; maxTokensLimit?: number };
 }
 
+/**
+ * The one key that names a principal wherever principals are compared or counted (limits, budgets,
+ * task ownership, usage, cache): namespaced by the auth scheme instance, so a JWT subject can never
+ * collide with an API key's id. Anonymous callers share one key.
+ */
+export function principalKey(principal: Pick<Principal, 'kind' | 'scheme' | 'id'>): string {
+  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.scheme}:${principal.id}`;
+}
+
 export const anonymousPrincipal: Principal = Object.freeze({
   id: 'anonymous',
   kind: 'anonymous',

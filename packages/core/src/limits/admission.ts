@@ -1,11 +1,8 @@
-import { isGatewayError, type Principal, type RequestContext } from '@llm-gateway/spec';
+import { isGatewayError, principalKey, type RequestContext } from '@llm-gateway/spec';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 
-/** The rate-limit key of a caller: one bucket per authenticated principal, one shared by anonymous callers. */
-export function principalKey(principal: Principal): string {
-  return principal.kind === 'anonymous' ? 'anonymous' : `${principal.scheme}:${principal.id}`;
-}
+export { principalKey };
 
 /** Adds headers the response carries whatever its outcome (X-RateLimit-*, x-gateway-cache). */
 export function addResponseHeaders(
