@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult, ChatStreamPart } from './chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, NativeWire, TuningParam } from './chat.js';
 import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
 import type { Logger } from './logger.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
@@ -19,6 +19,10 @@ export interface Backend {
   readonly name: string;
   /** Model ids this backend serves (from its config; may also ask the upstream). */
   models(): Promise<string[]>;
+  /** The tuning parameters this backend honours; the pipeline drops the others (absent: none). */
+  readonly tuning?: readonly TuningParam[];
+  /** The wires whose `ChatRequest.native` body this backend can send as it is (absent: none). */
+  readonly nativeWires?: readonly NativeWire[];
   chat(request: ChatRequest, call: CallContext): Promise<ChatResult>;
   /** Parts in order; the last one is `finish`. Throws a GatewayError on failure. */
   stream(request: ChatRequest, call: CallContext): AsyncIterable<ChatStreamPart>;

@@ -47,6 +47,40 @@ export type ResponseFormat =
       jsonSchema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
     };
 
+/** A wire format that a surface speaks and some backends speak natively. */
+export type NativeWire = 'anthropic-messages' | 'openai-responses';
+
+/**
+ * The client's own request body in its surface's wire format. A backend that speaks that wire may send it
+ * as it is (model replaced by the routed id) and answer natively (`ChatResult.native`, `native-event` parts);
+ * every other backend ignores it and serves the normalized fields, which are always filled in as well.
+ */
+export interface NativeRequest {
+  wire: NativeWire;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Parameters that only tune how a backend works. Each backend declares the ones it honours
+ * (`Backend.tuning`); the pipeline removes the others before the call and lists them in
+ * `RequestAnnotations.droppedTuning`, which the surface reports (`x-gateway-dropped-params`) in its wire's names.
+ */
+export interface TuningParams {
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  reasoningSummary?: 'auto' | 'concise' | 'detailed';
+  /** Extended thinking budget in tokens (Anthropic `thinking.budget_tokens`). */
+  thinkingBudgetTokens?: number;
+  serviceTier?: string;
+  promptCacheKey?: string;
+  truncation?: 'auto' | 'disabled';
+  /** Extra output the client asks to include (Responses `include`). */
+  include?: string[];
+  /** Whether the upstream may store the exchange (Responses `store`). */
+  store?: boolean;
+}
+
+export type TuningParam = keyof TuningParams;
+
 export interface ChatRequest {
   /** The model id the backend receives, after routing (or the requested id before it). */
   model: string;
@@ -77,6 +111,10 @@ export interface ChatRequest {
    * top-level body field (the OpenAI surface puts each body field it does not model here).
    */
   extra?: Record<string, unknown>;
+  /** Backend-tuning parameters; see `TuningParams`. */
+  tuning?: TuningParams;
+  /** The original body for a backend of the same wire; see `NativeRequest`. */
+  native?: NativeRequest;
 }
 
 export interface Usage {
@@ -109,6 +147,8 @@ export interface ChatChoiceContent {
   toolCalls?: ToolCall[];
   refusal?: string;
   logprobs?: ChatLogprobs;
+  /** The model's reasoning text, where the upstream returns it (thinking, reasoning_content). */
+  reasoning?: string;
 }
 
 export interface ChatChoice extends ChatChoiceContent {
@@ -127,6 +167,8 @@ export interface ChatResult extends ChatChoiceContent {
   systemFingerprint?: string;
   /** Choices 1..n-1 when the request asked for several. */
   otherChoices?: ChatChoice[];
+  /** The upstream's answer body in the request's native wire, when the backend answered `ChatRequest.native` natively. */
+  native?: { wire: NativeWire; body: Record<string, unknown> };
 }
 
 /**
@@ -139,6 +181,14 @@ export type ChatStreamPart =
   /** `text` may be empty when the upstream sent an empty delta (OpenAI's role-announcing first chunk). */
   | { type: 'text-delta'; text: string; choice?: number; logprobs?: ChatLogprobs }
   | { type: 'refusal-delta'; text: string; choice?: number }
+  /** A piece of the model's reasoning text. */
+  | { type: 'reasoning-delta'; text: string; choice?: number }
+  /**
+   * One upstream event as it came, when the backend streams `ChatRequest.native` natively; it comes before
+   * the normalized parts derived from it, which still follow (accounting, cache). A surface of the same wire
+   * relays these and ignores the normalized content parts; every other surface ignores these.
+   */
+  | { type: 'native-event'; wire: NativeWire; event: Record<string, unknown> }
   /** One piece of tool call `index`: the first piece has `id` and `name`, later ones more `arguments` text. */
   | {
       type: 'tool-call-delta';
@@ -158,10 +208,11 @@ export function emptyUsage(): Usage {
 
 /** The choices of a result in index order, choice 0 first. */
 export function resultChoices(result: ChatResult): ChatChoice[] {
-  const { text, finishReason, toolCalls, refusal, logprobs } = result;
+  const { text, finishReason, toolCalls, refusal, logprobs, reasoning } = result;
   const first: ChatChoice = { index: 0, text, finishReason };
   if (toolCalls !== undefined) first.toolCalls = toolCalls;
   if (refusal !== undefined) first.refusal = refusal;
   if (logprobs !== undefined) first.logprobs = logprobs;
+  if (reasoning !== undefined) first.reasoning = reasoning;
   return [first, ...(result.otherChoices ?? [])];
 }

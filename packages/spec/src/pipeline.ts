@@ -1,5 +1,5 @@
 import type { Principal } from './auth.js';
-import type { ChatRequest, ChatResult, ChatStreamPart, Usage } from './chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, TuningParam, Usage } from './chat.js';
 import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
 import type { Logger } from './logger.js';
 
@@ -24,6 +24,8 @@ export interface RequestAnnotations {
   retries?: number;
   fallback?: boolean;
   errorType?: string;
+  /** Tuning parameters the chosen backend does not honour, removed before the call (see `TuningParams`). */
+  droppedTuning?: TuningParam[];
   /** A custom event the request carries (dgen-ping's POST /telemetry): stored in its record. */
   event?: Record<string, unknown>;
   /**
