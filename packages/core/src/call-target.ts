@@ -9,6 +9,7 @@ import type {
   Logger,
   RequestContext,
 } from '@llm-gateway/spec';
+import { tuneForBackend } from './drop-tuning.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedTarget } from './router.js';
 import { CallSignal, classifyCallError, raceSignal, SignalRace } from './signals.js';
@@ -104,7 +105,14 @@ function createInvokeTarget<Request, Result>(
 
 /** Calls `backend.chat` under the client's signal and a per-call timeout. */
 export function createCallTarget(options: CallTargetOptions): CallTarget {
-  return createInvokeTarget(options, (backend, request: ChatRequest, call) => backend.chat(request, call));
+  const invoke = createInvokeTarget(options, (backend, request: ChatRequest, call) =>
+    backend.chat(request, call),
+  );
+  return (attempt) =>
+    invoke({
+      ...attempt,
+      request: tuneForBackend(attempt.request, attempt.backend, attempt.context.annotations),
+    });
 }
 
 /** Calls `backend.embed` like a chat; the embed stage only hands out backends that have it. */
@@ -139,9 +147,8 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
     let iterator: AsyncIterator<ChatStreamPart>;
     let first: IteratorResult<ChatStreamPart>;
     try {
-      iterator = attempt.backend
-        .stream(attempt.request, callContext(attempt, signal))
-        [Symbol.asyncIterator]();
+      const request = tuneForBackend(attempt.request, attempt.backend, attempt.context.annotations);
+      iterator = attempt.backend.stream(request, callContext(attempt, signal))[Symbol.asyncIterator]();
       first = await race.next(iterator.next());
     } catch (error) {
       addUpstreamTime(attempt.context, performance.now() - startedAt);

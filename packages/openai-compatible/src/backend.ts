@@ -10,6 +10,7 @@ import {
   type FinishReason,
   GatewayError,
   isGatewayError,
+  type TuningParam,
   type Usage,
 } from '@llm-gateway/spec';
 import { abortedCallError, type CallGuard, guardCall } from './call.js';
@@ -23,6 +24,7 @@ import {
   type OpenAICompatibleBody,
   type OpenAICompatibleChunk,
   type OpenAICompatibleCompletion,
+  openAICompatibleTuning,
   toOpenAICompatibleBody,
 } from './wire.js';
 
@@ -93,6 +95,8 @@ export interface OpenAICompatibleBackendOptions {
   mapError?: (error: unknown) => GatewayError | undefined;
   /** Request features the upstream lacks: a request using one gets a 400 naming the parameter. */
   unsupported?: readonly ChatFeature[];
+  /** The tuning parameters the upstream honours (default: the ones Chat Completions has). */
+  tuning?: readonly TuningParam[];
   /** The upstream serves `/embeddings` (OpenAI does; DeepSeek and Groq do not): the backend gets `embed`. */
   embeddings?: boolean;
 }
@@ -118,6 +122,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
   const embeddings = options.embeddings ? client.embeddings : undefined;
   return {
     name,
+    tuning: options.tuning ?? openAICompatibleTuning,
     ...(embeddings ? { embed: openAICompatibleEmbed(name, { embeddings }, toError) } : {}),
     async models() {
       return [...models];

@@ -11,6 +11,8 @@ import {
   type ResponseFormat,
   type ToolCall,
   type ToolChoice,
+  type TuningParam,
+  type TuningParams,
   type Usage,
 } from '@llm-gateway/spec';
 
@@ -142,6 +144,24 @@ function toWireResponseFormat(format: ResponseFormat): Record<string, unknown> {
   return { type: 'json_schema', json_schema: { ...format.jsonSchema } };
 }
 
+/** The tuning parameters Chat Completions has; an OpenAI-wire backend declares these. */
+export const openAICompatibleTuning: readonly TuningParam[] = [
+  'reasoningEffort',
+  'serviceTier',
+  'promptCacheKey',
+  'store',
+];
+
+/** The Chat Completions fields of the declared tuning parameters (the pipeline removed the others). */
+export function toOpenAICompatibleTuning(tuning: TuningParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (tuning.reasoningEffort !== undefined) out.reasoning_effort = tuning.reasoningEffort;
+  if (tuning.serviceTier !== undefined) out.service_tier = tuning.serviceTier;
+  if (tuning.promptCacheKey !== undefined) out.prompt_cache_key = tuning.promptCacheKey;
+  if (tuning.store !== undefined) out.store = tuning.store;
+  return out;
+}
+
 export function toOpenAICompatibleBody(request: ChatRequest, stream: boolean): OpenAICompatibleBody {
   const body: OpenAICompatibleBody = { model: request.model, messages: [] };
   for (const [key, value] of Object.entries(request.extra ?? {})) {
@@ -169,6 +189,7 @@ export function toOpenAICompatibleBody(request: ChatRequest, stream: boolean): O
   if (request.topLogprobs !== undefined) body.top_logprobs = request.topLogprobs;
   if (request.logitBias !== undefined) body.logit_bias = request.logitBias;
   if (request.metadata !== undefined) body.metadata = request.metadata;
+  if (request.tuning !== undefined) Object.assign(body, toOpenAICompatibleTuning(request.tuning));
   if (stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };

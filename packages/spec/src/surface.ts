@@ -3,6 +3,7 @@ import type { AuthInput, AuthScheme, Principal } from './auth.js';
 import type { Pipeline, RequestContext } from './pipeline.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 import type { TaskQueue } from './queue.js';
+import type { SharedStore } from './shared-store.js';
 import type { TelemetryRecord, TelemetryStatus } from './telemetry.js';
 
 /** Authenticates with the surface's configured schemes, in order; throws GatewayError on failure. */
@@ -16,6 +17,8 @@ export interface SurfaceHost extends PluginHost {
   authSchemes: readonly AuthScheme[];
   /** Present when the profile configures async mode. */
   queue?: TaskQueue;
+  /** Present when the profile has `redis.url`: state every instance must see; absent, a surface keeps it in memory. */
+  sharedStore?: SharedStore;
   /** Sends a custom telemetry record to the sinks (dgen-ping's POST /telemetry). */
   emitTelemetry(record: TelemetryRecord): void;
   /** The telemetry path's state (store in use, counts), for info endpoints. */
