@@ -11,3 +11,4 @@ export * from './queue.js';
 export * from './surface.js';
 export * from './telemetry.js';
 export * from './telemetry-usage.js';
+export * from './shared-store.js';
