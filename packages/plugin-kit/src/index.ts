@@ -4,6 +4,7 @@ export * from './header-value.js';
 export * from './log-failure.js';
 export * from './settings.js';
 export * from './sse-headers.js';
+export * from './sse-writer.js';
 export * from './take-turns.js';
 export * from './task-helpers.js';
 export * from './task-runtime.js';

@@ -92,6 +92,23 @@ describe('SseWriter', () => {
     expect(events).toEqual([...Array.from({ length: 36 }, (_, i) => `{"n":${i}}`), '[DONE]']);
   });
 
+  it('writes named events as an event line and a data line, in order with data events', async () => {
+    const { res, client } = await openResponse();
+    let body = '';
+    const ended = new Promise<void>((resolve) => {
+      client.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        if (body.endsWith('\r\n0\r\n\r\n')) resolve();
+      });
+    });
+    const sse = new SseWriter(res);
+    expect(await sse.event('message_start', '{"type":"message_start"}')).toBe(true);
+    expect(await sse.data('{"n":1}')).toBe(true);
+    sse.end();
+    await ended;
+    expect(body).toContain('event: message_start\ndata: {"type":"message_start"}\n\ndata: {"n":1}\n\n');
+  });
+
   it('reports the client gone instead of throwing or hanging', async () => {
     const { res, client } = await openResponse();
     client.pause();

@@ -22,9 +22,18 @@ export class SseWriter {
   }
 
   /** Queues one `data:` event; resolves false when the client is gone, after 'drain' if the socket is full. */
-  async data(payload: string): Promise<boolean> {
+  data(payload: string): Promise<boolean> {
+    return this.#queue(`data: ${payload}\n\n`);
+  }
+
+  /** Queues one named event (`event:` then `data:`, as Anthropic's and the Responses API's streams send them). */
+  event(name: string, payload: string): Promise<boolean> {
+    return this.#queue(`event: ${name}\ndata: ${payload}\n\n`);
+  }
+
+  async #queue(text: string): Promise<boolean> {
     if (this.closed) return false;
-    this.#pending += `data: ${payload}\n\n`;
+    this.#pending += text;
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flush);

@@ -1,8 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { logRequestFailure, sseHeaders } from '@llm-gateway/plugin-kit';
+import { logRequestFailure, SseWriter, sseHeaders } from '@llm-gateway/plugin-kit';
 import type { FastifyReply, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
 import { renderError } from './openai-errors.js';
-import { SseWriter } from './sse-writer.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
 import type { WireFinishReason } from './wire.js';
 
