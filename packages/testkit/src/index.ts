@@ -1,4 +1,18 @@
 export {
+  type AnthropicFixtureName,
+  anthropicFixture,
+  type SseEvent,
+  sseEvents,
+} from './anthropic-fixtures.js';
+export {
+  type AnthropicErrorBody,
+  type AnthropicSimulatorOptions,
+  anthropicError,
+  anthropicErrorForStatus,
+  defaultAnthropicModels,
+  startAnthropicSimulator,
+} from './anthropic-simulator.js';
+export {
   type AuthConformanceOptions,
   type AuthCredentials,
   authConformance,
@@ -49,6 +63,7 @@ export {
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 export {
   finished,
+  notTaskIds,
   type QueueConformanceOptions,
   type QueueTestSettings,
   queueConformance,

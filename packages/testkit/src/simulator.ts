@@ -30,7 +30,7 @@ export interface SimulatorOptions {
   omitUsage?: boolean;
 }
 
-export type SimulatorKind = 'openai' | 'ollama';
+export type SimulatorKind = 'openai' | 'ollama' | 'anthropic';
 
 export interface RecordedRequest {
   /** 1-based, in arrival order. */
