@@ -2,9 +2,12 @@
 export const USAGE_KEYS = ['principal', 'project', 'model', 'backend', 'surface'] as const;
 export type UsageKey = (typeof USAGE_KEYS)[number];
 
-/** The record field behind each usage key (`backend` is the record's `target_service`). */
+/**
+ * The record field behind each usage key (`backend` is the record's `target_service`); a principal is
+ * counted by its scheme-namespaced `principal_key`, so equal ids from two auth schemes never merge.
+ */
 export const USAGE_KEY_FIELDS = {
-  principal: 'principal_id',
+  principal: 'principal_key',
   project: 'project_name',
   model: 'model',
   backend: 'target_service',

@@ -11,6 +11,8 @@ export interface TelemetryRecord {
   status_code: number;
   principal_id?: string;
   principal_kind?: string;
+  /** `principalKey(principal)` (`<scheme>:<id>`): what usage counts by, so two schemes' equal ids never merge. */
+  principal_key?: string;
   project_name?: string;
   target_service?: string;
   model?: string;
@@ -64,6 +66,7 @@ export const TELEMETRY_FIELDS = [
   'event',
   // Last, so rows appended to a CSV file started before it existed keep their columns in place.
   'gateway_overhead_ms',
+  'principal_key',
 ] as const satisfies readonly (keyof TelemetryRecord)[];
 
 /** Records a spooling sink holds for a store that was down, one unit (a file) at a time. */
@@ -76,10 +79,26 @@ export interface SpooledRecords {
   done(): Promise<void>;
 }
 
+/** A record a store refused on its own (a key the store cannot hold), not because the store is down. */
+export interface RejectedRecord {
+  record: TelemetryRecord;
+  /** The store's reason, for the quarantine file and logs. */
+  reason: string;
+}
+
+/** What a write stored: all of the batch but `rejected`, which the caller quarantines. */
+export interface SinkWriteResult {
+  rejected: RejectedRecord[];
+}
+
 export interface TelemetrySink {
   readonly name: string;
-  /** Writes the whole batch or throws; the caller falls back to the next sink. Repeated records store once. */
-  write(batch: TelemetryRecord[]): Promise<void>;
+  /**
+   * Writes the whole batch or throws (store down: the caller falls back to the next sink); repeated records
+   * store once. Records the store refuses one by one come back in `rejected` while the rest are stored.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that never reject a record keep resolving to void.
+  write(batch: TelemetryRecord[]): Promise<void | SinkWriteResult>;
   healthy?(): Promise<boolean>;
   /** A last-resort sink (CSV) lists what it holds, so it is replayed into a store when one is back. */
   spooled?(): Promise<SpooledRecords[]>;
@@ -100,6 +119,12 @@ export interface TelemetryStatus {
   dropped: number;
   replayed: number;
   failovers: number;
+  /** Records a store refused one by one, kept on disk in the quarantine (never retried automatically). */
+  quarantined?: number;
+  /** Where quarantined records are kept (a directory), when a quarantine is configured. */
+  quarantine_dir?: string;
+  /** Records lost for good (e.g. no disk space for the quarantine or the last-resort sink), counted never silently. */
+  lost?: number;
 }
 
 export type SinkPlugin<Config = unknown> = PluginDefinition<'sink', Config, TelemetrySink, PluginHost>;

@@ -1,6 +1,6 @@
 import { MongoBulkWriteError } from 'mongodb';
 
-const DUPLICATE_KEY = 11000;
+export const DUPLICATE_KEY = 11000;
 
 /** The positions, in an unordered bulk write, of the operations a duplicate key stopped; undefined if anything else failed. */
 export function duplicateKeyFailures(error: unknown): Set<number> | undefined {

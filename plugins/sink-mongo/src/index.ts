@@ -5,7 +5,7 @@ import { createMongoSink } from './mongo-sink.js';
 export type { MongoSinkConfig } from './config.js';
 export { configSchema } from './config.js';
 export { onlyDuplicates } from './duplicate-keys.js';
-export { type TelemetryDocument, toDocument } from './mongo-sink.js';
+export { fromDocument, type TelemetryDocument, toDocument } from './telemetry-document.js';
 // The bench folds synthetic records into rollup documents with the sink's own code (bench/usage-run.mjs).
 export { markRollupStart, type RollupDocument, rollupWrites } from './usage-rollup.js';
 

@@ -63,10 +63,12 @@ export async function queryRollup(
   db: Db,
   collection: string,
   query: UsageQuery,
+  maxTimeMS?: number,
 ): Promise<UsageReport | undefined> {
+  const limit = maxTimeMS === undefined ? {} : { maxTimeMS };
   const grain = rollupGrain(query);
   if (grain === undefined) return undefined;
-  const meta = await db.collection<RollupMeta>(rollupMetaName(collection)).findOne({ _id: 'since' });
+  const meta = await db.collection<RollupMeta>(rollupMetaName(collection)).findOne({ _id: 'since' }, limit);
   if (!meta) return undefined;
   if (meta.at.getTime() > 0 && !(query.from && query.from >= meta.at)) return undefined;
 
@@ -78,7 +80,12 @@ export async function queryRollup(
   if (value !== undefined) filter.key = value;
   const names = await dayCollections(db, collection, grain, query);
   const days = await Promise.all(
-    names.map((name) => db.collection<RollupDocument>(name).find(filter).toArray()),
+    names.map((name) =>
+      db
+        .collection<RollupDocument>(name)
+        .find(filter, { ...limit, projection: { applied: 0 } })
+        .toArray(),
+    ),
   );
 
   const report = createReport(query);

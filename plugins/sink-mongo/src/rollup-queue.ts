@@ -1,39 +1,45 @@
 import type { TelemetryRecord } from '@llm-gateway/spec';
 
+/** One sink write's stored records, rolled up under its batch id. */
+export interface StoredBatch {
+  batch: string;
+  records: readonly TelemetryRecord[];
+}
+
 export interface RollupQueue {
-  /** Queues stored records for the rollups; past `max` waiting records they are left out (and reported). */
-  add(records: readonly TelemetryRecord[]): void;
+  /** Queues a stored batch for the rollups; past `max` waiting records it is left to the journal's repair (reported). */
+  add(stored: StoredBatch): void;
   /** Resolves once everything queued so far is rolled up (or failed). */
   settled(): Promise<void>;
 }
 
 /**
- * Rolls up stored records behind the inserts, one write at a time, merging what waits into the next
- * write: a slow store gets fewer, larger rollups (one upsert per hour and key value) and never slows
- * the inserts the telemetry buffer waits on.
+ * Rolls up stored batches behind the inserts, one write at a time, so a slow store never slows the
+ * inserts the telemetry buffer waits on. Batches stay apart: each is applied once under its own id.
  */
 export function createRollupQueue(
-  write: (records: TelemetryRecord[]) => Promise<void>,
+  write: (stored: StoredBatch) => Promise<void>,
   overflow: (records: number) => void,
   max = 200_000,
 ): RollupQueue {
-  let waiting: TelemetryRecord[] = [];
+  const waiting: StoredBatch[] = [];
+  let count = 0;
   let running: Promise<void> | undefined;
   const run = async () => {
     try {
-      while (waiting.length > 0) {
-        const records = waiting;
-        waiting = [];
-        await write(records);
+      for (let next = waiting.shift(); next; next = waiting.shift()) {
+        count -= next.records.length;
+        await write(next);
       }
     } finally {
       running = undefined;
     }
   };
   return {
-    add(records) {
-      if (waiting.length + records.length > max) return overflow(records.length);
-      waiting = waiting.concat(records);
+    add(stored) {
+      if (count + stored.records.length > max) return overflow(stored.records.length);
+      waiting.push(stored);
+      count += stored.records.length;
       running ??= run();
     },
     settled: () => running ?? Promise.resolve(),

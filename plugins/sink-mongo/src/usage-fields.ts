@@ -10,6 +10,8 @@ export interface UsageFields {
   day: Date;
   llm_bucket?: number;
   overhead_bucket: number;
+  /** The sink write that stored the record (see rollup-journal.ts). */
+  batch?: string;
 }
 
 export function usageFields(record: TelemetryRecord): UsageFields {

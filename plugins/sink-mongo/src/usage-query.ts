@@ -1,7 +1,7 @@
 import { USAGE_KEY_FIELDS, type UsageKey, type UsageQuery, type UsageReport } from '@llm-gateway/spec';
 import type { Collection, Document } from 'mongodb';
 import { addCount } from './latency-histogram.js';
-import type { TelemetryDocument } from './mongo-sink.js';
+import type { TelemetryDocument } from './telemetry-document.js';
 import { createReport, type Figures } from './usage-report.js';
 
 /**
@@ -28,15 +28,28 @@ export function usageMatch(query: UsageQuery): Document {
     };
   }
   for (const [key, value] of Object.entries(query.filters)) {
-    if (value !== undefined) match[USAGE_KEY_FIELDS[key as UsageKey]] = value;
+    if (value === undefined) continue;
+    // Records from before principal_key existed are filed under their bare principal id.
+    if (key === 'principal') {
+      match['$or'] = [{ principal_key: value }, { principal_key: { $exists: false }, principal_id: value }];
+    } else match[USAGE_KEY_FIELDS[key as UsageKey]] = value;
   }
   return match;
+}
+
+const LEGACY_PRINCIPAL = 'legacy_principal';
+
+/** A group's value of a key; a record without principal_key shows its bare principal id. */
+function groupKey(id: Document, key: UsageKey): string | null {
+  const value = key === 'principal' ? (id[key] ?? id[LEGACY_PRINCIPAL]) : id[key];
+  return typeof value === 'string' ? value : null;
 }
 
 function groupId(query: UsageQuery, figure: Figure): Document {
   const id: Document = { ...FIGURES[figure].extra };
   if (query.bucket) id['bucket'] = `$usage.${query.bucket}`;
   for (const key of query.groupBy) id[key] = `$${USAGE_KEY_FIELDS[key]}`;
+  if (query.groupBy.includes('principal')) id[LEGACY_PRINCIPAL] = '$principal_id';
   return id;
 }
 
@@ -55,15 +68,16 @@ function add(into: Figures, figure: Figure, id: Document, n: number): void {
 export async function queryUsage(
   collection: Collection<TelemetryDocument>,
   query: UsageQuery,
+  maxTimeMS?: number,
 ): Promise<UsageReport> {
   const match = usageMatch(query);
   const results = await Promise.all(
     (Object.keys(FIGURES) as Figure[]).map(async (figure) => {
       const groups = await collection
-        .aggregate<{ _id: Document; n: number }>([
-          { $match: match },
-          { $group: { _id: groupId(query, figure), n: { $sum: FIGURES[figure].sum } } },
-        ])
+        .aggregate<{ _id: Document; n: number }>(
+          [{ $match: match }, { $group: { _id: groupId(query, figure), n: { $sum: FIGURES[figure].sum } } }],
+          maxTimeMS === undefined ? {} : { maxTimeMS },
+        )
         .toArray();
       return { figure, groups };
     }),
@@ -73,7 +87,7 @@ export async function queryUsage(
     for (const { _id, n } of groups) {
       const id = _id ?? {};
       const keys: Partial<Record<UsageKey, string | null>> = {};
-      for (const key of query.groupBy) keys[key] = typeof id[key] === 'string' ? id[key] : null;
+      for (const key of query.groupBy) keys[key] = groupKey(id, key);
       const bucket = id['bucket'] instanceof Date ? id['bucket'] : undefined;
       add(report.row(bucket, keys), figure, id, n);
       add(report.totals, figure, id, n);

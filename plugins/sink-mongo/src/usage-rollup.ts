@@ -1,13 +1,8 @@
-import {
-  type TelemetryRecord,
-  USAGE_KEY_FIELDS,
-  USAGE_KEYS,
-  type UsageFigures,
-  type UsageKey,
-} from '@llm-gateway/spec';
-import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
-import { duplicateKeyFailures } from './duplicate-keys.js';
+import { type TelemetryRecord, USAGE_KEYS, type UsageFigures, type UsageKey } from '@llm-gateway/spec';
+import type { AnyBulkWriteOperation, Collection, Db, UpdateOneModel } from 'mongodb';
+import { DUPLICATE_KEY, duplicateKeyFailures } from './duplicate-keys.js';
 import { type UsageFields, usageFields } from './usage-fields.js';
+import { usageKeyValue } from './usage-key-value.js';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -33,6 +28,8 @@ export interface RollupDocument extends UsageCounters {
   /** Record counts per latency bucket (`b<bucket>`, see latency-histogram.ts). */
   llm?: Record<string, number>;
   overhead?: Record<string, number>;
+  /** The sink writes already added in: a write applied again (a repair, a retry) adds nothing twice. */
+  applied?: string[];
 }
 
 /** When the rollups became complete: earlier hours are answered from the raw records. */
@@ -86,9 +83,7 @@ const newTotals = (key: string | null): Totals => ({
 const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 
 function keyOf(record: TelemetryRecord, grain: RollupGrain): string | null {
-  if (grain === 'all') return null;
-  const value = record[USAGE_KEY_FIELDS[grain]];
-  return typeof value === 'string' ? value : null;
+  return grain === 'all' ? null : usageKeyValue(record, grain);
 }
 
 function addRecord(totals: Totals, record: TelemetryRecord, fields: UsageFields): void {
@@ -141,10 +136,14 @@ function sumBatch(records: readonly TelemetryRecord[]): Map<number, HourTotals> 
   return hours;
 }
 
-/** The batch's upserts by collection: one per (grain, hour, key value), the batch's records summed in. */
+/**
+ * The batch's upserts by collection: one per (grain, hour, key value), the batch's records summed in.
+ * With `batch` (the sink write's id) each upsert skips a document that write was already added to.
+ */
 export function rollupWrites(
   collection: string,
   records: readonly TelemetryRecord[],
+  batch?: string,
 ): Map<string, AnyBulkWriteOperation<RollupDocument>[]> {
   const writes = new Map<string, AnyBulkWriteOperation<RollupDocument>[]>();
   for (const { hour, day, grains } of sumBatch(records).values()) {
@@ -155,12 +154,24 @@ export function rollupWrites(
       writes.set(name, operations);
       for (const totals of grains[g]!.values()) {
         const { key } = totals;
+        const _id = JSON.stringify([hourText, key]);
         operations.push({
-          updateOne: {
-            filter: { _id: JSON.stringify([hourText, key]) },
-            update: { $inc: increments(totals), $setOnInsert: { hour, key } },
-            upsert: true,
-          },
+          updateOne:
+            batch === undefined
+              ? {
+                  filter: { _id },
+                  update: { $inc: increments(totals), $setOnInsert: { hour, key } },
+                  upsert: true,
+                }
+              : {
+                  filter: { _id, applied: { $ne: batch } },
+                  update: {
+                    $inc: increments(totals),
+                    $setOnInsert: { hour, key },
+                    $push: { applied: batch },
+                  },
+                  upsert: true,
+                },
         });
       }
     }
@@ -194,8 +205,9 @@ export async function writeRollups(
   records: readonly TelemetryRecord[],
   indexed: Set<string>,
   exclusive: <T>(task: () => Promise<T>) => Promise<T>,
+  batch?: string,
 ): Promise<void> {
-  for (const [name, operations] of rollupWrites(collection, records)) {
+  for (const [name, operations] of rollupWrites(collection, records, batch)) {
     const target = db.collection<RollupDocument>(name);
     if (!indexed.has(name)) {
       await exclusive(() =>
@@ -207,7 +219,8 @@ export async function writeRollups(
       indexed.add(name);
     }
     for (let start = 0; start < operations.length; start += CHUNK) {
-      await exclusive(() => upsert(target, operations.slice(start, start + CHUNK)));
+      const chunk = operations.slice(start, start + CHUNK);
+      await exclusive(() => (batch === undefined ? upsert(target, chunk) : upsertGuarded(target, chunk)));
     }
   }
 }
@@ -225,4 +238,36 @@ async function upsert(
       { ordered: false },
     );
   });
+}
+
+/**
+ * Guarded upserts (see rollupWrites): a duplicate key means a document this write was already added to,
+ * or one another instance created at the same instant. FerretDB stops an unordered bulk at its first
+ * error, so after one each upsert is tried alone (twice: a lost creation race succeeds the second time).
+ */
+async function upsertGuarded(
+  target: Collection<RollupDocument>,
+  operations: AnyBulkWriteOperation<RollupDocument>[],
+): Promise<void> {
+  try {
+    await target.bulkWrite(operations, { ordered: false });
+    return;
+  } catch (error) {
+    if (!duplicateKeyFailures(error)) throw error;
+  }
+  for (const operation of operations) {
+    const {
+      filter,
+      update,
+      upsert: insert,
+    } = (operation as { updateOne: UpdateOneModel<RollupDocument> }).updateOne;
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await target.updateOne(filter, update, { upsert: insert ?? false });
+        break;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      }
+    }
+  }
 }
