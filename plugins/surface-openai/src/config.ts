@@ -1,5 +1,6 @@
 import { blankSetting } from '@llm-gateway/plugin-kit';
 import { z } from '@llm-gateway/spec';
+import { responsesConfigSchema } from './responses/responses-config.js';
 
 const flag = (value: unknown) => {
   if (value === '' || value === null) return undefined;
@@ -13,6 +14,8 @@ export const configSchema = z.strictObject({
   exposeBackendHeader: z.preprocess(flag, z.boolean().default(true)),
   /** The model of a request that names none on this surface (e.g. VITTE_LLM_MODEL); blank: the profile's. */
   defaultModel: z.preprocess(blankSetting, z.string().trim().min(1).optional()),
+  /** Stored responses of the Responses API: TTL and size bounds (see the README). */
+  responses: responsesConfigSchema,
 });
 
 export type OpenAISurfaceConfig = z.output<typeof configSchema>;

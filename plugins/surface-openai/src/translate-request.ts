@@ -18,7 +18,7 @@ import type {
   WireTool,
 } from './wire.js';
 
-function invalid(message: string, param: string, code = 'invalid_value'): GatewayError {
+export function invalid(message: string, param: string, code = 'invalid_value'): GatewayError {
   return new GatewayError('invalid_request', message, { param, code });
 }
 
@@ -146,7 +146,7 @@ export function toMessages(messages: readonly WireMessage[]): Message[] {
 }
 
 /** Model and sampling fields, with the principal's and the profile's defaults applied. */
-function sampling(body: WireSampling, principal: Principal, defaultModel: string | undefined) {
+export function sampling(body: WireSampling, principal: Principal, defaultModel: string | undefined) {
   const model = body.model?.trim() || principal.defaults?.model || defaultModel;
   if (!model) {
     throw invalid(`Missing required parameter: 'model'.`, 'model', 'missing_required_parameter');

@@ -1,0 +1,163 @@
+import { errorResponseSchema } from '../schemas.js';
+
+/** Bounds on what one request may make the gateway translate and keep (the body limit bounds bytes). */
+export const responsesLimits = { inputItems: 4096, contentParts: 512, tools: 512, include: 32 } as const;
+
+const errorResponses = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+
+const contentSchema = {
+  anyOf: [
+    { type: 'string' },
+    {
+      type: 'array',
+      maxItems: responsesLimits.contentParts,
+      items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+    },
+  ],
+};
+
+const inputItemSchema = {
+  type: 'object',
+  properties: { type: { type: 'string' }, role: { type: 'string' }, content: contentSchema },
+};
+
+/** Field types only; which items, tools and values are served is checked (with OpenAI-style errors) in code. */
+export const responsesBodySchema = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    input: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'array', maxItems: responsesLimits.inputItems, items: inputItemSchema },
+      ],
+    },
+    instructions: nullable({ type: 'string' }),
+    tools: {
+      type: 'array',
+      maxItems: responsesLimits.tools,
+      items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+    },
+    tool_choice: {
+      anyOf: [
+        { type: 'string', enum: ['none', 'auto', 'required'] },
+        { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+      ],
+    },
+    text: nullable({
+      type: 'object',
+      properties: {
+        format: {
+          type: 'object',
+          required: ['type'],
+          properties: {
+            type: { type: 'string', enum: ['text', 'json_object', 'json_schema'] },
+            name: { type: 'string' },
+            schema: { type: 'object' },
+            strict: nullable({ type: 'boolean' }),
+          },
+        },
+      },
+    }),
+    max_output_tokens: nullable({ type: 'integer', minimum: 1 }),
+    temperature: nullable({ type: 'number', minimum: 0, maximum: 2 }),
+    top_p: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+    metadata: nullable({
+      type: 'object',
+      maxProperties: 16,
+      additionalProperties: { type: 'string', maxLength: 512 },
+    }),
+    user: { type: 'string' },
+    safety_identifier: { type: 'string' },
+    stream: nullable({ type: 'boolean' }),
+    stream_options: nullable({ type: 'object' }),
+    store: nullable({ type: 'boolean' }),
+    background: nullable({ type: 'boolean' }),
+    previous_response_id: nullable({ type: 'string', maxLength: 128 }),
+    parallel_tool_calls: nullable({ type: 'boolean' }),
+    reasoning: nullable({ type: 'object' }),
+    include: nullable({ type: 'array', maxItems: responsesLimits.include, items: { type: 'string' } }),
+    prompt_cache_key: { type: 'string' },
+    service_tier: nullable({ type: 'string' }),
+    truncation: nullable({ type: 'string', enum: ['auto', 'disabled'] }),
+  },
+};
+
+const responseSchema = {
+  type: 'object',
+  description: 'A response object (`object: "response"`).',
+  additionalProperties: true,
+};
+
+const idParams = {
+  type: 'object',
+  properties: { id: { type: 'string', maxLength: 128 } },
+  required: ['id'],
+};
+
+export const createResponseRouteSchema = {
+  summary: 'Create a model response (Responses API)',
+  description:
+    'OpenAI Responses API over every backend. With `stream: true` the answer is `text/event-stream` with ' +
+    "the Responses events; `background: true` queues it. Tuning fields the backend ignores are listed in 'x-gateway-dropped-params'.",
+  tags: ['openai'],
+  body: responsesBodySchema,
+  response: { 200: responseSchema, ...errorResponses },
+};
+
+export const getResponseRouteSchema = {
+  summary: 'Retrieve a stored model response',
+  tags: ['openai'],
+  params: idParams,
+  response: { 200: responseSchema, ...errorResponses },
+};
+
+export const deleteResponseRouteSchema = {
+  summary: 'Delete a stored model response',
+  tags: ['openai'],
+  params: idParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: { id: { type: 'string' }, object: { type: 'string' }, deleted: { type: 'boolean' } },
+    },
+    ...errorResponses,
+  },
+};
+
+export const cancelResponseRouteSchema = {
+  summary: 'Cancel a background model response',
+  tags: ['openai'],
+  params: idParams,
+  response: { 200: responseSchema, ...errorResponses },
+};
+
+export const inputItemsRouteSchema = {
+  summary: "List a stored response's input items",
+  tags: ['openai'],
+  params: idParams,
+  querystring: {
+    type: 'object',
+    properties: {
+      // Query strings are not coerced by this server: the number is checked as text, read in code.
+      limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100 (default 20).' },
+      order: { type: 'string', enum: ['asc', 'desc'], description: 'Default desc.' },
+      after: { type: 'string', maxLength: 128 },
+      include: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        object: { type: 'string' },
+        data: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        first_id: nullable({ type: 'string' }),
+        last_id: nullable({ type: 'string' }),
+        has_more: { type: 'boolean' },
+      },
+    },
+    ...errorResponses,
+  },
+};
