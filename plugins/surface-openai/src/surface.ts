@@ -16,6 +16,7 @@ import type { OpenAISurfaceConfig } from './config.js';
 import { embeddingsBody, embeddingsRequestFrom, type WireEmbeddingsBody } from './embeddings.js';
 import { embeddingsRouteSchema } from './embeddings-schemas.js';
 import { renderError } from './openai-errors.js';
+import { registerResponsesRoutes } from './responses/index.js';
 import {
   chatCompletionsRouteSchema,
   completionsRouteSchema,
@@ -196,6 +197,14 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
           { schema: taskRouteSchema, onRequest: authenticateFor('tasks') },
           retrieveTask,
         );
+      registerResponsesRoutes(app, {
+        host,
+        config: config.responses,
+        defaultModel,
+        authenticateFor,
+        authenticated,
+        gatewayHeaders,
+      });
       app.get('/v1/models', { schema: modelsRouteSchema, onRequest: authenticateFor('models') }, listModels);
       app.get(
         '/v1/models/*',
