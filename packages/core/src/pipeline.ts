@@ -27,6 +27,7 @@ import {
   toCachedResponse,
 } from './cache/response-cache.js';
 import { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
+import { countRequestTokens } from './count-request-tokens.js';
 import { createEmbed } from './embed.js';
 import { type ExecuteStages, executeChat, executeStream, type RetrySettings } from './execute.js';
 import { addResponseHeaders, createAdmission, principalKey } from './limits/admission.js';
@@ -378,6 +379,13 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     }
   }
 
+  /** count_tokens: routed (unknown model, provider not allowed) and rate limited as a request, no upstream call. */
+  async function countRequest(request: ChatRequest, context: RequestContext): Promise<number> {
+    await begin(request, context);
+    await admitRequest(context);
+    return countRequestTokens(request);
+  }
+
   async function models(): Promise<ModelInfo[]> {
     const seen = new Map<string, ModelInfo>();
     const add = (id: string, backend: string) => {
@@ -456,6 +464,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     stream,
     models,
     embed,
+    countTokens: countRequest,
     admit: admitRequest,
     close,
   };

@@ -149,6 +149,8 @@ export interface ChatChoiceContent {
   logprobs?: ChatLogprobs;
   /** The model's reasoning text, where the upstream returns it (thinking, reasoning_content). */
   reasoning?: string;
+  /** The stop sequence that ended the answer (finishReason `stop`), when the upstream says which. */
+  stopSequence?: string;
 }
 
 export interface ChatChoice extends ChatChoiceContent {
@@ -200,7 +202,8 @@ export type ChatStreamPart =
     }
   /** A choice other than 0 finished (n > 1); choice 0's reason is on `finish`. */
   | { type: 'choice-finish'; choice: number; finishReason: FinishReason }
-  | { type: 'finish'; finishReason: FinishReason; usage?: Usage };
+  /** `stopSequence`: the stop sequence that ended the answer, when the upstream says which. */
+  | { type: 'finish'; finishReason: FinishReason; usage?: Usage; stopSequence?: string };
 
 export function emptyUsage(): Usage {
   return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
@@ -208,11 +211,12 @@ export function emptyUsage(): Usage {
 
 /** The choices of a result in index order, choice 0 first. */
 export function resultChoices(result: ChatResult): ChatChoice[] {
-  const { text, finishReason, toolCalls, refusal, logprobs, reasoning } = result;
+  const { text, finishReason, toolCalls, refusal, logprobs, reasoning, stopSequence } = result;
   const first: ChatChoice = { index: 0, text, finishReason };
   if (toolCalls !== undefined) first.toolCalls = toolCalls;
   if (refusal !== undefined) first.refusal = refusal;
   if (logprobs !== undefined) first.logprobs = logprobs;
   if (reasoning !== undefined) first.reasoning = reasoning;
+  if (stopSequence !== undefined) first.stopSequence = stopSequence;
   return [first, ...(result.otherChoices ?? [])];
 }

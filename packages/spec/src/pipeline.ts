@@ -97,6 +97,11 @@ export interface Pipeline {
   /** Embeddings, routed, limited and retried like chat; a 400 when the model's backends have none. */
   embed?(request: EmbeddingsRequest, context: RequestContext): Promise<EmbeddingsOutcome>;
   /**
+   * The prompt tokens of `request` by the gateway's tokenizer, without calling upstream (Anthropic's
+   * count_tokens): routed like chat (an unknown model is a 404) and counted as one request of the minute.
+   */
+  countTokens?(request: ChatRequest, context: RequestContext): Promise<number>;
+  /**
    * Counts one request against the principal's rate limits without calling upstream (async submits,
    * which must be refused with 429 then, not later in a worker); throws `rate_limited` when over.
    */

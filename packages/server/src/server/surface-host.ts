@@ -2,12 +2,14 @@ import {
   type Authenticator,
   type AuthScheme,
   anonymousPrincipal,
+  type ChatRequest,
   type EmbeddingsRequest,
   GatewayError,
   type Logger,
   type Pipeline,
   type Principal,
   type RequestContext,
+  type SharedStore,
   type SurfaceHost,
   type TaskQueue,
   type TelemetryRecord,
@@ -46,6 +48,7 @@ export interface SurfaceHostOptions {
   authenticate: Authenticator;
   authSchemes: readonly AuthScheme[];
   queue?: TaskQueue;
+  sharedStore?: SharedStore;
   emitTelemetry(record: TelemetryRecord): void;
   telemetryStatus?(): TelemetryStatus;
   showsDetails?(request: FastifyRequest): boolean;
@@ -69,6 +72,7 @@ export function withResponseHeaders(
     for (const name in headers) if (!reply.hasHeader(name)) reply.header(name, headers[name]);
   };
   const embed = pipeline.embed;
+  const countTokens = pipeline.countTokens;
   return {
     get defaultModel() {
       return pipeline.defaultModel;
@@ -99,6 +103,17 @@ export function withResponseHeaders(
           },
         }
       : {}),
+    ...(countTokens
+      ? {
+          countTokens: async (request: ChatRequest, context: RequestContext) => {
+            try {
+              return await countTokens.call(pipeline, request, context);
+            } finally {
+              apply(context);
+            }
+          },
+        }
+      : {}),
     async admit(context) {
       try {
         await pipeline.admit?.(context);
@@ -119,6 +134,7 @@ export function createSurfaceHost(options: SurfaceHostOptions): SurfaceHost {
     authenticate: options.authenticate,
     authSchemes: options.authSchemes,
     ...(options.queue ? { queue: options.queue } : {}),
+    ...(options.sharedStore ? { sharedStore: options.sharedStore } : {}),
     emitTelemetry: options.emitTelemetry,
     ...(options.telemetryStatus ? { telemetryStatus: options.telemetryStatus } : {}),
     ...(options.showsDetails ? { showsDetails: options.showsDetails } : {}),
