@@ -43,6 +43,7 @@ import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-feature
 import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
 import { featureHealth, seedMetricsJson } from './status-reports.js';
+import { buildSharedStore } from './shared-store.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { createTaskQueue, queueHealth, type TaskActivity } from './task-queue.js';
@@ -222,6 +223,9 @@ export async function buildServer(
     );
     const builtPipeline = pipeline;
     closers.push(() => builtPipeline.close());
+    // Surfaces keep cross-request state (stored Responses) in Redis when the profile has one.
+    const shared = buildSharedStore(profile, features.redis);
+    closers.push(() => shared.close());
 
     const queueLog = log.child({ component: 'queue' });
     const tasks = await createTaskQueue(profile, queueLog, instanceOptions('queue'), instances);
@@ -276,6 +280,7 @@ export async function buildServer(
         ),
         authSchemes: schemes,
         ...(queue ? { queue } : {}),
+        ...(shared.store ? { sharedStore: shared.store } : {}),
         emitTelemetry: (record) => telemetry.emit(record),
         telemetryStatus,
         showsDetails,
