@@ -4,5 +4,6 @@ export * from './config.js';
 export * from './embeddings.js';
 export * from './errors.js';
 export * from './fetch.js';
+export { readChunks } from './sse.js';
 export * from './stream.js';
 export * from './wire.js';

@@ -85,7 +85,12 @@ export const featureChecks: Record<FeatureCheckName, FeatureCheck> = {
       expect(result.text).toBe('Echo: Tool said: 18C');
       expect(result.finishReason).toBe('stop');
       const sent = (env.sim.lastRequest()?.body as { messages: Array<Record<string, unknown>> }).messages;
-      expect(sent[1]?.tool_calls, 'the assistant turn lost its tool calls').toHaveLength(1);
+      // Anthropic's wire carries calls as `tool_use` content blocks, not as `tool_calls`.
+      const calls =
+        env.sim.kind === 'anthropic'
+          ? (sent[1]?.content as Array<{ type: string }>).filter((block) => block.type === 'tool_use')
+          : sent[1]?.tool_calls;
+      expect(calls, 'the assistant turn lost its tool calls').toHaveLength(1);
     },
   },
   'stream-tool-call': {

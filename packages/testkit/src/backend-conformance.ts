@@ -9,6 +9,7 @@ import {
   silentLogger,
 } from '@llm-gateway/spec';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAnthropicSimulator } from './anthropic-simulator.js';
 import {
   type ConformanceFeature,
   type FeatureCheck,
@@ -38,7 +39,7 @@ export type ConformanceCheckName =
 
 export interface BackendConformanceOptions<C> {
   plugin: BackendPlugin<C>;
-  simulator: 'openai' | 'ollama';
+  simulator: 'openai' | 'ollama' | 'anthropic';
   /** Builds the plugin config pointing at the simulator; it goes through `configSchema` first. */
   config: (sim: Simulator) => C;
   /** A model the backend serves; the simulator knows only this one. */
@@ -346,7 +347,12 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
 
   describe(`backend conformance: ${options.plugin.name} (${options.simulator} simulator)`, () => {
     beforeAll(async () => {
-      const start = options.simulator === 'openai' ? startOpenAISimulator : startOllamaSimulator;
+      const starters = {
+        openai: startOpenAISimulator,
+        ollama: startOllamaSimulator,
+        anthropic: startAnthropicSimulator,
+      };
+      const start = starters[options.simulator];
       const sim = await start({ models: [options.model] });
       const validConfig = options.config(sim);
       const parsed = options.plugin.configSchema.safeParse(validConfig);
