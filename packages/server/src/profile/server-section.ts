@@ -37,6 +37,8 @@ export const serverSection = z
     port: envNumber(port().default(8080)),
     /** Largest accepted request body, in bytes. */
     bodyLimit: envNumber(z.number().int().positive().default(1_048_576)),
+    /** Deepest nesting of a JSON body (objects and arrays); deeper is a 400 before the body is parsed. */
+    maxJsonDepth: envNumber(z.number().int().positive().default(64)),
     /** Trust X-Forwarded-* from a proxy in front. */
     trustProxy: envBoolean(z.boolean().default(false)),
     /** How long shutdown waits for in-flight requests. */
