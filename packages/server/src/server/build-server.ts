@@ -34,6 +34,7 @@ import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installErrorHandlers } from './errors.js';
 import { fastifyTimeouts } from './fastify-timeouts.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
+import { installJsonDepthLimit } from './json-depth-guard.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
@@ -337,6 +338,8 @@ export async function buildServer(
       },
     });
     installErrorHandlers(server);
+    // Before the surfaces register, so every surface's scope inherits it whatever parser it installs.
+    installJsonDepthLimit(server, profile.server.maxJsonDepth);
     // While shutting down, answers close their connection so keep-alive clients do not hold it open.
     server.addHook('onSend', async (_request, reply) => {
       if (shuttingDown) reply.header('connection', 'close');
