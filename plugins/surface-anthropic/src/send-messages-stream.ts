@@ -1,0 +1,45 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { logRequestFailure, SseWriter, sseHeaders } from '@llm-gateway/plugin-kit';
+import type { FastifyReply, RequestContext, StreamOutcome } from '@llm-gateway/spec';
+import { renderError } from './anthropic-errors.js';
+import { MessagesStreamEncoder, type StreamEvent } from './messages-stream.js';
+
+async function write(sse: SseWriter, events: readonly StreamEvent[]): Promise<boolean> {
+  for (const { event, data } of events) if (!(await sse.event(event, JSON.stringify(data)))) return false;
+  return true;
+}
+
+/**
+ * Sends an opened stream as Anthropic's server-sent events. Never throws: once bytes are out, a failure
+ * becomes an `error` event (Anthropic's mid-stream error) and the stream ends.
+ */
+export async function sendMessagesStream(
+  reply: FastifyReply,
+  outcome: StreamOutcome,
+  context: RequestContext,
+): Promise<void> {
+  // Headers already set on the reply (request id, gateway headers, CORS) go out with the stream.
+  reply.hijack();
+  const raw = reply.raw;
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders()))
+    if (value !== undefined) headers[name] = value;
+  raw.writeHead(200, { ...headers, ...sseHeaders() });
+  const sse = new SseWriter(raw);
+  const encoder = new MessagesStreamEncoder(outcome.meta);
+  try {
+    for await (const part of outcome.parts) {
+      // Leaving the loop returns the iterator, which closes the upstream stream.
+      if (!(await write(sse, encoder.part(part)))) return;
+      if (context.signal.aborted) return;
+    }
+    await write(sse, encoder.end(context.annotations.usage));
+  } catch (error) {
+    const rendered = renderError(error, context.requestId);
+    context.annotations.errorType ??= rendered.gatewayType;
+    if (rendered.status >= 500) logRequestFailure(context.log, error, 'stream failed after it started');
+    await sse.event('error', JSON.stringify(rendered.body));
+  } finally {
+    sse.end();
+  }
+}

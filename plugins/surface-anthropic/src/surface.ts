@@ -1,0 +1,139 @@
+import { headerValue, logRequestFailure } from '@llm-gateway/plugin-kit';
+import {
+  anonymousPrincipal,
+  type CallMeta,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  GatewayError,
+  type Principal,
+  type RequestContext,
+  type Surface,
+  type SurfaceHost,
+} from '@llm-gateway/spec';
+import { renderError } from './anthropic-errors.js';
+import { addAnthropicApiConstraint, anthropicApiConstraint } from './anthropic-version-constraint.js';
+import { authInputHeaders } from './auth-headers.js';
+import type { AnthropicSurfaceConfig } from './config.js';
+import { convertMessagesRequest, droppedParamsHeader } from './convert-messages-request.js';
+import { responseBody } from './messages-response.js';
+import { modelBody, modelsPage, type PageQuery } from './models-page.js';
+import {
+  countTokensRouteSchema,
+  messagesRouteSchema,
+  modelParamsSchema,
+  modelsQuerySchema,
+} from './schemas.js';
+import { sendMessagesStream } from './send-messages-stream.js';
+import type { WireCountTokensBody, WireMessagesBody } from './wire.js';
+
+interface Authenticated {
+  principal: Principal;
+  context: RequestContext;
+}
+
+export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: SurfaceHost): Surface {
+  const defaultModel = config.defaultModel ?? host.pipeline.defaultModel;
+  const requests = new WeakMap<FastifyRequest, Authenticated>();
+
+  /** Route hook: builds the context (so even a rejected request is recorded), then authenticates. */
+  function authenticateFor(endpoint: string) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const early = host.createContext(request, { endpoint, principal: anonymousPrincipal });
+      reply.header('request-id', early.requestId).header('x-request-id', early.requestId);
+      requests.set(request, { principal: anonymousPrincipal, context: early });
+      const principal = await host.authenticate({
+        headers: authInputHeaders(request.headers),
+        query: (request.query ?? {}) as Record<string, unknown>,
+      });
+      const allowed = principal.allowedEndpoints;
+      if (allowed && !allowed.includes(endpoint) && !allowed.includes(request.routeOptions.url ?? '')) {
+        throw new GatewayError('permission', `This credential may not use ${endpoint}.`, {
+          code: 'endpoint_not_allowed',
+        });
+      }
+      requests.set(request, { principal, context: host.createContext(request, { endpoint, principal }) });
+    };
+  }
+
+  function authenticated(request: FastifyRequest): Authenticated {
+    const found = requests.get(request);
+    if (!found) throw new GatewayError('internal', 'request reached a handler without authentication');
+    return found;
+  }
+
+  /** Which upstream answered, and the tuning parameters it did not take (in Anthropic's field names). */
+  function gatewayHeaders(reply: FastifyReply, meta: CallMeta, context: RequestContext): void {
+    const dropped = droppedParamsHeader(context.annotations.droppedTuning);
+    if (dropped) reply.header('x-gateway-dropped-params', dropped);
+    if (!config.exposeBackendHeader) return;
+    reply.header('x-gateway-backend', headerValue(meta.backend));
+    reply.header('x-gateway-model', headerValue(meta.model));
+  }
+
+  async function messages(request: FastifyRequest, reply: FastifyReply) {
+    const { principal, context } = authenticated(request);
+    const body = request.body as WireMessagesBody;
+    const chat = convertMessagesRequest(body, principal, defaultModel);
+    if (body.stream === true) {
+      const outcome = await host.pipeline.stream(chat, context);
+      gatewayHeaders(reply, outcome.meta, context);
+      await sendMessagesStream(reply, outcome, context);
+      return reply;
+    }
+    const { result, meta } = await host.pipeline.chat(chat, context);
+    gatewayHeaders(reply, meta, context);
+    return responseBody(result, meta);
+  }
+
+  async function countTokens(request: FastifyRequest) {
+    const { principal, context } = authenticated(request);
+    if (!host.pipeline.countTokens) throw new GatewayError('not_found', 'This gateway counts no tokens.');
+    const chat = convertMessagesRequest(request.body as WireCountTokensBody, principal, defaultModel);
+    return { input_tokens: await host.pipeline.countTokens(chat, context) };
+  }
+
+  async function listModels(request: FastifyRequest) {
+    return modelsPage(await host.pipeline.models(), request.query as PageQuery);
+  }
+
+  async function retrieveModel(request: FastifyRequest) {
+    const id = (request.params as Record<string, string | undefined>)['*'] ?? '';
+    const model = (await host.pipeline.models()).find((candidate) => candidate.id === id);
+    if (!model) throw new GatewayError('not_found', `model: ${id}`, { code: 'model_not_found' });
+    return modelBody(model);
+  }
+
+  return {
+    name: host.instanceName,
+    async register(app: FastifyInstance) {
+      addAnthropicApiConstraint(app);
+      app.setErrorHandler<Error>((error, request, reply) => {
+        const known = requests.get(request);
+        const rendered = renderError(error, known?.context.requestId);
+        if (known) known.context.annotations.errorType ??= rendered.gatewayType;
+        const log = known?.context.log ?? host.log;
+        if (rendered.status >= 500) logRequestFailure(log, error, 'anthropic surface request failed');
+        else log.debug({ status: rendered.status, type: rendered.body.error.type }, 'request rejected');
+        return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+      });
+
+      app.post(
+        '/v1/messages',
+        { schema: messagesRouteSchema, onRequest: authenticateFor('messages') },
+        messages,
+      );
+      app.post(
+        '/v1/messages/count_tokens',
+        { schema: countTokensRouteSchema, onRequest: authenticateFor('messages.count_tokens') },
+        countTokens,
+      );
+      // Hidden from /openapi.json: the OpenAI surface documents GET /v1/models, served without the header.
+      const models = { constraints: anthropicApiConstraint, onRequest: authenticateFor('models') };
+      const listSchema = { hide: true, querystring: modelsQuerySchema };
+      const retrieveSchema = { hide: true, params: modelParamsSchema };
+      app.get('/v1/models', { ...models, schema: listSchema }, listModels);
+      app.get('/v1/models/*', { ...models, schema: retrieveSchema }, retrieveModel);
+    },
+  };
+}
