@@ -71,6 +71,24 @@ describe('cacheKey', () => {
     expect(keys.size).toBe(variants.length + 1);
   });
 
+  it('separates native requests that differ only in fields the normalized request does not model', () => {
+    const native = (body: Record<string, unknown>): ChatRequest => ({
+      ...base,
+      native: {
+        wire: 'anthropic-messages',
+        body: { model: base.model, max_tokens: 1000, messages: [], ...body },
+      },
+    });
+    const keys = [
+      cacheKey(native({})),
+      cacheKey(native({ top_k: 5 })),
+      cacheKey(native({ thinking: { type: 'enabled', budget_tokens: 2048 } })),
+      cacheKey(native({ system: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral' } }] })),
+    ];
+    expect(new Set([cacheKey(base), ...keys]).size).toBe(5);
+    expect(cacheKey(native({ top_k: 5 }))).toBe(cacheKey(structuredClone(native({ top_k: 5 }))));
+  });
+
   it('separates scopes', () => {
     expect(cacheKey(base, 'profile-a')).not.toBe(cacheKey(base, 'profile-b'));
   });
@@ -132,6 +150,7 @@ describe('cacheKey', () => {
         frequencyPenalty: 1,
         seed: 1,
         stop: ['x'],
+        native: { wire: 'anthropic-messages', body: { top_k: 3, model: 'm', messages: [{ role: 'user' }] } },
       },
     ];
     for (const request of requests) {

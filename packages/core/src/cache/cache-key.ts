@@ -45,6 +45,8 @@ export function normalizeForCache(request: ChatRequest): Record<string, unknown>
     logprobs: request.logprobs,
     topLogprobs: request.topLogprobs,
     logitBias: request.logitBias,
+    // A native body carries fields the normalized ones do not model (thinking, cache_control, top_k).
+    native: request.native,
   };
 }
 
@@ -89,6 +91,7 @@ export function canonicalRequestJson(request: ChatRequest): string {
   out += `${out.length > 1 ? ',' : ''}"messages":[${messages}]`;
   field('model', request.model);
   field('n', request.n);
+  field('native', request.native);
   field('parallelToolCalls', request.parallelToolCalls);
   field('presencePenalty', request.presencePenalty);
   field('responseFormat', request.responseFormat);
