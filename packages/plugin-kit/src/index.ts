@@ -8,3 +8,4 @@ export * from './sse-writer.js';
 export * from './take-turns.js';
 export * from './task-helpers.js';
 export * from './task-runtime.js';
+export * from './task-settings.js';

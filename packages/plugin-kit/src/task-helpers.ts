@@ -1,7 +1,35 @@
-import { GatewayError, isGatewayError, type TaskMetrics, type TaskState } from '@llm-gateway/spec';
+import { randomUUID } from 'node:crypto';
+import {
+  GatewayError,
+  isGatewayError,
+  type Principal,
+  principalKey,
+  type TaskMetrics,
+  type TaskState,
+} from '@llm-gateway/spec';
 
 /** `error_type` of a task that ran past its time limit (Celery's name, which the seed's workers raised). */
 export const TIME_LIMIT_ERROR_TYPE = 'TimeLimitExceeded';
+
+/** `error_type` of a task whose text grew past the queue's `maxResultBytes`. */
+export const RESULT_TOO_LARGE_ERROR_TYPE = 'ResultTooLarge';
+
+const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A new task id: a random UUID, the only form `isTaskId` accepts. */
+export function newTaskId(): string {
+  return randomUUID();
+}
+
+/** Whether `id` has the form the gateway issues; anything else (a store's own key names) never reaches a queue. */
+export function isTaskId(id: unknown): id is string {
+  return typeof id === 'string' && TASK_ID.test(id);
+}
+
+/** Whether a task is `principal`'s: compared by scheme-namespaced key, so equal ids of two schemes never match. */
+export function isTaskOf(state: Pick<TaskState, 'owner'>, principal: Principal): boolean {
+  return state.owner === principalKey(principal);
+}
 
 /** What a failed task keeps of its error: a client-safe message and an exception-style type name. */
 export function taskError(error: unknown): { message: string; type: string } {

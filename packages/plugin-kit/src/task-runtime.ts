@@ -1,13 +1,24 @@
 import type { TaskEvent, TaskHandler, TaskInput, TaskState, Usage } from '@llm-gateway/spec';
-import { TIME_LIMIT_ERROR_TYPE, taskError } from './task-helpers.js';
+import { RESULT_TOO_LARGE_ERROR_TYPE, TIME_LIMIT_ERROR_TYPE, taskError } from './task-helpers.js';
 
 export type TaskOutcome =
   | { ok: true; text: string; usage: Usage }
   | { ok: false; error: { message: string; type: string } };
 
+function resultTooLarge(maxBytes: number): TaskOutcome {
+  return {
+    ok: false,
+    error: {
+      message: `The task's text grew past the ${maxBytes}-byte limit of this task queue; ask for fewer tokens`,
+      type: RESULT_TOO_LARGE_ERROR_TYPE,
+    },
+  };
+}
+
 /**
  * Runs one task under its time limit: past it the handler's signal fires and the task fails with
- * `TimeLimitExceeded`, whether or not the handler honours the signal. Never throws.
+ * `TimeLimitExceeded`, whether or not the handler honours the signal. Text past `maxResultBytes` stops
+ * the run the same way (the upstream call is aborted) and fails it with `ResultTooLarge`. Never throws.
  */
 export async function runTaskHandler(
   handler: TaskHandler,
@@ -18,8 +29,10 @@ export async function runTaskHandler(
     timeLimitMs: number;
     delta(text: string): void | Promise<void>;
     signal?: AbortSignal;
+    maxResultBytes?: number;
   },
 ): Promise<TaskOutcome> {
+  const maxBytes = options.maxResultBytes ?? Number.POSITIVE_INFINITY;
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -34,22 +47,36 @@ export async function runTaskHandler(
       });
     }, options.timeLimitMs);
   });
+  let streamedBytes = 0;
+  let overflow: (outcome: TaskOutcome) => void = () => {};
+  const overflowed = new Promise<TaskOutcome>((resolve) => {
+    overflow = resolve;
+  });
+  const delta = (text: string) => {
+    if (controller.signal.aborted) return undefined;
+    streamedBytes += Buffer.byteLength(text);
+    if (streamedBytes <= maxBytes) return options.delta(text);
+    controller.abort(new Error('result too large'));
+    overflow(resultTooLarge(maxBytes));
+    return undefined;
+  };
   const run = (async (): Promise<TaskOutcome> => {
     try {
       const progress = {
         taskId: options.taskId,
         ...(options.enqueuedAt === undefined ? {} : { enqueuedAt: options.enqueuedAt }),
         signal: controller.signal,
-        delta: (text: string) => (controller.signal.aborted ? undefined : options.delta(text)),
+        delta,
       };
       const { text, usage } = await handler(input, progress);
+      if (Buffer.byteLength(text) > maxBytes) return resultTooLarge(maxBytes);
       return { ok: true, text, usage };
     } catch (error) {
       return { ok: false, error: taskError(error) };
     }
   })();
   try {
-    return await Promise.race([run, limit]);
+    return await Promise.race([run, limit, overflowed]);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

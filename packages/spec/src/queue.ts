@@ -31,6 +31,8 @@ export interface TaskState {
   metrics?: TaskMetrics;
   error?: { message: string; type: string };
   principalId: string;
+  /** `principalKey()` of the submitter (`<scheme>:<id>`): the only thing task ownership is checked against. */
+  owner: string;
   /** The model the task asked for (what an OpenAI-style answer names). */
   model?: string;
 }
@@ -79,4 +81,10 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
-export type QueuePlugin<Config = unknown> = PluginDefinition<'queue', Config, TaskQueue, PluginHost>;
+/** What a queue plugin receives: the plugin host plus the deployment it serves. */
+export interface QueueHost extends PluginHost {
+  /** The profile's `service.name`: a store shared by several deployments keeps their tasks apart by it. */
+  deployment?: string;
+}
+
+export type QueuePlugin<Config = unknown> = PluginDefinition<'queue', Config, TaskQueue, QueueHost>;

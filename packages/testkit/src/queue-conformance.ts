@@ -18,6 +18,8 @@ export interface QueueTestSettings {
   timeLimitSeconds: number;
   retentionSeconds: number;
   maxQueued: number;
+  maxFinished: number;
+  maxResultBytes: number;
 }
 
 export interface QueueConformanceOptions<Config> {
@@ -75,7 +77,36 @@ async function drain(events: AsyncIterable<TaskEvent>): Promise<TaskEvent[]> {
   return seen;
 }
 
-const defaults: QueueTestSettings = { timeLimitSeconds: 30, retentionSeconds: 60, maxQueued: 1000 };
+const defaults: QueueTestSettings = {
+  timeLimitSeconds: 30,
+  retentionSeconds: 60,
+  maxQueued: 1000,
+  maxFinished: 1000,
+  maxResultBytes: 262_144,
+};
+
+/** Names a store keeps beside its tasks (BullMQ's own keys) and other ids the gateway never issues. */
+export const notTaskIds = [
+  'meta',
+  'id',
+  'events',
+  'completed',
+  'failed',
+  'wait',
+  'active',
+  'paused',
+  'delayed',
+  'prioritized',
+  'marker',
+  'stalled-check',
+  'stalled',
+  'limiter',
+  'pc',
+  '__proto__',
+  'constructor',
+  '1',
+  'no-such-task',
+];
 
 /** One suite every TaskQueue plugin must pass. */
 export function queueConformance<Config>(options: QueueConformanceOptions<Config>): void {
@@ -100,8 +131,67 @@ export function queueConformance<Config>(options: QueueConformanceOptions<Config
       const id = await queue.submit(queueTestInput);
       expect(id).toMatch(/\S{8,}/);
       const state = await queue.get(id);
-      expect(state).toMatchObject({ id, status: 'queued', principalId: 'key-a' });
+      expect(state).toMatchObject({ id, status: 'queued', principalId: 'key-a', owner: 'keys:key-a' });
       expect(await queue.get('no-such-task')).toBeUndefined();
+    });
+
+    // Regression: ownership was the bare id, so a JWT whose subject equals an API key's id read its tasks.
+    it('a task is owned by the principalKey of its submitter: equal ids of two schemes are two owners', async () => {
+      const queue = await open();
+      const asJwt = { ...queueTestInput, principal: { id: 'key-a', kind: 'user' as const, scheme: 'jwt' } };
+      const [byKey, byJwt] = [await queue.submit(queueTestInput), await queue.submit(asJwt)];
+      expect((await queue.get(byKey))?.owner).toBe('keys:key-a');
+      expect((await queue.get(byJwt))?.owner).toBe('jwt:key-a');
+    });
+
+    // Regression: BullMQ's own key names (`meta`, `events`, ...) as task ids answered 500s.
+    it("ids the gateway never issues (a store's own key names) are unknown tasks, never an error", async () => {
+      const queue = await open();
+      await queue.submit(queueTestInput);
+      for (const id of notTaskIds) {
+        expect(await queue.get(id), id).toBeUndefined();
+        expect(await drain(queue.events(id)), id).toEqual([]);
+      }
+    });
+
+    // Regression: a task's text was kept whole, however large.
+    it('a task whose text passes maxResultBytes is stopped (its signal fires) and fails with ResultTooLarge', async () => {
+      const queue = await open({ maxResultBytes: 16 });
+      let aborted = false;
+      const worker = queue.work(async (input, progress) => {
+        progress.signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        return scriptedHandler(['0123456789', 'abcdefghij', 'never'])(input, progress);
+      }, 1);
+      const id = await queue.submit(queueTestInput);
+      const state = await finished(queue, id);
+      const whole = await queue.submit(queueTestInput);
+      await worker.close();
+      expect(state).toMatchObject({ status: 'failed', error: { type: 'ResultTooLarge' } });
+      expect(state.error!.message).toMatch(/16-byte limit/);
+      expect(state.text ?? '').toBe('');
+      expect(aborted).toBe(true);
+      const small = queue.work(async () => ({ text: 'x'.repeat(17), usage }), 1);
+      expect(await finished(queue, whole)).toMatchObject({ error: { type: 'ResultTooLarge' } });
+      await small.close();
+    });
+
+    // Regression: finished tasks were bounded only by their age.
+    it('keeps at most maxFinished finished tasks: the oldest finished are dropped first', async () => {
+      const queue = await open({ maxFinished: 2 });
+      const worker = queue.work(scriptedHandler(['done']), 1);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const id = await queue.submit(queueTestInput);
+        await finished(queue, id);
+        ids.push(id);
+      }
+      await worker.close();
+      expect(await queue.get(ids[0]!)).toBeUndefined();
+      expect(await queue.get(ids[1]!)).toBeUndefined();
+      expect((await queue.get(ids[2]!))?.status).toBe('completed');
+      expect((await queue.get(ids[3]!))?.status).toBe('completed');
     });
 
     it('runs a task: events come in order (queued, processing, deltas, completed) with the seed metrics', async () => {

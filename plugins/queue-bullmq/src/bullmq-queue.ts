@@ -1,23 +1,54 @@
-import { randomUUID } from 'node:crypto';
 import {
+  isTaskId,
+  newTaskId,
   queueFullError,
   queueUnavailableError,
   runTaskHandler,
   type TaskOutcome,
   taskMetrics,
 } from '@llm-gateway/plugin-kit';
-import type { Logger, TaskHandler, TaskInput, TaskQueue, TaskState, TaskWorker } from '@llm-gateway/spec';
+import {
+  type Logger,
+  principalKey,
+  type TaskEvent,
+  type TaskHandler,
+  type TaskInput,
+  type TaskQueue,
+  type TaskState,
+  type TaskWorker,
+} from '@llm-gateway/spec';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { BullmqQueueConfig } from './config.js';
+import { type BullmqQueueConfig, defaultPrefix } from './config.js';
 import { deltaWriter } from './delta-writer.js';
 import { ChannelHub, taskEvents } from './task-events.js';
 import { taskKeys, type WireEvent } from './task-keys.js';
 
+/** What a job stores: the input while it waits or runs, then only what its status needs. */
 interface JobData {
-  input: TaskInput;
+  input?: TaskInput;
   createdAt: number;
+  /** principalKey of the submitter; absent on jobs stored before it was (read from the input then). */
+  owner?: string;
+  principalId?: string;
+  model?: string;
 }
+
+/** A finished job's data: its input dropped, so it costs Redis only its result and a few fields. */
+function finishedData(data: JobData): JobData {
+  const model = data.model ?? data.input?.request.model;
+  return {
+    createdAt: data.createdAt,
+    owner: data.owner ?? (data.input ? principalKey(data.input.principal) : ''),
+    principalId: data.principalId ?? data.input?.principal.id ?? '',
+    ...(model ? { model } : {}),
+  };
+}
+
+const inputGone = {
+  ok: false as const,
+  error: { message: "The task's input is no longer stored; submit it again", type: 'InputGoneError' },
+};
 
 /** A job's return value: the outcome plus when the worker finished it. */
 type JobResult = TaskOutcome & { startedAt: number; finishedAt: number };
@@ -25,12 +56,16 @@ type JobResult = TaskOutcome & { startedAt: number; finishedAt: number };
 /** `error_type` of a task whose workers died more often than `maxStalledCount` allows. */
 const WORKER_LOST = 'WorkerLostError';
 
+async function* noEvents(): AsyncGenerator<TaskEvent> {}
+
 export function createBullmqQueue(
   config: BullmqQueueConfig & { url: string },
   log: Logger,
   name = 'bullmq',
+  deployment?: string,
 ): TaskQueue {
-  const { prefix, queueName } = config;
+  const { queueName } = config;
+  const prefix = config.prefix ?? defaultPrefix(deployment);
   // Commands fail rather than wait forever while Redis is away: submit answers 503, not a hang.
   // Auto-pipelining sends the commands of one tick (many tasks' progress and moves) in one write.
   const commands = new Redis(config.url, {
@@ -52,12 +87,14 @@ export function createBullmqQueue(
 
   async function stateOf(job: Job<JobData, JobResult>): Promise<TaskState> {
     const id = job.id!;
+    const kept = finishedData(job.data);
     const base: TaskState = {
       id,
       status: 'queued',
-      createdAt: job.data.createdAt,
-      principalId: job.data.input.principal.id,
-      model: job.data.input.request.model,
+      createdAt: kept.createdAt,
+      principalId: kept.principalId ?? '',
+      owner: kept.owner ?? '',
+      ...(kept.model ? { model: kept.model } : {}),
     };
     const bullState = await job.getState();
     if (bullState === 'completed' && job.returnvalue) {
@@ -84,9 +121,25 @@ export function createBullmqQueue(
     return base;
   }
 
+  /** Redis away (down, restarting): the caller gets a retryable 503, not a 500 (and no task id). */
+  async function stored<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (error) {
+      log.warn({ err: error }, 'task queue: Redis did not answer');
+      throw queueUnavailableError(error);
+    }
+  }
+
   async function get(id: string): Promise<TaskState | undefined> {
+    // BullMQ keeps its own keys (`meta`, `events`, ...) beside the jobs': only task ids may name a job.
+    if (!isTaskId(id)) return undefined;
+    return stored(read(id));
+  }
+
+  async function read(id: string): Promise<TaskState | undefined> {
     const job = (await queue.getJob(id)) as Job<JobData, JobResult> | undefined;
-    if (!job) return undefined;
+    if (!job?.data) return undefined;
     const state = await stateOf(job);
     if (state.finishedAt !== undefined && Date.now() - state.finishedAt >= retentionMs) {
       // Redis removes old jobs lazily (when later ones finish); a task past retention is gone now.
@@ -103,6 +156,8 @@ export function createBullmqQueue(
       const startedAt = Date.now();
       // Only a run after a dead worker's can find text already stored.
       const rerun = job.stalledCounter > 0 || job.attemptsStarted > 1;
+      const { input } = job.data;
+      if (!input) return { ...inputGone, startedAt, finishedAt: Date.now() };
       const writer = deltaWriter({
         redis: commands,
         textKey,
@@ -112,10 +167,11 @@ export function createBullmqQueue(
         intervalMs: config.progressIntervalMs,
         log,
       });
-      const outcome = await runTaskHandler(handler, job.data.input, {
+      const outcome = await runTaskHandler(handler, input, {
         taskId: id,
         enqueuedAt: job.data.createdAt,
         timeLimitMs,
+        maxResultBytes: config.maxResultBytes,
         delta: (text) => writer.write(text),
       });
       await (outcome.ok ? writer.stop() : writer.flushAndStop());
@@ -138,28 +194,34 @@ export function createBullmqQueue(
     return (await current.count) + current.added++;
   }
 
-  /** Redis away (down, restarting): the caller gets a retryable 503, not a 500, and no task id. */
-  async function stored<T>(command: Promise<T>): Promise<T> {
-    try {
-      return await command;
-    } catch (error) {
-      log.warn({ err: error }, 'task queue: Redis did not take the task');
-      throw queueUnavailableError(error);
-    }
+  /** Once a job is stored as finished: its input and streamed text go, and `/stream` viewers hear the end. */
+  async function settle(job: Job<JobData, JobResult>): Promise<void> {
+    const id = job.id!;
+    await publish(id, { type: 'final' }).catch(() => {});
+    await Promise.allSettled([job.updateData(finishedData(job.data)), commands.del(keys(id).text)]);
   }
 
   return {
     name,
     async submit(input) {
       if ((await stored(waitingCount())) >= config.maxQueued) throw queueFullError(config.maxQueued);
-      const id = randomUUID();
-      const keep = { age: Math.ceil(config.retentionSeconds) };
+      const id = newTaskId();
+      // Redis trims finished jobs past this count (oldest first) or age, as each job finishes.
+      const keep = { age: Math.ceil(config.retentionSeconds), count: config.maxFinished };
       const options = { jobId: id, attempts: 1, removeOnComplete: keep, removeOnFail: keep };
-      await stored(queue.add('task', { input, createdAt: Date.now() }, options));
+      const data: JobData = {
+        input,
+        createdAt: Date.now(),
+        owner: principalKey(input.principal),
+        principalId: input.principal.id,
+        ...(input.request.model ? { model: input.request.model } : {}),
+      };
+      await stored(queue.add('task', data, options));
       return id;
     },
     get,
     events(id, signal) {
+      if (!isTaskId(id)) return noEvents();
       if (!hub) {
         subscriber = new Redis(config.url, { maxRetriesPerRequest: null });
         subscriber.on('error', (error) => log.warn({ err: error }, 'redis (task events) error'));
@@ -178,9 +240,9 @@ export function createBullmqQueue(
       });
       worker.on('error', (error) => log.warn({ err: error }, 'task worker error'));
       // Published once the job is stored as finished, so a subscriber that reads it sees the end.
-      worker.on('completed', (job) => void publish(job.id!, { type: 'final' }).catch(() => {}));
+      worker.on('completed', (job) => void settle(job));
       worker.on('failed', (job) => {
-        if (job?.id) void publish(job.id, { type: 'final' }).catch(() => {});
+        if (job?.id) void settle(job);
       });
       workers.add(worker);
       return {

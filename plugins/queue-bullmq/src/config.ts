@@ -1,4 +1,4 @@
-import { blankSetting } from '@llm-gateway/plugin-kit';
+import { blankSetting, taskQueueSettings } from '@llm-gateway/plugin-kit';
 import { z } from '@llm-gateway/spec';
 
 const positive = (fallback: number) =>
@@ -13,15 +13,17 @@ export const configSchema = z.strictObject({
       .regex(/^rediss?:\/\//, 'A redis:// or rediss:// URL')
       .optional(),
   ),
-  /** Key namespace, so several deployments can share one Redis. */
-  prefix: z.string().min(1).default('llmgw'),
-  queueName: z.string().min(1).default('tasks'),
-  /** A task runs at most this long (TASK_TIME_LIMIT), then fails with `TimeLimitExceeded`. */
-  timeLimitSeconds: positive(120),
-  /** Finished tasks are kept this long, then removed. */
-  retentionSeconds: positive(3600),
-  /** Past this many waiting tasks, submit refuses with 503 + Retry-After. */
-  maxQueued: z.preprocess(blankSetting, z.coerce.number().int().positive().default(10_000)),
+  /** Key namespace; blank: `llmgw:<service.name>`, so deployments sharing one Redis never share tasks. */
+  prefix: z.preprocess(blankSetting, z.string().min(1).optional()),
+  queueName: z.preprocess(
+    blankSetting,
+    z
+      .string()
+      .min(1)
+      .regex(/^[^:]+$/, 'A queue name without ":" (BullMQ refuses it)')
+      .default('tasks'),
+  ),
+  ...taskQueueSettings,
   /** A running task's text and status reach Redis (and `/stream` viewers) at most this often. */
   progressIntervalMs: z.preprocess(blankSetting, z.coerce.number().int().positive().default(50)),
   /** A worker that stops renewing its lock this long (killed, frozen) loses the task to another worker. */
@@ -33,3 +35,9 @@ export const configSchema = z.strictObject({
 });
 
 export type BullmqQueueConfig = z.output<typeof configSchema>;
+
+/** The key prefix of a deployment that set none: its `service.name` (key-safe), under `llmgw:`. */
+export function defaultPrefix(deployment: string | undefined): string {
+  const name = deployment?.trim().replace(/[^A-Za-z0-9._-]+/g, '-');
+  return name ? `llmgw:${name}` : 'llmgw';
+}

@@ -14,7 +14,7 @@ const plugin: QueuePlugin<BullmqQueueConfig> = {
   configSchema,
   async create(config, host) {
     if (!config.url) return disabled('no Redis URL (REDIS_URL)');
-    return createBullmqQueue({ ...config, url: config.url }, host.log, host.instanceName);
+    return createBullmqQueue({ ...config, url: config.url }, host.log, host.instanceName, host.deployment);
   },
 };
 

@@ -1,18 +1,29 @@
-import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_MAX_FINISHED,
+  DEFAULT_MAX_RESULT_BYTES,
   eventChannel,
   isExpired,
+  newTaskId,
   queueFullError,
   runTaskHandler,
   snapshotEvents,
   taskMetrics,
 } from '@llm-gateway/plugin-kit';
-import type { TaskEvent, TaskHandler, TaskInput, TaskQueue, TaskState, TaskWorker } from '@llm-gateway/spec';
+import {
+  principalKey,
+  type TaskEvent,
+  type TaskHandler,
+  type TaskInput,
+  type TaskQueue,
+  type TaskState,
+  type TaskWorker,
+} from '@llm-gateway/spec';
 import type { MemoryQueueConfig } from './config.js';
 
 interface Entry {
   state: TaskState;
-  input: TaskInput;
+  /** Held only while the task waits: the handler has it once it runs, and a finished task needs none. */
+  input?: TaskInput;
   listeners: Set<(event: TaskEvent) => void>;
 }
 
@@ -24,9 +35,17 @@ interface LocalWorker {
   idle: Set<() => void>;
 }
 
+/** The bounds of what the queue holds; omitted ones take the shared defaults. */
+type MemoryQueueOptions = Omit<MemoryQueueConfig, 'maxFinished' | 'maxResultBytes'> &
+  Partial<Pick<MemoryQueueConfig, 'maxFinished' | 'maxResultBytes'>>;
+
 /** Tasks, their events and their workers in this process's memory. */
-export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): TaskQueue {
+export function createMemoryQueue(config: MemoryQueueOptions, name = 'memory'): TaskQueue {
   const tasks = new Map<string, Entry>();
+  // Finished ids, oldest first (a Set keeps insertion order): past maxFinished the oldest go.
+  const finishedIds = new Set<string>();
+  const maxFinished = config.maxFinished ?? DEFAULT_MAX_FINISHED;
+  const maxResultBytes = config.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
   const waiting: string[] = [];
   const workers: LocalWorker[] = [];
   const shutdown = new AbortController();
@@ -37,20 +56,33 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
     for (const listener of entry.listeners) listener(event);
   };
 
-  function expireLater(id: string): void {
-    setTimeout(() => tasks.delete(id), retentionMs).unref();
+  function forget(id: string): void {
+    tasks.delete(id);
+    finishedIds.delete(id);
   }
 
-  async function run(worker: LocalWorker, entry: Entry): Promise<void> {
+  /** Keeps the finished task for its retention, and drops the oldest finished ones past maxFinished. */
+  function keepFinished(id: string): void {
+    finishedIds.add(id);
+    for (const oldest of finishedIds) {
+      if (finishedIds.size <= maxFinished) break;
+      forget(oldest);
+    }
+    setTimeout(() => forget(id), retentionMs).unref();
+  }
+
+  async function run(worker: LocalWorker, entry: Entry, input: TaskInput): Promise<void> {
     const { state } = entry;
+    entry.input = undefined;
     state.status = 'processing';
     state.startedAt = Date.now();
     state.text = '';
     emit(entry, { type: 'status', status: 'processing' });
-    const outcome = await runTaskHandler(worker.handler, entry.input, {
+    const outcome = await runTaskHandler(worker.handler, input, {
       taskId: state.id,
       enqueuedAt: state.createdAt,
       timeLimitMs,
+      maxResultBytes,
       signal: shutdown.signal,
       delta: async (text) => {
         state.text += text;
@@ -66,20 +98,22 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
     } else {
       state.status = 'failed';
       state.error = outcome.error;
+      // A failed task answers its error only; the text streamed so far is not kept.
+      delete state.text;
     }
     emit(entry, { type: 'status', status: state.status });
     emit(entry, { type: state.status === 'completed' ? 'completed' : 'failed', state: { ...state } });
     entry.listeners.clear();
-    expireLater(state.id);
+    keepFinished(state.id);
   }
 
   function dispatch(): void {
     for (const worker of workers) {
       while (!worker.closed && worker.running < worker.concurrency && waiting.length > 0) {
         const entry = tasks.get(waiting.shift()!);
-        if (!entry) continue;
+        if (!entry?.input) continue;
         worker.running++;
-        void run(worker, entry).finally(() => {
+        void run(worker, entry, entry.input).finally(() => {
           worker.running--;
           if (worker.running === 0) for (const resolve of worker.idle) resolve();
           setImmediate(dispatch);
@@ -92,12 +126,13 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
     name,
     async submit(input) {
       if (waiting.length >= config.maxQueued) throw queueFullError(config.maxQueued);
-      const id = randomUUID();
+      const id = newTaskId();
       const state: TaskState = {
         id,
         status: 'queued',
         createdAt: Date.now(),
         principalId: input.principal.id,
+        owner: principalKey(input.principal),
         model: input.request.model,
       };
       tasks.set(id, { state, input, listeners: new Set() });
@@ -109,7 +144,7 @@ export function createMemoryQueue(config: MemoryQueueConfig, name = 'memory'): T
       const entry = tasks.get(id);
       if (!entry) return undefined;
       if (isExpired(entry.state, retentionMs)) {
-        tasks.delete(id);
+        forget(id);
         return undefined;
       }
       return { ...entry.state };

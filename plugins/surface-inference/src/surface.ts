@@ -1,3 +1,4 @@
+import { isTaskId, isTaskOf } from '@llm-gateway/plugin-kit';
 import {
   createFastApiScope,
   fastApiErrorType,
@@ -48,12 +49,14 @@ export function createInferenceSurface(config: InferenceConfig, host: SurfaceHos
     return context;
   }
 
-  /** A task exists for a caller only if that caller's key submitted it. */
+  /** A task exists for a caller only if that caller's credential (scheme and id) submitted it. */
   async function visibleTask(request: FastifyRequest, endpoint: string): Promise<TaskState> {
     const context = await authorize(request, endpoint);
     const { task_id: id } = request.params as { task_id: string };
+    // Only ids the gateway issues reach the queue (a store's own key names never do).
+    if (!isTaskId(id)) throw httpError(404, 'Task not found');
     const state = await tasks.get(id);
-    if (!state || state.principalId !== context.principal.id) throw httpError(404, 'Task not found');
+    if (!state || !isTaskOf(state, context.principal)) throw httpError(404, 'Task not found');
     return state;
   }
 

@@ -24,7 +24,7 @@ export function taskLocation(requestUrl: string, id: string): string {
 }
 
 /** A task that has no chat completion (yet): its state, and the error once it failed. */
-export function taskBody(state: TaskState) {
+export function taskBody(state: Pick<TaskState, 'id' | 'status' | 'createdAt' | 'error'>) {
   return {
     id: state.id,
     object: 'task',

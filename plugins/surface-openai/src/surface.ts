@@ -1,4 +1,4 @@
-import { headerValue, logRequestFailure } from '@llm-gateway/plugin-kit';
+import { headerValue, isTaskId, isTaskOf, logRequestFailure } from '@llm-gateway/plugin-kit';
 import {
   anonymousPrincipal,
   type CallMeta,
@@ -89,7 +89,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     if (host.queue && !wantsStream(body) && prefersAsync(request.headers.prefer) && fitsTask(chat)) {
       await host.pipeline.admit?.(context);
       const id = await host.queue.submit({ request: chat, principal, surface: host.instanceName });
-      const state = { id, status: 'queued' as const, createdAt: Date.now(), principalId: principal.id };
+      const state = { id, status: 'queued' as const, createdAt: Date.now() };
       reply
         .code(202)
         .header('location', taskLocation(request.url, id))
@@ -137,8 +137,9 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
   async function retrieveTask(request: FastifyRequest, reply: FastifyReply) {
     const { principal } = authenticated(request);
     const { id } = request.params as { id: string };
-    const state = await host.queue?.get(id);
-    if (!state || state.principalId !== principal.id) {
+    // Only ids the gateway issues reach the queue (a store's own key names never do).
+    const state = isTaskId(id) ? await host.queue?.get(id) : undefined;
+    if (!state || !isTaskOf(state, principal)) {
       throw new GatewayError('not_found', `No task found with id '${id}'.`, { code: 'task_not_found' });
     }
     if (state.status === 'completed') return taskCompletionBody(state);

@@ -3,6 +3,7 @@ import {
   isDisabled,
   type Logger,
   type Pipeline,
+  type QueueHost,
   type TaskHandler,
   type TaskQueue,
   type TaskWorker,
@@ -56,12 +57,13 @@ export async function createTaskQueue(
   const section = profile.queue;
   if (!section) return undefined;
   const build = (instance: PluginInstanceConfig, name: string) =>
-    createInstance<TaskQueue, { instanceName: string; log: Logger }>(
+    createInstance<TaskQueue, QueueHost>(
       'queue',
       'queue',
       name,
       instance,
-      { instanceName: 'queue', log },
+      // The deployment names the queue's default key space, so two profiles on one Redis never share tasks.
+      { instanceName: 'queue', log, deployment: profile.service.name },
       options,
     );
   let created = await build(section, 'queue');
