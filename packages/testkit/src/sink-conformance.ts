@@ -38,6 +38,7 @@ export function sampleRecords(count: number, prefix = 'conf'): TelemetryRecord[]
     status_code: index % 7 === 0 ? 429 : 200,
     principal_id: index % 3 === 0 ? '=HYPERLINK("http://x","y")' : `user-${index}`,
     principal_kind: 'api_key',
+    principal_key: `keys:user-${index}`,
     project_name: 'risk, "analysis"\nline two',
     target_service: '+backend',
     model: '@gpt-4o ünïcödé',

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { access, constants, mkdir, open, readdir, rename } from 'node:fs/promises';
+import { access, constants, mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type SpooledRecords,
@@ -10,6 +10,7 @@ import {
 import { parse } from 'csv-parse';
 import Papa from 'papaparse';
 import { fromRow, toRow } from './csv-cells.js';
+import { endsWithNewline, wholeRowsLength } from './whole-rows.js';
 
 const dailyFile = /^telemetry_(\d{4}-\d{2}-\d{2})(?:\.w(\d+))?\.csv$/;
 const REPLAYED_DIR = 'replayed';
@@ -45,25 +46,43 @@ function byFile(batch: TelemetryRecord[], worker: number | undefined): Map<strin
 // Cells are neutralised by toRow already; Papa's own formula escaping would double it.
 const unparseOptions = { newline: '\n', escapeFormulae: false } as const;
 
-/** Appends rows (and the header when the file is new), then fsyncs: only then has the batch been written. */
+/**
+ * Appends rows (and the header when the file is new), then fsyncs: only then has the batch been written.
+ * All or nothing: a write that fails (a full disk) is cut back off, and a cut row a crash left is dropped first.
+ */
 async function append(path: string, records: TelemetryRecord[]): Promise<void> {
-  const file = await open(path, 'a');
+  const file = await open(path, 'a+');
   try {
-    const { size } = await file.stat();
+    let { size } = await file.stat();
+    if (!(await endsWithNewline(file, size))) {
+      size = await wholeRowsLength(path, size);
+      await file.truncate(size);
+    }
     // papaparse: the same text as csv-stringify at about a third of the CPU (bench/README.md, telemetry run).
     const rows = records.map(toRow);
     const text = `${Papa.unparse(size === 0 ? { fields: [...TELEMETRY_FIELDS], data: rows } : rows, unparseOptions)}\n`;
-    await file.writeFile(text);
-    await file.sync();
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } catch (error) {
+      await file.truncate(size).catch(() => {});
+      throw error;
+    }
   } finally {
     await file.close();
   }
 }
 
 async function* readBatches(path: string, size: number): AsyncGenerator<TelemetryRecord[]> {
-  // A line cut off by a crash mid-append is skipped rather than stopping the replay; a row with more
-  // columns than the header (a field added since the file began, e.g. gateway_overhead_ms) is kept.
-  const rows = createReadStream(path).pipe(
+  // A row cut off at the end (no final newline) is left out, even one whose last cell alone was cut.
+  const { size: bytes } = await stat(path);
+  const file = await open(path, 'r');
+  const whole = await endsWithNewline(file, bytes).finally(() => file.close());
+  const end = whole ? bytes : await wholeRowsLength(path, bytes);
+  if (end === 0) return;
+  // A malformed row is skipped rather than stopping the replay; a row with more columns than the
+  // header (a field added since the file began, e.g. gateway_overhead_ms) is kept.
+  const rows = createReadStream(path, { end: end - 1 }).pipe(
     parse({ columns: true, skip_records_with_error: true, relax_column_count_more: true }),
   );
   let batch: TelemetryRecord[] = [];

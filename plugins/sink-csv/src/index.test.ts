@@ -91,14 +91,14 @@ describe('sink-csv files', () => {
     const dir = await tempDir();
     const file = join(dir, 'telemetry_2026-01-02.csv');
     const [record] = sampleRecords(1, 'upgrade');
-    // The day's file began under a gateway whose records had no gateway_overhead_ms column.
+    // The day's file began under a gateway whose records had no gateway_overhead_ms column (nor the later ones).
     await writeFile(
       file,
-      `${TELEMETRY_FIELDS.filter((field) => field !== 'gateway_overhead_ms').join(',')}\n`,
+      `${TELEMETRY_FIELDS.slice(0, TELEMETRY_FIELDS.indexOf('gateway_overhead_ms')).join(',')}\n`,
     );
     const sink = await create(dir);
     await sink.write([record!]);
-    const { gateway_overhead_ms: _dropped, ...kept } = record!;
+    const { gateway_overhead_ms: _dropped, principal_key: _newer, ...kept } = record!;
     expect(await readAll(sink)).toEqual([kept]);
   });
 

@@ -32,6 +32,11 @@ export const telemetrySection = z
       (value) => (value === '' ? undefined : value),
       z.string().min(1).default('telemetry_spool'),
     ),
+    /** Records a store refuses one by one (a key it cannot hold) are kept here as JSON lines, not retried. */
+    quarantineDir: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.string().min(1).default('telemetry_quarantine'),
+    ),
   })
   .prefault({});
 

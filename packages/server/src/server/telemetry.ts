@@ -1,4 +1,4 @@
-import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
+import { type Logger, principalKey, type TelemetryRecord } from '@llm-gateway/spec';
 import { isoTime } from './iso-time.js';
 import type { RequestEnd } from './request-state.js';
 import { roundMs } from './server-timing.js';
@@ -58,6 +58,7 @@ export function unmatchedRecord({ request, reply, completed, durationMs }: Reque
     method: request.method,
     status_code: completed ? reply.statusCode : 499,
     principal_kind: 'anonymous',
+    principal_key: 'anonymous',
     latency_ms: roundMs(durationMs),
     ...gatewayOverhead(request),
     error_type: 'not_found',
@@ -90,6 +91,8 @@ export function requestRecord({
     status_code: completed ? reply.statusCode : 499,
     principal_id: principal.id,
     principal_kind: principal.kind,
+    // Usage counts by it: a JWT subject equal to an API key's id is another principal.
+    principal_key: principalKey(principal),
     latency_ms: roundMs(durationMs),
     ...gatewayOverhead(request),
   };

@@ -1,4 +1,13 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
 
@@ -8,6 +17,8 @@ interface Segment {
   /** Records of this file not yet stored by a sink. */
   pending: number;
   records: number;
+  /** Bytes written whole: a failed append is cut back to here. */
+  bytes: number;
 }
 
 export interface DiskSpool {
@@ -21,6 +32,26 @@ export interface DiskSpool {
 }
 
 const segmentName = /^spool-\d+-\d+\.jsonl$/;
+
+/**
+ * Writes the whole line or none of it: a short write (a file size limit) is continued, and a failure
+ * (no space) cuts the file back, so the next record never lands behind a cut line. Throws the failure.
+ */
+function appendWhole(segment: Segment, line: string): void {
+  const data = Buffer.from(line);
+  let done = 0;
+  try {
+    while (done < data.length) done += writeSync(segment.fd!, data, done, data.length - done);
+  } catch (error) {
+    try {
+      ftruncateSync(segment.fd!, segment.bytes);
+    } catch {
+      // Nothing more to do: recover() skips a line it cannot parse.
+    }
+    throw error;
+  }
+  segment.bytes += data.length;
+}
 
 /**
  * `telemetry.spool: disk`: every record is appended to a local file before it waits in memory, and
@@ -47,14 +78,14 @@ export function createDiskSpool(dir: string, maxRecordsPerFile: number, log: Log
       retire(current);
     }
     const path = join(dir, `spool-${Date.now()}-${process.pid}${++sequence}.jsonl`);
-    current = { path, fd: openSync(path, 'a'), pending: 0, records: 0 };
+    current = { path, fd: openSync(path, 'a'), pending: 0, records: 0, bytes: 0 };
     return current;
   };
 
   return {
     append(record) {
       const segment = current && current.records < maxRecordsPerFile ? current : rotate();
-      writeSync(segment.fd!, `${JSON.stringify(record)}\n`);
+      appendWhole(segment, `${JSON.stringify(record)}\n`);
       segment.pending += 1;
       segment.records += 1;
       owner.set(record, segment);
@@ -73,7 +104,7 @@ export function createDiskSpool(dir: string, maxRecordsPerFile: number, log: Log
       for (const name of readdirSync(dir)
         .filter((file) => segmentName.test(file))
         .sort()) {
-        const segment: Segment = { path: join(dir, name), pending: 0, records: 0 };
+        const segment: Segment = { path: join(dir, name), pending: 0, records: 0, bytes: 0 };
         for (const line of readFileSync(segment.path, 'utf8').split('\n')) {
           if (!line) continue;
           try {

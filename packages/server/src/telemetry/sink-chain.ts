@@ -1,5 +1,6 @@
 import { takeTurns } from '@llm-gateway/plugin-kit';
-import type { Logger, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
+import type { Logger, RejectedRecord, TelemetryRecord, TelemetrySink } from '@llm-gateway/spec';
+import type { Quarantine } from './quarantine.js';
 import type { TelemetryMetrics } from './telemetry-metrics.js';
 
 export interface SinkState {
@@ -20,6 +21,8 @@ export interface SinkChainOptions {
   replayBatchSize: number;
   /** Replays spooled records whenever a store becomes healthy (default true). */
   replay?: boolean;
+  /** Where records a store refuses one by one are kept; without it they are counted as lost. */
+  quarantine?: Quarantine;
 }
 
 export interface SinkChain {
@@ -32,6 +35,8 @@ export interface SinkChain {
   states(): SinkState[];
   readonly failovers: number;
   readonly replayed: number;
+  /** Records a store refused that could not be quarantined either. */
+  readonly lost: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,7 @@ export function createSinkChain(options: SinkChainOptions): SinkChain {
   const spools = entries.filter((entry) => entry.sink.spooled !== undefined);
   let failovers = 0;
   let replayed = 0;
+  let lost = 0;
   let closed = false;
   // Writes and replays take turns, so a spool file is never moved aside while a batch goes into it.
   const exclusive = takeTurns();
@@ -91,12 +97,23 @@ export function createSinkChain(options: SinkChainOptions): SinkChain {
     schedueProbe(entry);
   };
 
+  // A record the store refused on its own costs only itself: kept aside, the sink stays in use.
+  const setAside = async (entry: Entry, rejected: readonly RejectedRecord[]) => {
+    const kept = (await options.quarantine?.add(entry.sink.name, rejected)) ?? false;
+    if (kept) metrics.quarantined.inc({ sink: entry.sink.name }, rejected.length);
+    else {
+      lost += rejected.length;
+      metrics.lost.inc(rejected.length);
+    }
+  };
+
   const writeTo = async (entry: Entry, batch: TelemetryRecord[]) => {
     const end = metrics.batchWrite.startTimer({ sink: entry.sink.name });
-    await entry.sink.write(batch);
+    const rejected = (await entry.sink.write(batch))?.rejected ?? [];
     end();
-    entry.state.written += batch.length;
-    metrics.written.inc({ sink: entry.sink.name }, batch.length);
+    if (rejected.length > 0) await setAside(entry, rejected);
+    entry.state.written += batch.length - rejected.length;
+    metrics.written.inc({ sink: entry.sink.name }, batch.length - rejected.length);
   };
 
   // First healthy entry takes it; with none healthy the last one is tried anyway, as a last resort.
@@ -156,6 +173,9 @@ export function createSinkChain(options: SinkChainOptions): SinkChain {
     },
     get replayed() {
       return replayed;
+    },
+    get lost() {
+      return lost;
     },
     async close() {
       closed = true;

@@ -1,4 +1,5 @@
 import type { Logger, TelemetryRecord } from '@llm-gateway/spec';
+import { createRateLimitedLog, fsFacts } from './rate-limited-log.js';
 
 export interface TelemetryBufferOptions {
   batchSize: number;
@@ -28,7 +29,10 @@ export function createTelemetryBuffer(options: TelemetryBufferOptions): Telemetr
   let records: TelemetryRecord[] = [];
   let draining: Promise<boolean> | undefined;
   let dropped = 0;
-  let lastDropLog = 0;
+  // One line a second at most: a flood of identical errors would bury the cause.
+  const dropLog = createRateLimitedLog(log, DROP_LOG_INTERVAL_MS);
+  // Every sink failing (a full disk under the last one) fails each retry the same way: logged now and then.
+  const failLog = createRateLimitedLog(log);
 
   // Writes batches while enough records wait (`all`: while any wait); false when a write failed.
   const writeBatches = async (all: boolean): Promise<boolean> => {
@@ -40,7 +44,11 @@ export function createTelemetryBuffer(options: TelemetryBufferOptions): Telemetr
       }
       return true;
     } catch (error) {
-      log.warn({ err: error, waiting: records.length }, 'telemetry batch not stored; kept for the next try');
+      failLog(
+        'warn',
+        { ...fsFacts(error), waiting: records.length },
+        'telemetry batch not stored; kept for the next try',
+      );
       return false;
     }
   };
@@ -58,12 +66,7 @@ export function createTelemetryBuffer(options: TelemetryBufferOptions): Telemetr
   const drop = () => {
     dropped += 1;
     options.onDrop();
-    const now = Date.now();
-    // One line a second at most: a flood of identical errors would bury the cause.
-    if (now - lastDropLog >= DROP_LOG_INTERVAL_MS) {
-      lastDropLog = now;
-      log.error({ dropped, buffered: records.length }, 'telemetry buffer full: records dropped');
-    }
+    dropLog('error', { dropped, buffered: records.length }, 'telemetry buffer full: records dropped');
   };
 
   return {

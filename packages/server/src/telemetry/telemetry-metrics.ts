@@ -6,6 +6,8 @@ export interface TelemetryMetrics {
   failovers: Counter<'sink'>;
   replayed: Counter<'sink'>;
   dropped: Counter;
+  quarantined: Counter<'sink'>;
+  lost: Counter;
   batchWrite: Histogram<'sink'>;
   sinkHealthy: Gauge<'sink'>;
 }
@@ -42,6 +44,17 @@ export function createTelemetryMetrics(registry: Registry, bufferDepth: () => nu
     dropped: new Counter({
       name: 'gateway_telemetry_dropped_total',
       help: 'Telemetry records dropped because the buffer was full',
+      registers,
+    }),
+    quarantined: new Counter({
+      name: 'gateway_telemetry_quarantined_total',
+      help: 'Telemetry records a store refused one by one, kept in the quarantine directory, by sink',
+      labelNames: ['sink'],
+      registers,
+    }),
+    lost: new Counter({
+      name: 'gateway_telemetry_lost_total',
+      help: 'Telemetry records lost for good (refused by the store and not quarantined: no disk space)',
       registers,
     }),
     batchWrite: new Histogram({

@@ -2,6 +2,8 @@ import type { Logger, TelemetryRecord, TelemetrySink, TelemetryStatus } from '@l
 import type { Registry } from 'prom-client';
 import type { TelemetrySettings } from '../profile/telemetry-section.js';
 import { createDiskSpool } from './disk-spool.js';
+import { createQuarantine } from './quarantine.js';
+import { createRateLimitedLog, fsFacts } from './rate-limited-log.js';
 import { createSinkChain, type SinkChain } from './sink-chain.js';
 import { createTelemetryBuffer } from './telemetry-buffer.js';
 import { createTelemetryMetrics } from './telemetry-metrics.js';
@@ -9,7 +11,18 @@ import { createTelemetryMetrics } from './telemetry-metrics.js';
 /** Status when no sink is configured: records only reach the debug log. */
 export function telemetryStatusOf(service: TelemetryService | undefined, recorded: number): TelemetryStatus {
   if (service) return service.status();
-  return { store: null, sinks: [], buffered: 0, recorded, written: 0, dropped: 0, replayed: 0, failovers: 0 };
+  return {
+    store: null,
+    sinks: [],
+    buffered: 0,
+    recorded,
+    written: 0,
+    dropped: 0,
+    replayed: 0,
+    failovers: 0,
+    quarantined: 0,
+    lost: 0,
+  };
 }
 
 /** The telemetry stage beside the pipeline: records in, batches out to the sink chain, never on the request path. */
@@ -31,7 +44,9 @@ export function createTelemetryService(
 ): TelemetryService {
   let depth = () => 0;
   const metrics = createTelemetryMetrics(registry, () => depth());
+  const quarantine = createQuarantine(settings.quarantineDir, log);
   const chain = createSinkChain({
+    quarantine,
     sinks,
     log,
     metrics,
@@ -56,6 +71,8 @@ export function createTelemetryService(
   depth = () => buffer.depth;
   for (const record of spool?.recover() ?? []) buffer.push(record);
   let recorded = 0;
+  // A full disk fails every append: one line per interval, not a stack per record.
+  const spoolFailed = createRateLimitedLog(log);
   let closing: Promise<void> | undefined;
   // A gateway killed mid-replay resumes it here, on its next start.
   if (settings.replay) void chain.replay().catch(() => {});
@@ -68,7 +85,7 @@ export function createTelemetryService(
       try {
         spool?.append(record);
       } catch (error) {
-        log.error({ err: error }, 'telemetry spool append failed; the record waits in memory only');
+        spoolFailed('error', fsFacts(error), 'telemetry spool append failed; records wait in memory only');
       }
       buffer.push(record);
     },
@@ -83,6 +100,9 @@ export function createTelemetryService(
         dropped: buffer.dropped,
         replayed: chain.replayed,
         failovers: chain.failovers,
+        quarantined: quarantine.count(),
+        quarantine_dir: quarantine.dir,
+        lost: chain.lost,
       };
     },
     close(deadline) {
