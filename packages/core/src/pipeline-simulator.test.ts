@@ -229,3 +229,61 @@ describe('resilience stages over backend-openai and the OpenAI simulator', () =>
     expect((await p.chat(request, requestContext())).result.toolCalls).toHaveLength(1);
   });
 });
+
+describe("the gateway's own failures are not the upstream's (issue 19)", () => {
+  /** An unknown body field nested deeper than JSON.stringify can recurse (built without recursion). */
+  function deepExtra(depth: number): Record<string, unknown> {
+    let value: unknown = 1;
+    for (let i = 0; i < depth; i++) value = [value];
+    return { x_unknown: value };
+  }
+
+  it('a body that breaks the SDK before sending is a 500, never retried, failed over or held against the breaker', async () => {
+    const backup = await openaiPlugin.create(
+      openaiPlugin.configSchema.parse({ apiKey: 'sk-sim', baseURL: `${sim.url}/v1` }),
+      { instanceName: 'backup', log: silentLogger },
+    );
+    if (isDisabled(backup)) throw new Error(backup.reason);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const p = createPipeline({
+      backends: new Map([
+        ['openai', backend],
+        ['backup', backup],
+      ]),
+      routing: {
+        defaultModel: 'chain',
+        models: {
+          chain: [
+            { backend: 'openai', model: 'gpt-4o-mini' },
+            { backend: 'backup', model: 'gpt-4o-mini' },
+          ],
+        },
+      },
+      log: silentLogger,
+      metrics,
+      retry: { attempts: 3, baseDelayMs: 1 },
+      breaker: { failureThreshold: 5 },
+    });
+    try {
+      for (let i = 0; i < 8; i++) {
+        const error = await gatewayRejection(
+          p.chat({ model: 'chain', messages, extra: deepExtra(10_000) }, requestContext()),
+        );
+        expect(error).toMatchObject({ type: 'internal', status: 500, backend: 'openai' });
+      }
+      expect(sim.requests).toHaveLength(0);
+      expect(p.breakers()).toMatchObject({
+        openai: { state: 'closed', failure_count: 0 },
+        backup: { state: 'closed', failure_count: 0 },
+      });
+      const text = await metrics.registry.metrics();
+      expect(text).not.toMatch(/gateway_upstream_retries_total\{[^}]*\} [1-9]/);
+      expect(text).not.toMatch(/gateway_fallbacks_total\{[^}]*\} [1-9]/);
+      // Another tenant's ordinary request is served by the first target.
+      const { meta } = await p.chat({ model: 'chain', messages }, requestContext());
+      expect(meta).toMatchObject({ backend: 'openai', fallback: false, retries: 0 });
+    } finally {
+      await backup.close?.();
+    }
+  });
+});

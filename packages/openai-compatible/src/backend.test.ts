@@ -248,6 +248,23 @@ describe('mapOpenAICompatibleError', () => {
       'upstream_bad_response',
     );
   });
+
+  it("maps the gateway's own runtime errors to a 500 that is not the upstream's (issue 19)", () => {
+    // What the SDK's JSON.stringify throws on a 10,000-deep body, before any byte is sent.
+    for (const error of [
+      new RangeError('Maximum call stack size exceeded'),
+      new TypeError('x is not a function'),
+    ]) {
+      const mapped = mapOpenAICompatibleError('x', error);
+      expect(mapped).toMatchObject({
+        type: 'internal',
+        status: 500,
+        code: 'gateway_error',
+        isRetryable: false,
+      });
+      expect(mapped.cause).toBe(error);
+    }
+  });
 });
 
 describe('openAICompatibleConfigSchema', () => {

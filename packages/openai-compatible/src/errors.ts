@@ -62,6 +62,26 @@ export function cancelledError(backend: string, cause?: unknown): GatewayError {
   return new GatewayError('cancelled', `${backend} call was cancelled`, { backend, cause });
 }
 
+/**
+ * A JavaScript runtime error (TypeError, RangeError, ...) that is not a network failure: the gateway's
+ * own code or the SDK building the request broke (e.g. JSON.stringify overflowing on a deep body), so no
+ * byte reached the upstream and the upstream is not to blame. Check network failures first.
+ */
+export function isOwnCodeError(error: unknown): boolean {
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof ReferenceError ||
+    error instanceof EvalError ||
+    error instanceof URIError
+  );
+}
+
+/** The gateway's own failure: a 500 that never counts against the backend, is never retried or failed over. */
+export function ownCodeFailedError(backend: string, cause: unknown): GatewayError {
+  return new GatewayError('internal', 'Internal gateway error', { backend, code: 'gateway_error', cause });
+}
+
 /** A failure no more specific mapping names. */
 export function upstreamFailedError(backend: string, cause: unknown): GatewayError {
   return new GatewayError('upstream_error', `${backend} upstream call failed`, { backend, cause });
@@ -130,5 +150,6 @@ export function mapOpenAICompatibleError(backend: string, error: unknown): Gatew
   }
   if (error instanceof SyntaxError) return malformedResponseError(backend, error);
   if (error instanceof Error && isNetworkFailure(error)) return upstreamNetworkError(backend, error);
+  if (isOwnCodeError(error)) return ownCodeFailedError(backend, error);
   return upstreamFailedError(backend, error);
 }

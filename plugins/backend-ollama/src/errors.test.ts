@@ -43,5 +43,11 @@ describe('mapOllamaError', () => {
     expect(mapOllamaError('ollama', new TypeError('x is not a function')).code).not.toBe(
       'upstream_unreachable',
     );
+    // Nor for the upstream's at all: a 500 of the gateway's, never retried or held against the backend (issue 19).
+    expect(mapOllamaError('ollama', new RangeError('Maximum call stack size exceeded'))).toMatchObject({
+      type: 'internal',
+      code: 'gateway_error',
+      isRetryable: false,
+    });
   });
 });

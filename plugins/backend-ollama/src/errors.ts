@@ -3,7 +3,9 @@
 import {
   cancelledError,
   isNetworkFailure,
+  isOwnCodeError,
   malformedResponseError,
+  ownCodeFailedError,
   streamReportedError,
   streamTruncatedError,
   upstreamFailedError,
@@ -39,6 +41,7 @@ export function mapOllamaError(backend: string, error: unknown, retryAfter?: str
   if (error.name === 'TimeoutError') return upstreamTimeoutError(backend, error);
   if (isNetworkFailure(error)) return upstreamNetworkError(backend, error);
   if (error instanceof SyntaxError) return malformedResponseError(backend, error);
+  if (isOwnCodeError(error)) return ownCodeFailedError(backend, error);
   if (/did not receive done/i.test(error.message)) return streamTruncatedError(backend, error);
   // An `{"error": ...}` line inside a stream: the library rethrows its text as a plain Error.
   return streamReportedError(backend, error.message, error);

@@ -104,12 +104,24 @@ describe('breaker registry', () => {
     expect(registry.snapshot()).toEqual({});
   });
 
-  it('counts upstream and unknown errors, not client errors or cancellations', () => {
+  it("counts upstream errors, not client errors, cancellations or the gateway's own bugs", () => {
     expect(isBackendFailure(upstreamHttpError('a', 500, 'x'))).toBe(true);
     expect(isBackendFailure(upstreamHttpError('a', 401, 'x'))).toBe(true);
     expect(isBackendFailure(upstreamHttpError('a', 404, 'x'))).toBe(false);
     expect(isBackendFailure(new GatewayError('cancelled', 'x'))).toBe(false);
-    expect(isBackendFailure(new Error('boom'))).toBe(true);
+    expect(isBackendFailure(new GatewayError('internal', 'x', { backend: 'a' }))).toBe(false);
+    expect(isBackendFailure(new Error('boom'))).toBe(false);
     expect(isBackendFailure(new DOMException('aborted', 'AbortError'))).toBe(false);
+  });
+
+  it("stays closed however often the gateway's own code throws (issue 19: one tenant opened it for all)", async () => {
+    registry = createBreakerRegistry({ failureThreshold: 2 });
+    for (let i = 0; i < 5; i++) {
+      await expect(
+        registry.run('a', () => Promise.reject(new RangeError('Maximum call stack size exceeded'))),
+      ).rejects.toBeInstanceOf(RangeError);
+    }
+    await failTimes(registry, 'a', 5, () => new GatewayError('internal', 'Internal gateway error'));
+    expect(registry.snapshot().a).toEqual({ state: 'closed', failure_count: 0, failure_threshold: 2 });
   });
 });

@@ -35,10 +35,11 @@ export interface BreakerRegistry {
 
 /**
  * Failures that say the backend is unwell: retryable errors and upstream errors. Client mistakes
- * (400, 404, 413) and cancellations say nothing about the backend and do not count.
+ * (400, 404, 413), cancellations and the gateway's own bugs (an untyped throw, an `internal` error)
+ * say nothing about the backend and do not count: one tenant's bad input must not open it for all.
  */
 export function isBackendFailure(error: unknown): boolean {
-  if (!isGatewayError(error)) return !(error instanceof Error && error.name === 'AbortError');
+  if (!isGatewayError(error) || error.type === 'internal') return false;
   return error.isRetryable || error.type === 'upstream_error' || error.type === 'upstream_timeout';
 }
 
