@@ -23,7 +23,7 @@ export const verifyTokenRequest = z.object({
   token: text(),
 });
 
-export const telemetryEvent = z.record(z.string(), z.unknown());
+export { telemetryEvent } from './telemetry-event.js';
 
 export type CompletionRequest = z.output<typeof completionRequest>;
 export type TokenRequest = z.output<typeof tokenRequest>;

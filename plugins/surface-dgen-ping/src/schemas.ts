@@ -166,7 +166,8 @@ export const telemetryRouteSchema = {
   body: {
     type: 'object',
     additionalProperties: true,
-    description: "The event; `project_name`, when a string, is also filed as the record's project.",
+    description:
+      "The event; `project_name`, when a string, is also filed as the record's project. Field names with a NUL, a leading `$` or a `.`, and nesting deeper than 16 levels, are refused with a 422 (no store can hold them).",
     examples: [{ event_type: 'feedback', project_name: 'risk-analysis', rating: 5 }],
   },
   response: {

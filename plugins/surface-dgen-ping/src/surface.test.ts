@@ -686,6 +686,34 @@ describe('/telemetry', () => {
     expect(test.emitted).toHaveLength(0);
     await app.close();
   });
+  it('422 for an event whose field names no store can hold (a NUL, a leading $, a dot) or that nests too deep: one such event once stopped all telemetry reaching MongoDB', async () => {
+    const { app, test } = await setup();
+    const token = await tokenFor(app, 'ab1234');
+    const post = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/telemetry',
+        headers: { 'x-api-token': token, 'content-type': 'application/json' },
+        payload,
+      });
+    const nul = await post('{"a\\u0000b":1}');
+    expect(nul.statusCode).toBe(422);
+    expect(nul.json().detail[0]).toMatchObject({ type: 'value_error', loc: ['body', 'a\u0000b'] });
+    const dollar = await post('{"ok":{"$where":"sleep(1000)"}}');
+    expect(dollar.statusCode).toBe(422);
+    expect(dollar.json().detail[0]).toMatchObject({ loc: ['body', 'ok', '$where'] });
+    expect(dollar.json().detail[0].msg).toMatch(/must not start with '\$'/);
+    expect((await post('{"list":[{"a.b":1}]}')).json().detail[0]).toMatchObject({
+      loc: ['body', 'list', 0, 'a.b'],
+    });
+    const deep = await post(`{"x":${'['.repeat(40)}${']'.repeat(40)}}`);
+    expect(deep.statusCode).toBe(422);
+    expect(deep.json().detail[0].msg).toMatch(/nested deeper than 16 levels/);
+    // Names that are fine elsewhere in the key still pass: '$' inside, unicode, an empty name.
+    expect((await post('{"price_$":1,"ünï":{"":2}}')).statusCode).toBe(200);
+    expect(test.finished.at(-1)!.context.annotations.event).toEqual({ price_$: 1, ünï: { '': 2 } });
+    await app.close();
+  });
 });
 
 describe('/info and the docs', () => {
