@@ -49,6 +49,8 @@ export async function checkCommand(profileArg: string | undefined, io: CliIo): P
   const profile = await loadProfile(file, { env: io.env });
   const gateway = await buildServer(profile, {
     cwd: io.cwd,
+    // Checking a profile must not take tasks off a live queue.
+    workers: 0,
     logStream: {
       write(line: string) {
         // Only warnings and errors matter to someone checking a profile; info lines are the summary's job.

@@ -238,7 +238,9 @@ export async function buildServer(
       closers.push(() => taskQueue.close());
       const observe = registerTaskMetrics(metrics.registry, taskQueue);
       const slots = options.workers ?? profile.queue?.workers ?? 0;
-      tasks.startWorkers(slots, pipeline, observe, options.taskActivity);
+      const worker = tasks.startWorkers(slots, pipeline, observe, options.taskActivity);
+      // The worker's own connection is not the queue's to close: left open, it keeps the process alive.
+      if (worker) closers.push(() => worker.close());
       // The queue's /health facts join the caller's contributors.
       const contributors = [...(options.healthContributors ?? []), queueHealth(taskQueue)];
       options = { ...options, healthContributors: contributors };
