@@ -6,14 +6,15 @@ export const responsesLimits = { inputItems: 4096, contentParts: 512, tools: 512
 const errorResponses = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 
+// Arrays first: an Ajv that coerces types ('array') would otherwise unwrap a one-item array for the string branch.
 const contentSchema = {
   anyOf: [
-    { type: 'string' },
     {
       type: 'array',
       maxItems: responsesLimits.contentParts,
       items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
     },
+    { type: 'string' },
   ],
 };
 
@@ -29,8 +30,8 @@ export const responsesBodySchema = {
     model: { type: 'string' },
     input: {
       anyOf: [
-        { type: 'string' },
         { type: 'array', maxItems: responsesLimits.inputItems, items: inputItemSchema },
+        { type: 'string' },
       ],
     },
     instructions: nullable({ type: 'string' }),
