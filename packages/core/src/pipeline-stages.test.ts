@@ -313,6 +313,85 @@ describe('rate limits', () => {
   });
 });
 
+describe('per-surface rate limits (issue 19)', () => {
+  const surfaceContext = (surface: string, principal?: Principal) => ({
+    ...requestContext(),
+    surface,
+    ...(principal ? { principal } : {}),
+  });
+
+  it("counts a surface with its own limits in its own bucket, per principal, over the default's", async () => {
+    const a = new ScriptedBackend({ name: 'a', usage });
+    const inference = createRateLimiter({ requestsPerMinute: 2, keyPrefix: 'rl:surface:inference' });
+    const { pipeline } = setup([a], undefined, {
+      rateLimiter: createRateLimiter({ requestsPerMinute: 100 }),
+      surfaceRateLimiters: new Map([['inference', inference]]),
+    });
+    const first = surfaceContext('inference');
+    await pipeline.chat(request, first);
+    expect(first.annotations.responseHeaders).toMatchObject({ 'X-RateLimit-Limit': '2' });
+    // A task submission (pipeline.admit) counts on its surface's limiter too.
+    await pipeline.admit!(surfaceContext('inference'));
+    const error = await gatewayRejection(pipeline.chat(request, surfaceContext('inference')));
+    expect(error).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    // The same principal elsewhere is under the default limit, in the default bucket.
+    const elsewhere = surfaceContext('openai');
+    await pipeline.chat(request, elsewhere);
+    expect(elsewhere.annotations.responseHeaders).toMatchObject({
+      'X-RateLimit-Limit': '100',
+      'X-RateLimit-Remaining': '99',
+    });
+    // Another principal on the limited surface has its own bucket.
+    const other: Principal = { id: 'k2', kind: 'api_key', scheme: 'keys' };
+    await pipeline.chat(request, surfaceContext('inference', other));
+  });
+
+  it("settles a surface's day tokens on that surface's budget", async () => {
+    const a = new ScriptedBackend({ name: 'a', usage });
+    const inference = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 20 });
+    const { pipeline } = setup([a], undefined, { surfaceRateLimiters: new Map([['inference', inference]]) });
+    // 13 tokens used, then 13 more (the second fits its 1-token reservation): 26 of 20.
+    await pipeline.chat(request, surfaceContext('inference'));
+    await pipeline.chat(request, surfaceContext('inference'));
+    const spent = await gatewayRejection(
+      inference.reserveTokens(principalKey(requestContext().principal), 1),
+    );
+    expect(spent.code).toBe('token_limit_exceeded');
+    // A surface without limits of its own (and no default) is not limited at all.
+    for (let i = 0; i < 3; i++) await pipeline.chat(request, surfaceContext('openai'));
+    expect((await gatewayRejection(pipeline.chat(request, surfaceContext('inference')))).code).toBe(
+      'token_limit_exceeded',
+    );
+  });
+});
+
+describe('principals are counted by scheme and id (issue 19)', () => {
+  // A JWT subject that happens to equal an API key's id must not share its buckets.
+  const jwtUser: Principal = { id: 'key-abcdef12', kind: 'user', scheme: 'jwt' };
+  const apiKey: Principal = { id: 'key-abcdef12', kind: 'api_key', scheme: 'keys' };
+
+  it('keeps separate request buckets', async () => {
+    const a = new ScriptedBackend({ name: 'a' });
+    const { pipeline } = setup([a], undefined, { rateLimiter: createRateLimiter({ requestsPerMinute: 1 }) });
+    await pipeline.chat(request, contextFor(jwtUser));
+    await pipeline.chat(request, contextFor(apiKey));
+    expect((await gatewayRejection(pipeline.chat(request, contextFor(apiKey)))).status).toBe(429);
+    expect(a.calls).toHaveLength(2);
+  });
+
+  it('keeps separate day token budgets', async () => {
+    const a = new ScriptedBackend({ name: 'a', usage });
+    const limiter = createRateLimiter({ requestsPerMinute: 0, tokensPerDay: 13 });
+    const { pipeline } = setup([a], undefined, { rateLimiter: limiter });
+    await pipeline.chat(request, contextFor(jwtUser));
+    expect((await gatewayRejection(pipeline.chat(request, contextFor(jwtUser)))).code).toBe(
+      'token_limit_exceeded',
+    );
+    await pipeline.chat(request, contextFor(apiKey));
+    expect(principalKey(jwtUser)).not.toBe(principalKey(apiKey));
+  });
+});
+
 describe('day token budget reservations', () => {
   const bounded = { ...request, maxTokens: 10 };
 

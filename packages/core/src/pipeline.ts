@@ -30,7 +30,7 @@ import { createCallTarget, createEmbedTarget, createOpenTarget } from './call-ta
 import { countRequestTokens } from './count-request-tokens.js';
 import { createEmbed } from './embed.js';
 import { type ExecuteStages, executeChat, executeStream, type RetrySettings } from './execute.js';
-import { addResponseHeaders, createAdmission, principalKey } from './limits/admission.js';
+import { addResponseHeaders, createAdmission, hasRateLimits, principalKey } from './limits/admission.js';
 import {
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,
@@ -76,6 +76,8 @@ export interface PipelineOptions {
   cache?: PipelineCacheOptions;
   /** Requests per minute and tokens per day per principal (absent: unlimited). */
   rateLimiter?: RateLimiter;
+  /** A surface's own limits by surface instance name, instead of `rateLimiter` (per principal, per surface). */
+  surfaceRateLimiters?: ReadonlyMap<string, RateLimiter>;
   /** Global cap on concurrent upstream calls (absent: none). */
   concurrency?: Omit<ConcurrencyLimiterOptions, 'onChange'>;
   /** When false, stream requests are refused with a 400 `streaming_disabled` (default true). */
@@ -183,7 +185,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
 
   const begin = (request: ChatRequest, context: RequestContext) => beginRoute(router, request.model, context);
 
-  const admission = rateLimiter ? createAdmission(rateLimiter, metrics) : undefined;
+  const admission = hasRateLimits(options) ? createAdmission(options, metrics) : undefined;
   /** Rate limits, before anything else costs; returns the tokens reserved, for {@link settle}. */
   const admit = (request: ChatRequest, context: RequestContext) =>
     admission ? admission.admit(context, reservation(request, context.principal)) : Promise.resolve(0);
@@ -245,7 +247,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     try {
       const route = await begin(request, context);
       // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
-      if (rateLimiter) reserved = await admit(request, context);
+      if (admission) reserved = await admit(request, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
@@ -294,7 +296,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         );
       }
       const route = await begin(request, context);
-      if (rateLimiter) reserved = await admit(request, context);
+      if (admission) reserved = await admit(request, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {

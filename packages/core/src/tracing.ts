@@ -243,6 +243,16 @@ export function tracePipelineOptions(
   return {
     ...options,
     ...(options.rateLimiter ? { rateLimiter: traceRateLimiter(options.rateLimiter, tracer) } : {}),
+    ...(options.surfaceRateLimiters
+      ? {
+          surfaceRateLimiters: new Map(
+            [...options.surfaceRateLimiters].map(([surface, limiter]) => [
+              surface,
+              traceRateLimiter(limiter, tracer),
+            ]),
+          ),
+        }
+      : {}),
     ...(options.cache
       ? { cache: { ...options.cache, store: traceResponseCache(options.cache.store, tracer) } }
       : {}),

@@ -28,7 +28,24 @@ export interface Admission {
   settle(context: RequestContext, reserved: number, used: number): Promise<void>;
 }
 
-export function createAdmission(rateLimiter: RateLimiter, metrics?: GatewayMetrics): Admission {
+/** The profile's limiters: the default one, and each surface's own (its own limits and counts). */
+export interface RateLimiters {
+  rateLimiter?: RateLimiter | undefined;
+  /** By surface instance name: that surface's requests are counted here, not by the default limiter. */
+  surfaceRateLimiters?: ReadonlyMap<string, RateLimiter> | undefined;
+}
+
+/** Whether any request is rate limited at all. */
+export function hasRateLimits(limiters: RateLimiters): boolean {
+  return limiters.rateLimiter !== undefined || (limiters.surfaceRateLimiters?.size ?? 0) > 0;
+}
+
+export function createAdmission(limiters: RateLimiters, metrics?: GatewayMetrics): Admission {
+  const surfaces = limiters.surfaceRateLimiters;
+  // Chosen by the context's surface, so a task settles on the limiter its submission was counted by.
+  const limiterFor = (context: RequestContext): RateLimiter | undefined =>
+    surfaces?.get(context.surface) ?? limiters.rateLimiter;
+
   function refused(error: unknown, key: string, context: RequestContext): unknown {
     if (isGatewayError(error) && error.type === 'rate_limited') {
       const limit = error.code === 'token_limit_exceeded' ? 'tokens' : 'requests';
@@ -40,6 +57,8 @@ export function createAdmission(rateLimiter: RateLimiter, metrics?: GatewayMetri
 
   return {
     async admit(context, tokens) {
+      const rateLimiter = limiterFor(context);
+      if (!rateLimiter) return 0;
       const key = principalKey(context.principal);
       const limits = context.principal.limits;
       let reserved = 0;
@@ -57,6 +76,8 @@ export function createAdmission(rateLimiter: RateLimiter, metrics?: GatewayMetri
       }
     },
     async admitRequest(context) {
+      const rateLimiter = limiterFor(context);
+      if (!rateLimiter) return;
       const key = principalKey(context.principal);
       try {
         addResponseHeaders(
@@ -68,7 +89,8 @@ export function createAdmission(rateLimiter: RateLimiter, metrics?: GatewayMetri
       }
     },
     async settle(context, reserved, used) {
-      if (reserved === 0) return;
+      const rateLimiter = limiterFor(context);
+      if (reserved === 0 || !rateLimiter) return;
       await rateLimiter.settleTokens(principalKey(context.principal), reserved, used);
     },
   };
