@@ -41,6 +41,10 @@ const plugin: BackendPlugin<AnthropicBackendConfig> = {
       timeout: config.timeoutMs ?? sdkDefaultTimeoutMs,
       // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
       fetch: upstreamFetch,
+      // The gateway traces each attempt and forwards its own trace context; SDK spans would double them.
+      openTelemetry: false,
+      // The gateway logs failures itself; SDK console lines (or ANTHROPIC_LOG=debug) would bypass its logger.
+      logLevel: 'off',
     });
     return createAnthropicBackend({
       name: host.instanceName,
