@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './__fixtures__/gateway.js';
 
@@ -232,8 +232,8 @@ describe('the Messages API through the official SDK over a real pipeline and the
       .create({ model: 'gpt-4o', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] })
       .catch((error: unknown) => error);
     expect(denied).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((denied as Anthropic.APIError).type).toBe('authentication_error');
-    expect(JSON.stringify((denied as Anthropic.APIError).error)).not.toContain('sk-ant-wrong');
+    expect((denied as APIError).type).toBe('authentication_error');
+    expect(JSON.stringify((denied as APIError).error)).not.toContain('sk-ant-wrong');
 
     const bad = await client.messages
       .create({
@@ -242,7 +242,7 @@ describe('the Messages API through the official SDK over a real pipeline and the
       } as unknown as Anthropic.MessageCreateParamsNonStreaming)
       .catch((error: unknown) => error);
     expect(bad).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((bad as Anthropic.APIError).error).toEqual({
+    expect((bad as APIError).error).toEqual({
       type: 'error',
       error: { type: 'invalid_request_error', message: 'max_tokens: Field required' },
       request_id: expect.any(String),

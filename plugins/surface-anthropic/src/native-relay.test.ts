@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import {
   type CallMeta,
   type ChatRequest,
@@ -187,7 +187,7 @@ describe('native relay: a backend that answered in the Messages API itself', () 
     })().catch((error: unknown) => error);
     expect(seen[0]).toBe('message_start');
     expect(failure).toBeInstanceOf(Anthropic.APIError);
-    expect((failure as Anthropic.APIError).error).toMatchObject({
+    expect((failure as APIError).error).toMatchObject({
       type: 'error',
       error: { type: 'api_error', message: 'anthropic upstream error (529): Overloaded' },
     });
@@ -207,9 +207,9 @@ describe('headers and errors', () => {
       script.fail = new GatewayError('unavailable', 'Server is at capacity', { code, retryAfterMs: 1000 });
       const failure = await client.messages.create(params).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
-      expect((failure as Anthropic.APIError).status).toBe(529);
-      expect((failure as Anthropic.APIError).type).toBe('overloaded_error');
-      expect((failure as Anthropic.APIError).headers?.get('retry-after')).toBe('1');
+      expect((failure as APIError).status).toBe(529);
+      expect((failure as APIError).type).toBe('overloaded_error');
+      expect((failure as APIError).headers?.get('retry-after')).toBe('1');
     }
   });
 
@@ -217,7 +217,7 @@ describe('headers and errors', () => {
     script.fail = new GatewayError('rate_limited', 'Rate limit exceeded', { retryAfterMs: 2000 });
     const failure = await client.messages.create(params).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Anthropic.RateLimitError);
-    expect((failure as Anthropic.APIError).type).toBe('rate_limit_error');
+    expect((failure as APIError).type).toBe('rate_limit_error');
   });
 
   it('answers an oversized body with 413 request_too_large', async () => {
