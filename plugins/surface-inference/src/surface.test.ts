@@ -1,4 +1,4 @@
-import apiKeys from '@llm-gateway/auth-api-key';
+import apiKeys, { keyIdFor } from '@llm-gateway/auth-api-key';
 import ollama from '@llm-gateway/backend-ollama';
 import { createPipeline, createRateLimiter, createTaskHandler } from '@llm-gateway/core';
 import { createMemoryQueue } from '@llm-gateway/queue-memory';
@@ -20,6 +20,8 @@ let app: SurfaceApp;
 let queue: TaskQueue;
 const A = { 'x-api-key': 'test-key-123' };
 const B = { 'x-api-key': 'demo-key-456' };
+/** A key of another scheme whose id is A's derived id: the same bare id, another principal. */
+const C = { 'x-partner-key': 'partner-key-789' };
 
 beforeAll(async () => {
   sim = await startOllamaSimulator({ chunkDelayMs: 5 });
@@ -34,7 +36,14 @@ beforeAll(async () => {
       log: silentLogger,
     },
   );
-  if (isDisabled(backend) || isDisabled(scheme)) throw new Error('disabled');
+  const partners = await apiKeys.create(
+    apiKeys.configSchema.parse({
+      keys: [{ id: keyIdFor('test-key-123'), key: 'partner-key-789' }],
+      headers: 'x-partner-key',
+    }),
+    { instanceName: 'partners', log: silentLogger },
+  );
+  if (isDisabled(backend) || isDisabled(scheme) || isDisabled(partners)) throw new Error('disabled');
   const pipeline = createPipeline({
     backends: new Map<string, Backend>([['ollama', backend]]),
     routing: { defaultModel: 'llama3.2', models: { 'llama3.2': 'ollama' } },
@@ -48,7 +57,7 @@ beforeAll(async () => {
     {},
     {
       pipeline,
-      authSchemes: [scheme as AuthScheme],
+      authSchemes: [scheme as AuthScheme, partners as AuthScheme],
       instanceName: 'inference',
       queue,
       allowQueryCredentials: true,
@@ -110,6 +119,17 @@ describe('surface-inference', () => {
       expect(other.json()).toEqual({ detail: 'Task not found' });
     }
     expect((await app.inject({ url: '/status/nope', headers: A })).statusCode).toBe(404);
+  });
+
+  // Regression: ownership compared the bare principal id, so another scheme's principal with that id read the task.
+  it("a principal of another scheme with the submitter's id does not see the task", async () => {
+    const { task_id } = (await postJson(app, '/generate', { prompt: 'not yours' }, A)).json();
+    for (const path of ['status', 'result', 'stream']) {
+      const other = await app.inject({ url: `/${path}/${task_id}`, headers: C });
+      expect(other.statusCode).toBe(404);
+      expect(other.json()).toEqual({ detail: 'Task not found' });
+    }
+    expect((await app.inject({ url: `/status/${task_id}`, headers: A })).statusCode).toBe(200);
   });
 
   it('without a key or with a wrong one: 401 in FastAPI shape', async () => {
