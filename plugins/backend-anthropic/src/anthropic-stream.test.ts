@@ -43,8 +43,9 @@ describe('partsOfAnthropicEvent on the docs recorded streams', () => {
     expect(finishOfAnthropicReading(reading).finishReason).toBe('tool_calls');
   });
 
-  it('thinking: reasoning deltas, nothing for the signature', () => {
-    const { parts } = read('anthropic-stream-thinking.txt');
+  it('thinking: reasoning deltas, nothing for the signature; no usage reported means none made up', () => {
+    const { parts, reading } = read('anthropic-stream-thinking.txt');
+    expect(finishOfAnthropicReading(reading)).toEqual({ finishReason: 'stop' });
     expect(parts.map((p) => p.type)).toEqual([
       'response-metadata',
       'reasoning-delta',

@@ -106,12 +106,14 @@ export function* partsOfAnthropicEvent(
   }
 }
 
-/** The finish reason and usage once the stream is whole. */
+/** The finish reason, and the usage when the stream reported any (without it the gateway estimates). */
 export function finishOfAnthropicReading(reading: AnthropicStreamReading): {
   finishReason: FinishReason;
-  usage: Usage;
+  usage?: Usage;
 } {
   const finishReason =
     reading.answeredInFormat && reading.toolCalls === 0 ? 'stop' : mapAnthropicStopReason(reading.stopReason);
-  return { finishReason, usage: convertAnthropicUsage(reading.usage) };
+  return Object.keys(reading.usage).length > 0
+    ? { finishReason, usage: convertAnthropicUsage(reading.usage) }
+    : { finishReason };
 }
