@@ -1,7 +1,7 @@
 /**
  * Credential attacks against every surface of configs/all-surfaces.yaml, bounded: wrong API keys, JWTs
  * signed with another secret, alg=none and tampered JWTs, wrong X-Token-Secret, wrong and unknown DSP
- * clients. None gets in; once one address has had AUTH_FAILURE_LIMIT failures it gets 429 with
+ * clients. None gets in; once one address has had AUTH_FAILURE_ADDRESS_LIMIT failures it gets 429 with
  * Retry-After in each surface's own error shape, while a client from another address still logs in.
  */
 import { createHmac } from 'node:crypto';
@@ -28,6 +28,8 @@ beforeAll(async () => {
       OPENAI_API_KEY: 'sk-e2e-attacks-upstream',
       OPENAI_BASE_URL: `${sim.url}/v1`,
       AUTH_FAILURE_LIMIT: String(LIMIT),
+      // Many identities from one address: the per-address ceiling is what stops this spray.
+      AUTH_FAILURE_ADDRESS_LIMIT: String(LIMIT),
       LOG_LEVEL: 'warn',
     },
   });

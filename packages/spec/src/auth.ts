@@ -66,6 +66,11 @@ export interface AuthScheme {
    * scheme may try), or throws a GatewayError('authentication') when they are present but wrong.
    */
   authenticate(input: AuthInput): Promise<Principal | undefined>;
+  /**
+   * Who the request claims to be, unverified and never the secret (a client id): the server throttles
+   * failed logins per address and claimed identity. Absent: derived from the credential's value.
+   */
+  claimedIdentity?(input: AuthInput): string | undefined;
   /** Token-issuing schemes (JWT). */
   issueToken?(subject: string, claims?: Record<string, string>): Promise<string>;
   verifyToken?(token: string): Promise<Principal>;

@@ -95,6 +95,8 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
     const scheme: AuthScheme = {
       name,
       credentialNames: { headers: [config.secretHeader], query: [] },
+      // Failed logins are throttled per claimed client id, so one client's bad secret spares the rest.
+      claimedIdentity: (input) => firstValue(input.headers[config.idHeader])?.trim() || undefined,
       async authenticate(input) {
         const id = firstValue(input.headers[config.idHeader])?.trim();
         const secret = firstValue(input.headers[config.secretHeader]);

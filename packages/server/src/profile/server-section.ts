@@ -3,12 +3,14 @@ import { envBoolean, envNumber, port } from './coerce.js';
 
 const milliseconds = (fallback: number) => envNumber(z.number().int().nonnegative().default(fallback));
 
-/** Failed logins (401 answers) per client address before its surface requests get 429. */
+/** Failed logins (401 answers) per address and claimed identity, and per address, before requests get 429. */
 const authFailuresSection = z
   .strictObject({
     enabled: envBoolean(z.boolean().default(true)),
-    /** 401 answers one address may get per window; the next request is refused. */
+    /** 401 answers one claimed identity (key, JWT subject, client id) at one address may get per window. */
     limit: envNumber(z.number().int().positive().default(30)),
+    /** 401 answers one address may get per window, whatever identities it claims; `auto`: 10 x limit. */
+    addressLimit: z.union([z.literal('auto'), envNumber(z.number().int().positive())]).default('auto'),
     windowSeconds: envNumber(z.number().int().positive().default(60)),
     /** How long an address that went over the limit is refused (429 with Retry-After). */
     blockSeconds: envNumber(z.number().int().positive().default(300)),

@@ -383,7 +383,11 @@ export async function buildServer(
           scope.addHook('onRequest', async (request) => {
             request.gateway.surface = name;
           });
-          if (authThrottle) installAuthThrottle(scope, authThrottle, surfaceHost);
+          if (authThrottle)
+            installAuthThrottle(scope, authThrottle, surfaceHost, {
+              schemes: surfaceHost.authSchemes,
+              allowQueryCredentials: profile.surfaces[name]?.allowQueryCredentials ?? false,
+            });
           await surface.register(scope);
         },
         { prefix },
