@@ -136,12 +136,17 @@ describe('Anthropic simulator', () => {
   });
 
   it('streams thinking as the docs record it: thinking_delta pieces, a signature_delta, then the text block', async () => {
-    const events = await rawStream({ ...ask, thinking: { type: 'enabled', budget_tokens: 2048 } });
+    const events = await rawStream({
+      ...ask,
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+    });
     const recorded = sseEvents(anthropicFixture('anthropic-stream-thinking.txt'));
     // The docs' thinking example leaves out the ping every other example has after the first block opens.
     expect(sequence(events).filter((s) => !s.startsWith('ping'))).toEqual(sequence(recorded));
     const message = await client.messages.create({
       ...ask,
+      max_tokens: 4096,
       thinking: { type: 'enabled', budget_tokens: 2048 },
     });
     expect(message.content.map((b) => b.type)).toEqual(['thinking', 'text']);
@@ -224,6 +229,24 @@ describe('Anthropic simulator', () => {
     });
     expect(bare.status).toBe(400);
     expect(await bare.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
+  it('refuses thinking with a budget under 1024, not under max_tokens, or with a forced tool', async () => {
+    const thinking = { type: 'enabled' as const, budget_tokens: 2048 };
+    const refusals = [
+      { ...ask, thinking: { type: 'enabled' as const, budget_tokens: 100 } },
+      { ...ask, max_tokens: 2048, thinking },
+      {
+        ...ask,
+        thinking,
+        tools: [{ name: 'f', input_schema: { type: 'object' as const } }],
+        tool_choice: { type: 'any' as const },
+      },
+    ];
+    for (const body of refusals) {
+      const error = await client.messages.create(body).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    }
   });
 
   it('lists models through the SDK', async () => {

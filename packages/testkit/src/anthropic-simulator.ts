@@ -69,6 +69,16 @@ function invalidBody(exchange: Exchange): string | undefined {
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return 'messages: at least one message is required';
+  const thinking = body.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;
+  if (thinking?.type === 'enabled') {
+    const budget = Number(thinking.budget_tokens);
+    if (!(budget >= 1024))
+      return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+    if (body.max_tokens <= budget) return '`max_tokens` must be greater than `thinking.budget_tokens`';
+    const forced = (body.tool_choice as { type?: unknown } | undefined)?.type;
+    if (forced === 'any' || forced === 'tool')
+      return 'Thinking may not be enabled when tool_choice forces tool use.';
+  }
   return undefined;
 }
 
