@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envBoolean } from './coerce.js';
+import { surfaceRateLimitSection } from './rate-limit-section.js';
 
 /** A backend, auth or surface instance name (also a service name of a backend set). */
 export const instanceName = z
@@ -27,6 +28,8 @@ export const surfaceInstance = pluginInstance.extend({
   authOptional: envBoolean(z.boolean().default(false)),
   /** Lets auth schemes read credentials from the query string (EventSource clients cannot send headers). */
   allowQueryCredentials: envBoolean(z.boolean().default(false)),
+  /** This surface's own rate limits over the top-level `rateLimit` (same store; its own buckets). */
+  rateLimit: surfaceRateLimitSection.optional(),
   /** Path prefix for the surface's routes, e.g. `/openai`. */
   prefix: z
     .string()

@@ -18,3 +18,30 @@ export const rateLimitSection = z
     keyPrefix: z.string().min(1).default('llmgw:rl'),
   })
   .prefault({});
+
+/**
+ * A surface's own limits (`surfaces.<name>.rateLimit`), counted per principal on that surface alone. A key
+ * left out is the top-level one's, except `burst`, which a surface setting its own rate does not inherit.
+ */
+export const surfaceRateLimitSection = z.strictObject({
+  requestsPerMinute: envNumber(z.number().nonnegative().optional()),
+  burst: envNumber(z.number().int().positive().optional()),
+  tokensPerDay: envNumber(z.number().nonnegative().optional()),
+});
+
+export type RateLimitSettings = z.output<typeof rateLimitSection>;
+export type SurfaceRateLimitSettings = z.output<typeof surfaceRateLimitSection>;
+
+/** A surface's effective limits: its own keys over the top-level ones. */
+export function surfaceLimits(
+  top: Pick<RateLimitSettings, 'requestsPerMinute' | 'burst' | 'tokensPerDay'>,
+  surface: SurfaceRateLimitSettings,
+): SurfaceRateLimitSettings & { requestsPerMinute: number } {
+  const burst = surface.burst ?? (surface.requestsPerMinute === undefined ? top.burst : undefined);
+  const tokensPerDay = surface.tokensPerDay ?? top.tokensPerDay;
+  return {
+    requestsPerMinute: surface.requestsPerMinute ?? top.requestsPerMinute,
+    ...(burst === undefined ? {} : { burst }),
+    ...(tokensPerDay === undefined ? {} : { tokensPerDay }),
+  };
+}

@@ -7,6 +7,7 @@ import {
   type ResponseCache,
 } from '@llm-gateway/core';
 import type { Logger } from '@llm-gateway/spec';
+import { type SurfaceRateLimitSettings, surfaceLimits } from '../profile/rate-limit-section.js';
 import { callTimeoutMs } from '../profile/resilience-section.js';
 import type { Profile } from '../profile/schema.js';
 import { resolveStore } from '../profile/store-field.js';
@@ -15,7 +16,14 @@ type Redis = ReturnType<typeof createRedisConnection>;
 
 export type FeatureOptions = Pick<
   PipelineOptions,
-  'timeoutMs' | 'retry' | 'breaker' | 'cache' | 'rateLimiter' | 'concurrency' | 'streaming'
+  | 'timeoutMs'
+  | 'retry'
+  | 'breaker'
+  | 'cache'
+  | 'rateLimiter'
+  | 'surfaceRateLimiters'
+  | 'concurrency'
+  | 'streaming'
 >;
 
 /** The profile's resilience, cache and limit settings, built into pipeline options. */
@@ -66,6 +74,20 @@ export function buildPipelineFeatures(profile: Profile, log: Logger): PipelineFe
   else if (cacheStore === 'redis' && redis)
     store = new RedisCache({ client: redis, keyPrefix: cache.keyPrefix, log });
 
+  const limiter = (limits: SurfaceRateLimitSettings & { requestsPerMinute: number }, keyPrefix: string) =>
+    createRateLimiter({
+      store: rateLimitStore === 'redis' ? 'redis' : 'memory',
+      ...(redis ? { redis } : {}),
+      requestsPerMinute: limits.requestsPerMinute,
+      ...(limits.burst === undefined ? {} : { burst: limits.burst }),
+      ...(limits.tokensPerDay === undefined ? {} : { tokensPerDay: limits.tokensPerDay }),
+      keyPrefix,
+      log,
+    });
+  const surfaceLimited = Object.entries(profile.surfaces).flatMap(([name, surface]) =>
+    surface.rateLimit ? [[name, surface.rateLimit] as const] : [],
+  );
+
   const options: FeatureOptions = {
     timeoutMs: callTimeoutMs(resilience),
     retry: resilience.retries,
@@ -78,15 +100,17 @@ export function buildPipelineFeatures(profile: Profile, log: Logger): PipelineFe
     ...(store ? { cache: { store, ttlSeconds: cache.ttlSeconds } } : {}),
     ...(rateLimitStore !== 'off'
       ? {
-          rateLimiter: createRateLimiter({
-            store: rateLimitStore,
-            ...(redis ? { redis } : {}),
-            requestsPerMinute: rateLimit.requestsPerMinute,
-            ...(rateLimit.burst === undefined ? {} : { burst: rateLimit.burst }),
-            ...(rateLimit.tokensPerDay === undefined ? {} : { tokensPerDay: rateLimit.tokensPerDay }),
-            keyPrefix: rateLimit.keyPrefix,
-            log,
-          }),
+          rateLimiter: limiter(rateLimit, rateLimit.keyPrefix),
+          ...(surfaceLimited.length > 0
+            ? {
+                surfaceRateLimiters: new Map(
+                  surfaceLimited.map(([name, own]) => [
+                    name,
+                    limiter(surfaceLimits(rateLimit, own), `${rateLimit.keyPrefix}:surface:${name}`),
+                  ]),
+                ),
+              }
+            : {}),
         }
       : {}),
     ...(concurrency.maxConcurrent > 0
