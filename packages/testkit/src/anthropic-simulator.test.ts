@@ -212,7 +212,12 @@ describe('Anthropic simulator', () => {
     >;
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
     expect(limited.headers?.get('retry-after')).toBe('3');
-    expect(sim.requests.map((r) => r.status)).toEqual([529, 429]);
+    sim.inject({ status: 429 });
+    const plain = (await client.messages.create(ask).catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(plain.headers?.get('retry-after')).toBe('1');
+    expect(sim.requests.map((r) => r.status)).toEqual([529, 429, 429]);
   });
 
   it('rejects a body without max_tokens, an unknown model, and a missing anthropic-version', async () => {

@@ -192,6 +192,8 @@ export function startAnthropicSimulator(options: AnthropicSimulatorOptions = {})
     {
       kind: 'anthropic',
       errorBody: anthropicErrorForStatus,
+      // Anthropic says when to retry a rate-limited request.
+      errorHeaders: (status) => (status === 429 ? { 'retry-after': '1' } : undefined),
       async handle(exchange) {
         const modelRoute = /^\/v1\/models(?:\/([^/]+))?\/?$/.exec(exchange.path);
         const known =

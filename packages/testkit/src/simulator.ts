@@ -115,6 +115,8 @@ export interface SimulatorDefinition {
   kind: SimulatorKind;
   /** The body of an error with this status in the upstream's format. */
   errorBody(status: number, message: string): unknown;
+  /** Headers the upstream sends with an error of this status (a fault's own `headers` replace them). */
+  errorHeaders?(status: number): Record<string, string> | undefined;
   handle(exchange: Exchange): Promise<void>;
 }
 
@@ -230,9 +232,9 @@ export async function startSimulator(
     if (fault?.hang) return;
     if (fault?.status !== undefined) {
       const errorBody = fault.body ?? definition.errorBody(fault.status, statusMessage(fault.status));
-      if (typeof errorBody === 'string')
-        exchange.sendText(fault.status, errorBody, 'text/plain', fault.headers);
-      else exchange.sendJson(fault.status, errorBody, fault.headers);
+      const headers = fault.headers ?? definition.errorHeaders?.(fault.status);
+      if (typeof errorBody === 'string') exchange.sendText(fault.status, errorBody, 'text/plain', headers);
+      else exchange.sendJson(fault.status, errorBody, headers);
       return;
     }
     try {
