@@ -23,6 +23,7 @@ beforeAll(async () => {
   env = {
     TOKEN_SECRET,
     GATEWAY_API_KEYS: API_KEY,
+    DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
     OPENAI_API_KEY: keys.openai,
     OPENAI_BASE_URL: `${sim.url}/v1`,
     GROQ_API_KEY: keys.groq,

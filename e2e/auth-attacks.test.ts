@@ -25,6 +25,7 @@ beforeAll(async () => {
     env: {
       TOKEN_SECRET,
       GATEWAY_API_KEYS: API_KEY,
+      DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
       OPENAI_API_KEY: 'sk-e2e-attacks-upstream',
       OPENAI_BASE_URL: `${sim.url}/v1`,
       AUTH_FAILURE_LIMIT: String(LIMIT),

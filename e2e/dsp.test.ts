@@ -39,6 +39,7 @@ function env(dir: string, extra: Record<string, string> = {}): Record<string, st
     DEFAULT_PROVIDER: 'groq',
     DEFAULT_MODEL: 'mixtral-8x7b-32768',
     CLIENTS_DIR: dir,
+    DSP_ALLOW_EXAMPLE_SECRET: 'true', // the example clients (secret `password`) and copies of them
     LOG_LEVEL: 'info',
     ...extra,
   };

@@ -22,6 +22,7 @@ beforeAll(async () => {
     env: {
       TOKEN_SECRET,
       GATEWAY_API_KEYS: API_KEY,
+      DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
       API_KEYS: INFERENCE_KEY,
       OPENAI_API_KEY: 'sk-e2e-timing-openai-0123456789',
       OPENAI_BASE_URL: `${sim.url}/v1`,

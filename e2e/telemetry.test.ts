@@ -45,6 +45,7 @@ async function startWith(stores: Stores, extra: Record<string, string> = {}): Pr
     env: {
       TOKEN_SECRET,
       GATEWAY_API_KEYS: API_KEY,
+      DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
       OPENAI_API_KEY: 'sk-e2e-telemetry-openai',
       OPENAI_BASE_URL: `${sim.url}/v1`,
       GROQ_API_KEY: 'gsk_e2e_telemetry_groq',
@@ -537,6 +538,7 @@ describe('(f) MongoDB down and the CSV directory unwritable', () => {
       env: {
         TOKEN_SECRET,
         GATEWAY_API_KEYS: API_KEY,
+        DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
         OPENAI_API_KEY: 'sk-e2e-telemetry-openai',
         OPENAI_BASE_URL: `${sim.url}/v1`,
         AUTH_FAILURE_LIMIT: '100000',

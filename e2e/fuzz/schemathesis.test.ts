@@ -90,6 +90,7 @@ beforeAll(async () => {
     env: {
       TOKEN_SECRET,
       GATEWAY_API_KEYS: API_KEY,
+      DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
       // Every backend enabled, each answered by a simulator.
       OPENAI_API_KEY: 'sk-e2e-fuzz-openai',
       OPENAI_BASE_URL: `${openaiSim.url}/v1`,
@@ -181,6 +182,7 @@ describe('schemathesis on configs/all-surfaces.yaml', () => {
         env: {
           TOKEN_SECRET,
           GATEWAY_API_KEYS: API_KEY,
+          DSP_ALLOW_EXAMPLE_SECRET: 'true', // the shipped example clients (secret `password`)
           OPENAI_API_KEY: 'sk-e2e-fuzz-openai',
           // Nothing listens there: every completion is a 502.
           OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/v1`,

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReloadFileNote, z } from '@llm-gateway/spec';
 import { type ClientFile, clientFileSchema } from './client-file.js';
-import { exampleSecretWarning, usesExampleSecret } from './example-secret.js';
+import { exampleSecretRefusal, exampleSecretWarning, usesExampleSecret } from './example-secret.js';
 import { hashSecret } from './secret-hash.js';
 
 /** A client in force: its file and the scrypt hash its secret is checked against. */
@@ -26,6 +26,8 @@ export interface LoadedClients {
 export interface LoadClientsOptions {
   /** The hash a file without any secret is checked against (the scheme's `defaultSecret`); none: skipped. */
   defaultHash?: string | undefined;
+  /** Load clients whose secret is the published example one (demos and tests); otherwise they are skipped. */
+  allowExampleSecret?: boolean;
 }
 
 const maxFileBytes = 1024 * 1024;
@@ -123,9 +125,14 @@ export async function loadClients(dir: string, options: LoadClientsOptions = {})
       skip(file, `duplicate client_id '${id}', already defined by an earlier file; skipped`);
       continue;
     }
+    const example = await usesExampleSecret(entry);
+    if (example && options.allowExampleSecret !== true) {
+      skip(file, exampleSecretRefusal);
+      continue;
+    }
     loaded.clients.set(id, entry);
     if (result.warning !== undefined) loaded.warnings.push({ file, reason: result.warning });
-    if (await usesExampleSecret(entry)) loaded.warnings.push({ file, reason: exampleSecretWarning });
+    if (example) loaded.warnings.push({ file, reason: exampleSecretWarning });
   }
   return loaded;
 }

@@ -1,4 +1,4 @@
-import { blankSetting } from '@llm-gateway/plugin-kit';
+import { blankSetting, flagSetting } from '@llm-gateway/plugin-kit';
 import { z } from '@llm-gateway/spec';
 
 const headerName = (fallback: string) =>
@@ -19,6 +19,11 @@ export const configSchema = z.strictObject({
    * or a `scrypt$...` hash. Blank: such files are skipped. Every client using it is warned about.
    */
   defaultSecret: z.preprocess(blankSetting, z.string().min(1).optional()),
+  /**
+   * Load clients whose secret is the published example `password` (DSP_ALLOW_EXAMPLE_SECRET in the shipped
+   * profiles): for demos and tests only. Off: such files are refused, named in the log and the reload answer.
+   */
+  allowExampleSecret: z.preprocess(flagSetting, z.boolean().default(false)),
   idHeader: headerName('client_id'),
   secretHeader: headerName('client_secret'),
   /** How long a successful verification is remembered (scrypt is slow on purpose); 0 turns it off. */

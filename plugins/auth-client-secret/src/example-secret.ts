@@ -15,3 +15,8 @@ export async function usesExampleSecret(entry: LoadedClient): Promise<boolean> {
 export const exampleSecretWarning =
   'uses the published example secret (configs/clients/README.md): anyone can act as this client; ' +
   'give it its own secret (`gateway hash-secret`) or delete the file before deploying';
+
+export const exampleSecretRefusal =
+  'uses the published example secret (configs/clients/README.md), so anyone could act as this client: refused; ' +
+  'give it its own secret (`gateway hash-secret`), or set allowExampleSecret (DSP_ALLOW_EXAMPLE_SECRET=true) ' +
+  'for a local demo or test only';

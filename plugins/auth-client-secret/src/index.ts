@@ -71,6 +71,7 @@ const plugin: AuthPlugin<ClientSecretConfig> = {
     const secret = config.defaultSecret;
     const options = {
       defaultHash: secret === undefined || parseSecretHash(secret) ? secret : await hashSecret(secret),
+      allowExampleSecret: config.allowExampleSecret,
     };
     const initial = await loadClients(config.dir, options);
     // A named but unreadable directory is a broken profile, not "no clients": stop the start.

@@ -36,7 +36,7 @@ afterAll(async () => {
 describe('client secrets on /api/v1/generate', () => {
   it('are compared with timingSafeEqual; a wrong one of any length is a 401, never a throw', async () => {
     const scheme = await clientSecretPlugin.create(
-      clientSecretPlugin.configSchema.parse({ dir, cacheTtlMs: 0 }),
+      clientSecretPlugin.configSchema.parse({ dir, cacheTtlMs: 0, allowExampleSecret: true }),
       {
         instanceName: 'clients',
         log: silentLogger,

@@ -47,10 +47,13 @@ async function openAICompatible(name: string, path: string, models: string[]): P
 }
 
 async function clientScheme(): Promise<AuthScheme> {
-  const scheme = await clientSecretPlugin.create(clientSecretPlugin.configSchema.parse({ dir }), {
-    instanceName: 'clients',
-    log: silentLogger,
-  });
+  const scheme = await clientSecretPlugin.create(
+    clientSecretPlugin.configSchema.parse({ dir, allowExampleSecret: true }),
+    {
+      instanceName: 'clients',
+      log: silentLogger,
+    },
+  );
   if (isDisabled(scheme)) throw new Error(scheme.reason);
   return scheme;
 }

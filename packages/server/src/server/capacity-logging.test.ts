@@ -19,7 +19,7 @@ backends:
   openai: { plugin: backend-openai, config: { apiKey: sk-upstream, baseURL: "\${OPENAI_BASE_URL}" } }
 auth:
   keys: { plugin: auth-api-key, config: { keys: [gw-key-1] } }
-  clients: { plugin: auth-client-secret, config: { dir: "\${CLIENTS_DIR}" } }
+  clients: { plugin: auth-client-secret, config: { dir: "\${CLIENTS_DIR}", allowExampleSecret: true } }
 routing: { defaultModel: gpt-4o-mini, models: { gpt-4o-mini: openai } }
 surfaces:
   openai: { plugin: surface-openai, auth: [keys] }
