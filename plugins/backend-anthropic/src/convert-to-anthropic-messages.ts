@@ -59,6 +59,23 @@ function assistantContent(backend: string, message: Message, at: number): Messag
   return blocks;
 }
 
+/** Every result of one assistant turn's calls goes in the single user turn that follows it. */
+function addToolResult(out: MessageParam[], message: Message): void {
+  const result: BlockParam = {
+    type: 'tool_result',
+    tool_use_id: message.toolCallId ?? '',
+    content: message.content,
+  };
+  const previous = out.at(-1);
+  if (
+    previous?.role === 'user' &&
+    Array.isArray(previous.content) &&
+    previous.content.at(-1)?.type === 'tool_result'
+  )
+    previous.content.push(result);
+  else out.push({ role: 'user', content: [result] });
+}
+
 export function convertToAnthropicMessages(backend: string, messages: readonly Message[]): AnthropicPrompt {
   const system: string[] = [];
   const out: MessageParam[] = [];
@@ -68,20 +85,7 @@ export function convertToAnthropicMessages(backend: string, messages: readonly M
     } else if (message.role === 'assistant') {
       out.push({ role: 'assistant', content: assistantContent(backend, message, at) });
     } else if (message.role === 'tool') {
-      const result: BlockParam = {
-        type: 'tool_result',
-        tool_use_id: message.toolCallId ?? '',
-        content: message.content,
-      };
-      const previous = out.at(-1);
-      // Every result of one assistant turn's calls goes in the single user turn that follows it.
-      if (
-        previous?.role === 'user' &&
-        Array.isArray(previous.content) &&
-        previous.content.at(-1)?.type === 'tool_result'
-      )
-        previous.content.push(result);
-      else out.push({ role: 'user', content: [result] });
+      addToolResult(out, message);
     } else {
       out.push({ role: 'user', content: userContent(backend, message, at) });
     }
