@@ -143,6 +143,9 @@ describe('the rest of the Messages API', () => {
   });
 
   it("lists models in Anthropic's shape, while OpenAI clients still get the OpenAI list", async () => {
+    const first = await client.models.list({ limit: 1 });
+    expect(first.data).toHaveLength(1);
+    expect(first.has_more).toBe(true);
     const page = await client.models.list();
     expect(page.data.map((model) => model.id)).toEqual(expect.arrayContaining(['gpt-4o-mini', 'llama3.2']));
     expect(page.data[0]).toEqual({

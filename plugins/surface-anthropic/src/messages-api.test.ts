@@ -288,3 +288,13 @@ describe('the Messages API through the official SDK over a real pipeline and the
     });
   });
 });
+
+describe('GET /v1/models query', () => {
+  it('refuses a limit out of 1..1000 in Anthropic shape', async () => {
+    const response = await fetch(`${gateway.url}/v1/models?limit=1001`, {
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+});

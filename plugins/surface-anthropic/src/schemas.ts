@@ -100,9 +100,10 @@ export const countTokensRouteSchema = {
 export const modelsQuerySchema = {
   type: 'object',
   properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 20 },
-    after_id: { type: 'string' },
-    before_id: { type: 'string' },
+    // Query strings are not coerced by the server: the number is checked as text, read in code.
+    limit: { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$', description: '1 to 1000 (default 20).' },
+    after_id: { type: 'string', maxLength: 256 },
+    before_id: { type: 'string', maxLength: 256 },
   },
 } as const;
 

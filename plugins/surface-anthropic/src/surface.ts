@@ -94,7 +94,11 @@ export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: Sur
   }
 
   async function listModels(request: FastifyRequest) {
-    return modelsPage(await host.pipeline.models(), request.query as PageQuery);
+    const query = request.query as { limit?: string; after_id?: string; before_id?: string };
+    const page: PageQuery = { limit: query.limit === undefined ? 20 : Number(query.limit) };
+    if (query.after_id !== undefined) page.after_id = query.after_id;
+    if (query.before_id !== undefined) page.before_id = query.before_id;
+    return modelsPage(await host.pipeline.models(), page);
   }
 
   async function retrieveModel(request: FastifyRequest) {
