@@ -1,5 +1,7 @@
 import type { Backend, ChatRequest, RequestAnnotations } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
+import { requestContext, ScriptedBackend } from './__fixtures__/scripted-backend.js';
+import { pipelineOver } from './__fixtures__/scripted-pipeline.js';
 import { tuneForBackend } from './drop-tuning.js';
 
 const backend = (tuning?: Backend['tuning']): Backend => ({
@@ -39,5 +41,33 @@ describe('tuneForBackend', () => {
     const all = backend(['reasoningEffort', 'serviceTier', 'truncation']);
     expect(tuneForBackend(request, all, annotations)).toBe(request);
     expect(annotations.droppedTuning).toBeUndefined();
+  });
+});
+
+/** A scripted backend that declares `tuning`. */
+function declaring(name: string, tuning: Backend['tuning']): ScriptedBackend {
+  return Object.assign(new ScriptedBackend({ name }), { tuning });
+}
+
+describe('the pipeline drops undeclared tuning before each backend call', () => {
+  it('chat: the backend receives only what it declares; the rest is in droppedTuning', async () => {
+    const backend = declaring('openai', ['reasoningEffort', 'serviceTier']);
+    const { pipeline } = pipelineOver([backend], { models: { m: 'openai' } });
+    const context = requestContext();
+    await pipeline.chat(request, context);
+    expect(backend.calls[0]!.request.tuning).toEqual({ reasoningEffort: 'low', serviceTier: 'flex' });
+    expect(context.annotations.droppedTuning).toEqual(['truncation']);
+  });
+
+  it('stream: a backend that declares none receives no tuning at all', async () => {
+    const backend = new ScriptedBackend({ name: 'ollama' });
+    const { pipeline } = pipelineOver([backend], { models: { m: 'ollama' } });
+    const context = requestContext();
+    const outcome = await pipeline.stream(request, context);
+    for await (const _part of outcome.parts) {
+      // drain
+    }
+    expect(backend.calls[0]!.request.tuning).toBeUndefined();
+    expect(context.annotations.droppedTuning).toEqual(['reasoningEffort', 'serviceTier', 'truncation']);
   });
 });
