@@ -6,6 +6,7 @@ import {
   GatewayError,
 } from '@llm-gateway/spec';
 import { type CallGuard, guardCall } from './call.js';
+import { decodeEmbedding } from './decode-embedding.js';
 import { mapOpenAICompatibleUsage, type OpenAICompatibleUsage } from './wire.js';
 
 /** The part of an SDK client that creates embeddings; `body` is `never` as each SDK types its own. */
@@ -25,11 +26,15 @@ interface WireEmbeddingsResponse {
 }
 
 /**
- * The upstream body. No `encoding_format`: the openai SDK then asks for base64 (a quarter of the
- * bytes) and decodes it to floats itself; the surface re-encodes when its client wants base64.
+ * The upstream body. base64 is a quarter of the bytes; asked for explicitly, the SDK hands the answer over
+ * undecoded, so an upstream that sends floats anyway is read right (the SDK would decode them as base64).
  */
 function toBody(request: EmbeddingsRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = { model: request.model, input: request.input };
+  const body: Record<string, unknown> = {
+    model: request.model,
+    input: request.input,
+    encoding_format: 'base64',
+  };
   if (request.dimensions !== undefined) body.dimensions = request.dimensions;
   if (request.user !== undefined) body.user = request.user;
   return body;
@@ -44,13 +49,15 @@ function fromResponse(name: string, response: unknown, requestedModel: string): 
     });
   }
   const data = wire.data.map((item, position) => {
-    if (!Array.isArray(item.embedding) || !item.embedding.every((value) => typeof value === 'number')) {
-      throw new GatewayError('upstream_error', `${name} upstream sent an embedding that is not numbers`, {
-        backend: name,
-        code: 'upstream_bad_response',
-      });
+    const embedding = decodeEmbedding(item?.embedding);
+    if (embedding === undefined) {
+      throw new GatewayError(
+        'upstream_error',
+        `${name} upstream sent an embedding that is neither base64 float32 nor an array of numbers`,
+        { backend: name, code: 'upstream_bad_response' },
+      );
     }
-    return { index: typeof item.index === 'number' ? item.index : position, embedding: item.embedding };
+    return { index: typeof item.index === 'number' ? item.index : position, embedding };
   });
   const usage = mapOpenAICompatibleUsage(wire.usage) ?? {
     promptTokens: 0,

@@ -59,8 +59,15 @@ function openAIInvalid(exchange: Exchange, message: string, param: string | null
   exchange.sendJson(400, { error: { message, type: 'invalid_request_error', param, code: null } });
 }
 
-/** `POST /v1/embeddings` in OpenAI's format; `encoding_format: base64` answers little-endian float32. */
-export function answerOpenAIEmbeddings(exchange: Exchange, models: readonly string[] | undefined): void {
+/**
+ * `POST /v1/embeddings` in OpenAI's format; `encoding_format: base64` answers little-endian float32, unless
+ * `asFloats` (an upstream that ignores the format).
+ */
+export function answerOpenAIEmbeddings(
+  exchange: Exchange,
+  models: readonly string[] | undefined,
+  asFloats = false,
+): void {
   const body = (typeof exchange.body === 'object' && exchange.body !== null ? exchange.body : {}) as Record<
     string,
     unknown
@@ -110,7 +117,8 @@ export function answerOpenAIEmbeddings(exchange: Exchange, models: readonly stri
   const data = inputs.map((input, index) => {
     const vector = simulatedEmbedding(input, dimensions);
     const floats = Float32Array.from(vector);
-    const embedding = format === 'base64' ? Buffer.from(floats.buffer).toString('base64') : vector;
+    const embedding =
+      format === 'base64' && !asFloats ? Buffer.from(floats.buffer).toString('base64') : vector;
     return { object: 'embedding', index, embedding };
   });
   const tokens = tokensOf(inputs);

@@ -306,7 +306,8 @@ export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<Si
           return;
         }
         if (!authorized(exchange)) return;
-        if (resource === 'embeddings') answerOpenAIEmbeddings(exchange, options.models);
+        if (resource === 'embeddings')
+          answerOpenAIEmbeddings(exchange, options.models, options.embeddingsAsFloats);
         else if (resource === 'models')
           listModels(exchange, match[3] ? decodeURIComponent(match[3]) : undefined);
         else await chat(exchange, match[1] === '/openai/v1');

@@ -28,6 +28,8 @@ export interface SimulatorOptions {
   reply?: (body: SimRequestBody) => string;
   /** Send no `usage` at all, as some OpenAI-compatible upstreams do (the gateway must estimate it). */
   omitUsage?: boolean;
+  /** OpenAI embeddings as float arrays even when base64 is asked for, as several self-hosted servers answer. */
+  embeddingsAsFloats?: boolean;
 }
 
 export type SimulatorKind = 'openai' | 'ollama' | 'anthropic';
