@@ -2,7 +2,7 @@
  * The Responses API end to end: two built `gateway` processes on one Redis (stored responses and BullMQ
  * background tasks shared), the OpenAI and Ollama simulators upstream, driven by the official `openai` SDK.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -208,5 +208,22 @@ describe('Responses API (e2e)', () => {
     }
     expect(onOpenAI.response.headers.get('x-gateway-dropped-params')).toBeNull();
     expect(openaiSim.lastRequest('/chat/completions')!.body).toMatchObject({ reasoning_effort: 'high' });
+  });
+
+  it('each Responses request leaves one telemetry record, with endpoint responses, its backend and usage', async () => {
+    const { response } = await alice.responses
+      .create({ model: 'llama3.2', input: 'count me' })
+      .withResponse();
+    const requestId = response.headers.get('x-request-id')!;
+    const lines = async () => {
+      const names = (await readdir(csvDir)).filter((name) => name.endsWith('.csv'));
+      const texts = await Promise.all(names.map((name) => readFile(join(csvDir, name), 'utf8')));
+      return texts.flatMap((text) => text.split('\n')).filter((line) => line.includes(requestId));
+    };
+    await waitUntil(async () => (await lines()).length > 0, 'the telemetry record', 10_000);
+    const [line, ...more] = await lines();
+    expect(more).toEqual([]);
+    expect(line).toContain('responses');
+    expect(line).toContain('ollama');
   });
 });
