@@ -298,3 +298,20 @@ describe('GET /v1/models query', () => {
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
   });
 });
+
+describe('tuning through the real pipeline', () => {
+  it('names thinking in x-gateway-dropped-params when the OpenAI backend drops it, and sends service_tier on', async () => {
+    const { response } = await client.messages
+      .create({
+        model: 'gpt-4o',
+        max_tokens: 2048,
+        messages: [{ role: 'user', content: 'think' }],
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        service_tier: 'auto',
+      })
+      .withResponse();
+    expect(response.headers.get('x-gateway-dropped-params')).toBe('thinking');
+    expect(upstreamBody()).toMatchObject({ service_tier: 'auto' });
+    expect(upstreamBody()).not.toHaveProperty('thinking');
+  });
+});
