@@ -93,6 +93,22 @@ describe('POST /v1/responses', () => {
     );
   });
 
+  it('a stream whose upstream dies after it began ends with response.failed, no stack or secret', async () => {
+    gateway.sim.inject({ dropAfterChunks: 2 });
+    const stream = await alice.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'this will break',
+      stream: true,
+    });
+    const events: Array<{ type: string; response?: { status: string; error: { message: string } | null } }> =
+      [];
+    for await (const event of stream) events.push(event as never);
+    const last = events.at(-1)!;
+    expect(last.type).toBe('response.failed');
+    expect(last.response?.status).toBe('failed');
+    expect(last.response?.error?.message).not.toMatch(/sk-upstream|at .*\.js/);
+  });
+
   it('a function tool round trip continues with previous_response_id and function_call_output', async () => {
     const first = await alice.responses.create({
       model: 'gpt-4o-mini',
