@@ -8,7 +8,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, type Simulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import {
+  freePort,
+  type RedisInstance,
+  type Simulator,
+  startOllamaSimulator,
+  startOpenAISimulator,
+  startRedis,
+} from '@llm-gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, repoRoot, startGateway } from '../helpers/gateway.js';
 
@@ -79,12 +86,15 @@ function run(command: string, args: string[], env: Record<string, string>, cwd: 
 
 let openaiSim: Simulator;
 let ollamaSim: Simulator;
+let redis: RedisInstance;
 let gateway: Gateway;
 let workDir: string;
 
 beforeAll(async () => {
   openaiSim = await startOpenAISimulator();
   ollamaSim = await startOllamaSimulator();
+  // Tasks on BullMQ, as deployed: the task routes' ids then reach Redis, where BullMQ keeps its own keys.
+  redis = await startRedis();
   gateway = await startGateway({
     profile: 'configs/all-surfaces.yaml',
     env: {
@@ -102,6 +112,7 @@ beforeAll(async () => {
       GROQ_API_KEY: 'gsk_e2e_fuzz_groq',
       GROQ_BASE_URL: openaiSim.url,
       OLLAMA_HOST: ollamaSim.url,
+      REDIS_URL: redis.url,
       DOWNSTREAM_SERVICES: JSON.stringify({ gemini: { url: `${openaiSim.url}/v1`, model: 'gpt-4o-mini' } }),
       // The development token reaches the dgen-ping handlers whatever soeid the fuzzer puts in a body.
       ALLOW_DEFAULT_TOKEN: 'true',
@@ -117,6 +128,7 @@ afterAll(async () => {
   await gateway?.stop();
   await openaiSim?.close();
   await ollamaSim?.close();
+  await redis?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -146,7 +158,8 @@ describe('schemathesis on configs/all-surfaces.yaml', () => {
     const text = await response.text();
     expect(response.status, text).toBe(200);
     const paths = Object.keys((JSON.parse(text) as { paths: object }).paths);
-    for (const path of ['/v1/chat/completions', '/api/llm/completion', '/api/v1/generate', '/generate']) {
+    const expected = ['/v1/chat/completions', '/api/llm/completion', '/api/v1/generate', '/generate'];
+    for (const path of [...expected, '/status/{task_id}', '/v1/tasks/{id}']) {
       expect(paths).toContain(path);
     }
   });
