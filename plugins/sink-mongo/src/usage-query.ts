@@ -31,7 +31,7 @@ export function usageMatch(query: UsageQuery): Document {
     if (value === undefined) continue;
     // Records from before principal_key existed are filed under their bare principal id.
     if (key === 'principal') {
-      match['$or'] = [{ principal_key: value }, { principal_key: { $exists: false }, principal_id: value }];
+      match['$or'] = [{ principal_key: value }, { principal_key: null, principal_id: value }];
     } else match[USAGE_KEY_FIELDS[key as UsageKey]] = value;
   }
   return match;

@@ -1,4 +1,4 @@
-import { type SinkPlugin, type TelemetrySink, type UsageQuery, z } from '@llm-gateway/spec';
+import { GatewayError, type SinkPlugin, type TelemetrySink, type UsageQuery, z } from '@llm-gateway/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testBackendPlugin } from '../__fixtures__/test-plugins.js';
 import { parseProfile } from '../profile/load-profile.js';
@@ -16,6 +16,16 @@ const usageSink: SinkPlugin = {
     write: async () => {},
     close: async () => {},
     usage: async (query) => {
+      // sink-mongo's refusals (usage-query-limits.test.ts there): too many raw queries, a query past maxTimeMS.
+      if (query.filters.project === 'busy')
+        throw new GatewayError('rate_limited', 'Too many usage queries', {
+          code: 'usage_queries_busy',
+          headers: { 'retry-after': '3' },
+        });
+      if (query.filters.project === 'slow')
+        throw new GatewayError('upstream_timeout', 'The usage query ran past 10000 ms', {
+          code: 'usage_query_timeout',
+        });
       queries.push(query);
       return { totals: { requests: 7 } as never, rows: [] };
     },
@@ -102,6 +112,19 @@ describe('/admin/*', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json().error.message).toContain(name);
     }
+  });
+
+  it("answers a store's refusal in the admin error shape: 429 with Retry-After, 504 for a timed-out query (was a 500)", async () => {
+    const server = await app(keys, { GATEWAY_ADMIN_KEYS: ADMIN_KEY });
+    const busy = await server.inject({ url: '/admin/usage?project=busy', headers: bearer(ADMIN_KEY) });
+    expect(busy.statusCode).toBe(429);
+    expect(busy.headers['retry-after']).toBe('3');
+    expect(busy.json()).toEqual({
+      error: { type: 'rate_limited', message: 'Too many usage queries', code: 'usage_queries_busy' },
+    });
+    const slow = await server.inject({ url: '/admin/usage?project=slow', headers: bearer(ADMIN_KEY) });
+    expect(slow.statusCode).toBe(504);
+    expect(slow.json()).toMatchObject({ error: { type: 'upstream_timeout', code: 'usage_query_timeout' } });
   });
 
   it('serves the dashboard page and its charting library from the package (no CDN)', async () => {

@@ -1,4 +1,4 @@
-import { type TelemetrySink, USAGE_KEYS, type UsageQuery } from '@llm-gateway/spec';
+import { isGatewayError, type TelemetrySink, USAGE_KEYS, type UsageQuery } from '@llm-gateway/spec';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
@@ -58,7 +58,17 @@ export function registerUsageRoute(app: FastifyInstance, store: TelemetrySink | 
         });
       }
       const { from, to, bucket, groupBy, filters } = parsed.data;
-      const report = await store.usage(parsed.data);
+      let report: Awaited<ReturnType<NonNullable<TelemetrySink['usage']>>>;
+      try {
+        report = await store.usage(parsed.data);
+      } catch (error) {
+        // A store's typed refusal (too many raw queries: 429, timed out: 504, unreachable: 503) in this API's shape.
+        if (!isGatewayError(error) || error.status < 400 || error.status === 500) throw error;
+        return reply
+          .code(error.status)
+          .headers(error.headers)
+          .send({ error: { type: error.type, message: error.message, code: error.code ?? error.type } });
+      }
       return {
         query: {
           from: from?.toISOString() ?? null,
