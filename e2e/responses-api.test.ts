@@ -200,6 +200,13 @@ describe('Responses API (e2e)', () => {
       .create({ model: 'llama3.2', input: 'think hard', reasoning: { effort: 'high' }, service_tier: 'flex' })
       .withResponse();
     expect(onOllama.response.headers.get('x-gateway-dropped-params')).toBe('reasoning.effort, service_tier');
+    const streamed = await alice.responses
+      .create({ model: 'llama3.2', input: 'think hard', reasoning: { effort: 'low' }, stream: true })
+      .withResponse();
+    for await (const _event of streamed.data) {
+      // drain
+    }
+    expect(streamed.response.headers.get('x-gateway-dropped-params')).toBe('reasoning.effort');
     const onOpenAI = await alice.responses
       .create({ model: 'gpt-4o-mini', input: 'think hard', reasoning: { effort: 'high' }, stream: true })
       .withResponse();
