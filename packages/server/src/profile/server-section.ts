@@ -57,8 +57,13 @@ export const serverSection = z
     maxRequestsPerSocket: envNumber(z.number().int().nonnegative().default(0)),
     /** Open client connections; `auto` leaves half the process's file descriptors for upstreams. 0 = unlimited. */
     maxConnections: z.union([z.literal('auto'), envNumber(z.number().int().nonnegative())]).default('auto'),
-    /** Open connections from one client address (behind a proxy, raise it or set 0). 0 = unlimited. */
-    maxConnectionsPerAddress: envNumber(z.number().int().nonnegative().default(256)),
+    /**
+     * Open connections from one client address; `auto`: an eighth of maxConnections (256 when unlimited), with a
+     * quarter of maxConnections kept for addresses holding few. Behind a proxy, raise it or set 0 (no reserve).
+     */
+    maxConnectionsPerAddress: z
+      .union([z.literal('auto'), envNumber(z.number().int().nonnegative())])
+      .default('auto'),
     authFailures: authFailuresSection,
     /** Gateway processes on this port (node:cluster): one per core uses the whole host. Not queue.workers. */
     workers: envNumber(z.number().int().min(1).max(256).default(1)),

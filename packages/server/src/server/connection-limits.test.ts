@@ -151,6 +151,58 @@ describe('connection exhaustion: timeouts and connection caps from the profile',
   });
 });
 
+/** Opens `count` raw sockets from `localAddress`, one after another so the server takes them in that order. */
+async function holdSockets(port: number, localAddress: string, count: number) {
+  const clients: ReturnType<typeof rawClient>[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = rawClient(port, 'GET /health HTTP/1.1\r\nHost: x\r\n', localAddress);
+    await new Promise((resolve) => client.socket.once('connect', resolve).once('close', resolve));
+    clients.push(client);
+  }
+  return clients;
+}
+
+/** Resolves once `count` of the clients were closed by the server (bounded, against a hang). */
+function closedCount(clients: ReturnType<typeof rawClient>[], count: number) {
+  let closed = 0;
+  return within(
+    new Promise<number>((resolve) => {
+      if (count === 0) resolve(0);
+      for (const client of clients) {
+        client.closed.then(() => {
+          closed += 1;
+          if (closed === count) resolve(closed);
+        });
+      }
+    }),
+    10_000,
+  );
+}
+
+describe('connection caps keep a share of descriptors for new addresses (real sockets, 127.0.0.0/8)', () => {
+  const slowServer = '{ requestTimeoutMs: 30000, headersTimeoutMs: 30000, maxConnections: 100 }';
+
+  it('5 addresses holding every connection failed new clients: each address is capped, new ones get in', async () => {
+    const { port } = await listen(slowServer);
+    const floods = await Promise.all([2, 3, 4, 5, 6].map((n) => holdSockets(port, `127.0.0.${n}`, 40)));
+    // auto per address: 100 / 8 = 12; every socket past it is closed before it is read.
+    expect(await closedCount(floods.flat(), 5 * (40 - 12))).toBe(140);
+    const probes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => get(port, '/health', `127.0.1.${i + 1}`)),
+    );
+    expect(probes).toEqual(Array(20).fill(200));
+  });
+
+  it('many busy addresses cannot take the reserve: an address with few connections still gets in', async () => {
+    const { port } = await listen(slowServer);
+    const floods: ReturnType<typeof rawClient>[] = [];
+    for (let n = 2; n < 14; n++) floods.push(...(await holdSockets(port, `127.0.0.${n}`, 15)));
+    // 75 before the reserve (6 x 12 + 3), then 2 for each of the 5 addresses that had none: 85 held.
+    expect(await closedCount(floods, 180 - 85)).toBe(95);
+    for (let i = 1; i <= 10; i++) await expect(get(port, '/health', `127.0.2.${i}`)).resolves.toBe(200);
+  });
+});
+
 describe('maxConnections: auto', () => {
   it('leaves half of the descriptors (minus a reserve) for upstream connections', () => {
     expect(resolveMaxConnections('auto', 1024)).toBe(480);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerSettings } from '../profile/server-section.js';
+import { admissionLimits, ConnectionAdmission } from './connection-admission.js';
 
 /** Used when the descriptor limit cannot be read (not Linux). */
 const fallbackMaxConnections = 4096;
@@ -29,30 +30,24 @@ export function resolveMaxConnections(
 }
 
 /**
- * Caps open connections in total and per client address, so one source of slow or idle sockets
- * cannot take every descriptor: over the cap, a new socket is closed before it is read.
+ * Caps open connections in total and per client address, keeping a share for addresses with few, so
+ * sources of slow or idle sockets cannot take every descriptor: a refused socket is closed before it is read.
  */
 export function installConnectionLimits(
   server: Server,
   settings: Pick<ServerSettings, 'maxConnections' | 'maxConnectionsPerAddress'>,
-): void {
+): ConnectionAdmission | undefined {
   const max = resolveMaxConnections(settings.maxConnections, openFileLimit());
-  if (max > 0) server.maxConnections = max;
-  const perAddress = settings.maxConnectionsPerAddress;
-  if (perAddress <= 0) return;
-  const open = new Map<string, number>();
+  const limits = admissionLimits(max, settings.maxConnectionsPerAddress);
+  if (limits.max <= 0 && limits.perAddress <= 0) return undefined;
+  const admission = new ConnectionAdmission(limits);
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
-    const count = (open.get(address) ?? 0) + 1;
-    if (count > perAddress) {
+    if (!admission.admit(address)) {
       socket.destroy();
       return;
     }
-    open.set(address, count);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left > 0) open.set(address, left);
-      else open.delete(address);
-    });
+    socket.once('close', () => admission.release(address));
   });
+  return admission;
 }
