@@ -52,7 +52,15 @@ export function convertResponsesTools(tools: readonly WireResponsesTool[]): Conv
     if (tool.type === 'function') {
       const fn: ToolDefinition['function'] = { name: name(tool, param) };
       if (typeof tool.description === 'string') fn.description = tool.description;
-      if (tool.parameters) fn.parameters = tool.parameters;
+      if (tool.parameters != null) {
+        if (typeof tool.parameters !== 'object' || Array.isArray(tool.parameters))
+          throw invalid(
+            `Invalid '${param}.parameters': expected a JSON schema object.`,
+            `${param}.parameters`,
+            'invalid_type',
+          );
+        fn.parameters = tool.parameters;
+      }
       if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
       return { type: 'function', function: fn };
     }

@@ -122,5 +122,8 @@ describe('chatRequestFromResponses', () => {
     expect(refusal({ input: 'Hi', tool_choice: { type: 'web_search_preview' } }).param).toBe('tool_choice');
     expect(refusal({ input: 'Hi', reasoning: { effort: 'extreme' } }).param).toBe('reasoning.effort');
     expect(refusal({}).param).toBe('input');
+    expect(
+      refusal({ input: 'Hi', tools: [{ type: 'function', name: 'f', parameters: 'x' as never }] }).param,
+    ).toBe('tools[0].parameters');
   });
 });
