@@ -11,7 +11,8 @@ const plugin: SurfacePlugin<OpenAISurfaceConfig> = {
   specificationVersion: 'v1',
   kind: 'surface',
   name: 'surface-openai',
-  description: 'OpenAI-compatible API: /v1/chat/completions (stream and not), /v1/completions, /v1/models.',
+  description:
+    'OpenAI-compatible API: /v1/chat/completions (stream and not), /v1/completions, /v1/embeddings, /v1/models, /v1/responses.',
   configSchema,
   async create(config, host) {
     return createOpenAISurface(config, host);
