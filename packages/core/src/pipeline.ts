@@ -102,6 +102,8 @@ export interface GatewayPipeline extends Pipeline {
   breakers(): Record<string, BreakerSnapshot>;
   /** Always present in core: a 400 only when the model's backends have no embeddings. */
   embed(request: EmbeddingsRequest, context: RequestContext): Promise<EmbeddingsOutcome>;
+  /** Always present in core: the tokenizer's count of a request's prompt (Anthropic's count_tokens). */
+  countTokens(request: ChatRequest, context: RequestContext): Promise<number>;
   /** Closes every backend it was given, the breakers and the cache store. */
   close(): Promise<void>;
 }
