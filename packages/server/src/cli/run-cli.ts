@@ -61,7 +61,8 @@ export const commands: Record<string, Command> = {
   },
   telemetry: {
     usage:
-      'telemetry replay [--profile <file>]  move CSV-spooled telemetry into the first reachable MongoDB sink',
+      'telemetry replay [--profile <file>]  move CSV-spooled telemetry into the first reachable MongoDB sink\n' +
+      '  gateway telemetry replay-quarantine [--profile <file>]  write the quarantined records (refused by a store) again',
     run: async ({ positionals: [action], profile }, io) => ({
       exitCode: await telemetryCommand(action, profile, io),
     }),

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import csvSink from '@llm-gateway/sink-csv';
@@ -20,8 +20,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
-const profile = (uri: string, csvDir: string) => `
+const profile = (uri: string, csvDir: string, quarantineDir = join(csvDir, 'quarantine')) => `
 telemetry:
+  quarantineDir: "${quarantineDir}"
   sinks:
     mongo: { plugin: sink-mongo, config: { uri: "${uri}", db: replay_db } }
     csv: { plugin: sink-csv, config: { dir: "${csvDir}" } }
@@ -52,6 +53,51 @@ describe('gateway telemetry replay', () => {
     const client = new MongoClient(mongo.url);
     try {
       const ids = await client.db('replay_db').collection('telemetry').distinct('_id');
+      expect(ids.sort()).toEqual(records.map((record) => record.request_id).sort());
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stores the good rows of a spool file with a poisoned row, quarantines that row and says so (the replay once failed on it forever)', async () => {
+    const csvDir = join(dir, 'poisoned');
+    const quarantineDir = join(dir, 'poisoned-quarantine');
+    const created = await csvSink.create(csvSink.configSchema.parse({ dir: csvDir }), {
+      instanceName: 'csv',
+      log: silentLogger,
+    });
+    if ('disabled' in created) throw new Error('disabled');
+    const records = sampleRecords(3, 'good-row');
+    const [first] = sampleRecords(1, 'bad-row');
+    await created.write([records[0]!, { ...first!, event: { $where: 'sleep(1)' } }, records[1]!, records[2]!]);
+    const file = join(dir, 'poisoned.yaml');
+    await writeFile(file, profile(mongo.url, csvDir, quarantineDir));
+
+    const replay = captureIo();
+    expect(await runCli(['telemetry', 'replay', '--profile', file], replay.io)).toEqual({ exitCode: 0 });
+    expect(replay.out).toEqual([
+      'replayed 4 records from 1 files into mongo',
+      `quarantined: 1 records the store refused, one JSON line each in ${quarantineDir} (fix them, then 'gateway telemetry replay-quarantine')`,
+    ]);
+    expect(await readdir(csvDir)).toEqual(['replayed']);
+    const [name] = await readdir(quarantineDir);
+    const [line, ...rest] = (await readFile(join(quarantineDir, name!), 'utf8')).trim().split('\n');
+    expect(rest).toEqual([]);
+    expect(JSON.parse(line!)).toMatchObject({
+      sink: 'mongo',
+      reason: expect.stringContaining('$where'),
+      record: { request_id: first!.request_id, event: { $where: 'sleep(1)' } },
+    });
+
+    // Tried again, it is refused again and stays quarantined (in a new file); nothing else moves.
+    const again = captureIo();
+    expect(await runCli(['telemetry', 'replay-quarantine', '--profile', file], again.io)).toEqual({ exitCode: 0 });
+    expect(again.out[0]).toBe('replayed 1 quarantined records from 1 files into mongo');
+    expect(again.out[1]).toMatch(/^quarantined: 1 records/);
+
+    const client = new MongoClient(mongo.url);
+    try {
+      const ids = await client.db('replay_db').collection('telemetry').distinct('_id', { _id: /good-row/ });
       expect(ids.sort()).toEqual(records.map((record) => record.request_id).sort());
     } finally {
       await client.close();

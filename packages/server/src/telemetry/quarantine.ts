@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface Quarantine {
   add(sink: string, rejected: readonly RejectedRecord[]): Promise<boolean>;
   /** Records quarantined: in the files found at start plus those added since. */
   count(): number;
+  /** Records in the quarantine files now (read from disk). */
+  onDisk(): Promise<number>;
   /** The quarantine files, to replay by hand once the store or the record is fixed. */
   files(): Promise<SpooledRecords[]>;
 }
@@ -55,7 +58,11 @@ async function countEntries(dir: string): Promise<number> {
  * bad record never blocks the rest: the batch is stored without it and the chain stays on its store.
  */
 export function createQuarantine(dir: string, log: Logger): Quarantine {
-  const file = join(dir, `quarantine-${new Date().toISOString().slice(0, 10)}-${process.pid}.jsonl`);
+  // One file per quarantine (process and start): never appended to by two writers, never replayed while written.
+  const file = join(
+    dir,
+    `quarantine-${new Date().toISOString().slice(0, 10)}-${process.pid}-${randomBytes(3).toString('hex')}.jsonl`,
+  );
   let added = 0;
   let found = 0;
   void countEntries(dir).then((n) => {
@@ -89,6 +96,7 @@ export function createQuarantine(dir: string, log: Logger): Quarantine {
       }
     },
     count: () => found + added,
+    onDisk: () => countEntries(dir),
     async files() {
       const names = await readdir(dir).catch(() => [] as string[]);
       return names
