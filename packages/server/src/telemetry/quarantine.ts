@@ -44,10 +44,10 @@ async function* entries(path: string): AsyncGenerator<QuarantineEntry> {
   }
 }
 
-async function countEntries(dir: string): Promise<number> {
+async function countEntries(dir: string, except?: string): Promise<number> {
   let total = 0;
   const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names.filter((file) => quarantineFile.test(file))) {
+  for (const name of names.filter((file) => quarantineFile.test(file) && join(dir, file) !== except)) {
     for await (const _ of entries(join(dir, name))) total += 1;
   }
   return total;
@@ -65,7 +65,8 @@ export function createQuarantine(dir: string, log: Logger): Quarantine {
   );
   let added = 0;
   let found = 0;
-  void countEntries(dir).then((n) => {
+  // What earlier runs left; this run's own file is counted as it is written.
+  void countEntries(dir, file).then((n) => {
     found = n;
   });
   const warn = createRateLimitedLog(log);
