@@ -43,8 +43,9 @@ function hasBody(request: FastifyRequest): boolean {
 
 /** Installs the limit on `app` and every scope registered after it; text and form bodies pass untouched. */
 export function installJsonDepthLimit(app: FastifyInstance, maxDepth: number): void {
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    if (!hasBody(request) || !readsAsJson(request.headers['content-type'])) return payload;
-    return payload.pipe(new JsonDepthLimit(maxDepth));
+  // Callback style: an async hook would cost a promise on every request, body or not.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!hasBody(request) || !readsAsJson(request.headers['content-type'])) done(null, payload);
+    else done(null, payload.pipe(new JsonDepthLimit(maxDepth)));
   });
 }
