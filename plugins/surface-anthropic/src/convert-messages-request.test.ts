@@ -54,6 +54,19 @@ describe('convertMessagesRequest', () => {
     );
   });
 
+  it('reads system turns among the messages as system messages', () => {
+    const request = convert({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Rules.' }] },
+        { role: 'user', content: 'hi' },
+      ],
+    });
+    expect(request.messages).toEqual([
+      { role: 'system', content: 'Rules.' },
+      { role: 'user', content: 'hi' },
+    ]);
+  });
+
   it('turns tool_use into tool calls and tool_result (string, blocks, is_error) into tool turns before the text', () => {
     const request = convert({
       messages: [

@@ -15,17 +15,16 @@ function messageOf(role: Message['role'], parts: ContentPart[]): Message {
   return message;
 }
 
-/** `system`: a string or text blocks, as the first (system) message. */
-export function convertSystem(system: unknown): Message[] {
+/** `system` (or a system turn's content at `field`): a string or text blocks, as a system message. */
+export function convertSystem(system: unknown, field = 'system'): Message[] {
   if (system === undefined || system === null) return [];
   if (typeof system === 'string') return system === '' ? [] : [{ role: 'system', content: system }];
-  if (!Array.isArray(system))
-    throw invalid('system', 'Input should be a valid string or list of text blocks');
+  if (!Array.isArray(system)) throw invalid(field, 'Input should be a valid string or list of text blocks');
   const text = system
     .map((item: unknown, at) => {
-      const block = objectAt(item, `system.${at}`);
-      if (block.type !== 'text') throw invalid(`system.${at}.type`, "Input should be 'text'");
-      return stringAt(block.text, `system.${at}.text`);
+      const block = objectAt(item, `${field}.${at}`);
+      if (block.type !== 'text') throw invalid(`${field}.${at}.type`, "Input should be 'text'");
+      return stringAt(block.text, `${field}.${at}.text`);
     })
     .join('\n');
   return text === '' ? [] : [{ role: 'system', content: text }];
@@ -113,6 +112,8 @@ export function convertMessages(messages: readonly WireMessage[]): Message[] {
   return messages.flatMap((message, index) => {
     const field = `messages.${index}.content`;
     const { content } = message;
+    // Newer SDKs may put system turns among the messages; they read as `system` does.
+    if (message.role === 'system') return convertSystem(content, field);
     if (typeof content === 'string') return [{ role: message.role, content }];
     if (!Array.isArray(content)) throw invalid(field, 'Input should be a valid string or list of blocks');
     return message.role === 'assistant' ? assistantTurn(content, field) : userTurn(content, field);

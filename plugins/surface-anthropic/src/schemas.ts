@@ -10,7 +10,7 @@ const messagesProperties = {
       type: 'object',
       required: ['role', 'content'],
       properties: {
-        role: { type: 'string', enum: ['user', 'assistant'] },
+        role: { type: 'string', enum: ['user', 'assistant', 'system'] },
         content: { description: 'Text, or text / image / tool_use / tool_result blocks.' },
       },
     },

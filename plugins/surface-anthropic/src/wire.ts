@@ -1,6 +1,6 @@
 /** The Anthropic Messages API wire types this surface reads and writes (only the fields it uses). */
 
-export type WireRole = 'user' | 'assistant';
+export type WireRole = 'user' | 'assistant' | 'system';
 
 export interface WireTextBlock {
   type: 'text';
