@@ -28,7 +28,10 @@ async function sinks(csvDir: string): Promise<TelemetrySink[]> {
     mongoSink.configSchema.parse({ uri: mongo.url, db: mongo.dbName, collection: 'live' }),
     host,
   );
-  const csv = await csvSink.create(csvSink.configSchema.parse({ dir: csvDir }), { ...host, instanceName: 'csv' });
+  const csv = await csvSink.create(csvSink.configSchema.parse({ dir: csvDir }), {
+    ...host,
+    instanceName: 'csv',
+  });
   if ('disabled' in mongoStore || 'disabled' in csv) throw new Error('disabled');
   return [mongoStore, csv];
 }
@@ -38,7 +41,12 @@ describe('telemetry quarantine', () => {
     const csvDir = join(dir, 'csv');
     const quarantineDir = join(dir, 'quarantine');
     const registry = new Registry();
-    const settings = telemetrySection.parse({ batchSize: 10, flushIntervalMs: 50, quarantineDir, replay: false });
+    const settings = telemetrySection.parse({
+      batchSize: 10,
+      flushIntervalMs: 50,
+      quarantineDir,
+      replay: false,
+    });
     const service = createTelemetryService(settings, await sinks(csvDir), registry, silentLogger);
     const [poisoned] = sampleRecords(1, 'poison');
     const before = sampleRecords(5, 'before');
@@ -50,7 +58,13 @@ describe('telemetry quarantine', () => {
     await service.close();
 
     const status = service.status();
-    expect(status).toMatchObject({ store: 'mongo', failovers: 0, quarantined: 2, lost: 0, quarantine_dir: quarantineDir });
+    expect(status).toMatchObject({
+      store: 'mongo',
+      failovers: 0,
+      quarantined: 2,
+      lost: 0,
+      quarantine_dir: quarantineDir,
+    });
     expect(status.sinks[0]).toMatchObject({ name: 'mongo', healthy: true, written: 10 });
     expect(await readdir(csvDir).catch(() => [])).toEqual([]);
     const client = new MongoClient(mongo.url);
@@ -61,7 +75,10 @@ describe('telemetry quarantine', () => {
       await client.close();
     }
     const [name] = await readdir(quarantineDir);
-    const lines = (await readFile(join(quarantineDir, name!), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await readFile(join(quarantineDir, name!), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.record.request_id).sort()).toEqual(['nul-key', poisoned!.request_id]);
     expect(await registry.metrics()).toContain('gateway_telemetry_quarantined_total{sink="mongo"} 2');
   });
