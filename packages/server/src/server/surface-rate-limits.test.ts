@@ -34,7 +34,8 @@ auth:
   keys: { plugin: auth-api-key, config: { keys: [{ id: key-abcdef12, key: sk-gateway-key-1 }] } }
   jwt: { plugin: auth-jwt, config: { secret: ${JWT_SECRET}, header: x-api-token } }
 routing: { defaultModel: gpt-4o-mini, models: { gpt-4o-mini: openai } }
-redis: { url: "\${REDIS_URL}" }
+# Generous timeouts: on a loaded test machine a slow command would fall back to per-instance counts.
+redis: { url: "\${REDIS_URL}", connectTimeoutMs: 5000, commandTimeoutMs: 5000 }
 rateLimit: { store: redis, requestsPerMinute: 5, keyPrefix: ${keyPrefix} }
 surfaces:
   strict:
