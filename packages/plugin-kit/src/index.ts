@@ -2,6 +2,7 @@ export * from './chat-features.js';
 export * from './credentials.js';
 export * from './header-value.js';
 export * from './log-failure.js';
+export * from './route-auth.js';
 export * from './settings.js';
 export * from './sse-headers.js';
 export * from './sse-writer.js';

@@ -1,12 +1,10 @@
-import { headerValue, logRequestFailure } from '@llm-gateway/plugin-kit';
+import { createRouteAuth, headerValue, logRequestFailure } from '@llm-gateway/plugin-kit';
 import {
-  anonymousPrincipal,
   type CallMeta,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   GatewayError,
-  type Principal,
   type RequestContext,
   type Surface,
   type SurfaceHost,
@@ -27,40 +25,13 @@ import {
 import { sendMessagesStream } from './send-messages-stream.js';
 import type { WireCountTokensBody, WireMessagesBody } from './wire.js';
 
-interface Authenticated {
-  principal: Principal;
-  context: RequestContext;
-}
-
 export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: SurfaceHost): Surface {
   const defaultModel = config.defaultModel ?? host.pipeline.defaultModel;
-  const requests = new WeakMap<FastifyRequest, Authenticated>();
-
-  /** Route hook: builds the context (so even a rejected request is recorded), then authenticates. */
-  function authenticateFor(endpoint: string) {
-    return async (request: FastifyRequest, reply: FastifyReply) => {
-      const early = host.createContext(request, { endpoint, principal: anonymousPrincipal });
-      reply.header('request-id', early.requestId).header('x-request-id', early.requestId);
-      requests.set(request, { principal: anonymousPrincipal, context: early });
-      const principal = await host.authenticate({
-        headers: authInputHeaders(request.headers),
-        query: (request.query ?? {}) as Record<string, unknown>,
-      });
-      const allowed = principal.allowedEndpoints;
-      if (allowed && !allowed.includes(endpoint) && !allowed.includes(request.routeOptions.url ?? '')) {
-        throw new GatewayError('permission', `This credential may not use ${endpoint}.`, {
-          code: 'endpoint_not_allowed',
-        });
-      }
-      requests.set(request, { principal, context: host.createContext(request, { endpoint, principal }) });
-    };
-  }
-
-  function authenticated(request: FastifyRequest): Authenticated {
-    const found = requests.get(request);
-    if (!found) throw new GatewayError('internal', 'request reached a handler without authentication');
-    return found;
-  }
+  // Anthropic's clients read `request-id`; the gateway's own header is sent as well.
+  const { authenticateFor, authenticated, known } = createRouteAuth(host, {
+    requestIdHeaders: ['request-id', 'x-request-id'],
+    authHeaders: authInputHeaders,
+  });
 
   /** Which upstream answered, and the tuning parameters it did not take (in Anthropic's field names). */
   function gatewayHeaders(reply: FastifyReply, meta: CallMeta, context: RequestContext): void {
@@ -113,10 +84,10 @@ export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: Sur
     async register(app: FastifyInstance) {
       addAnthropicApiConstraint(app);
       app.setErrorHandler<Error>((error, request, reply) => {
-        const known = requests.get(request);
-        const rendered = renderError(error, known?.context.requestId);
-        if (known) known.context.annotations.errorType ??= rendered.gatewayType;
-        const log = known?.context.log ?? host.log;
+        const found = known(request);
+        const rendered = renderError(error, found?.context.requestId);
+        if (found) found.context.annotations.errorType ??= rendered.gatewayType;
+        const log = found?.context.log ?? host.log;
         if (rendered.status >= 500) logRequestFailure(log, error, 'anthropic surface request failed');
         else log.debug({ status: rendered.status, type: rendered.body.error.type }, 'request rejected');
         return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);

@@ -1,13 +1,10 @@
-import { headerValue, isTaskId, isTaskOf, logRequestFailure } from '@llm-gateway/plugin-kit';
+import { createRouteAuth, headerValue, isTaskId, isTaskOf, logRequestFailure } from '@llm-gateway/plugin-kit';
 import {
-  anonymousPrincipal,
   type CallMeta,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   GatewayError,
-  type Principal,
-  type RequestContext,
   type Surface,
   type SurfaceHost,
 } from '@llm-gateway/spec';
@@ -40,40 +37,9 @@ import {
 } from './translate-response.js';
 import type { WireChatBody, WireCompletionBody } from './wire.js';
 
-interface Authenticated {
-  principal: Principal;
-  context: RequestContext;
-}
-
 export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHost): Surface {
   const defaultModel = config.defaultModel ?? host.pipeline.defaultModel;
-  const requests = new WeakMap<FastifyRequest, Authenticated>();
-
-  /** Route hook: builds the context (so even a rejected request is recorded), then authenticates. */
-  function authenticateFor(endpoint: string) {
-    return async (request: FastifyRequest, reply: FastifyReply) => {
-      const early = host.createContext(request, { endpoint, principal: anonymousPrincipal });
-      reply.header('x-request-id', early.requestId);
-      requests.set(request, { principal: anonymousPrincipal, context: early });
-      const principal = await host.authenticate({
-        headers: request.headers,
-        query: (request.query ?? {}) as Record<string, unknown>,
-      });
-      const allowed = principal.allowedEndpoints;
-      if (allowed && !allowed.includes(endpoint) && !allowed.includes(request.routeOptions.url ?? '')) {
-        throw new GatewayError('permission', `This credential may not use ${endpoint}.`, {
-          code: 'endpoint_not_allowed',
-        });
-      }
-      requests.set(request, { principal, context: host.createContext(request, { endpoint, principal }) });
-    };
-  }
-
-  function authenticated(request: FastifyRequest): Authenticated {
-    const found = requests.get(request);
-    if (!found) throw new GatewayError('internal', 'request reached a handler without authentication');
-    return found;
-  }
+  const { authenticateFor, authenticated, known: knownRequest } = createRouteAuth(host);
 
   function gatewayHeaders(reply: FastifyReply, meta: CallMeta): void {
     if (!config.exposeBackendHeader) return;
@@ -169,7 +135,7 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     async register(app: FastifyInstance) {
       app.setErrorHandler<Error>((error, request, reply) => {
         const rendered = renderError(error);
-        const known = requests.get(request);
+        const known = knownRequest(request);
         if (known) known.context.annotations.errorType ??= rendered.gatewayType;
         const log = known?.context.log ?? host.log;
         if (rendered.status >= 500) logRequestFailure(log, error, 'openai surface request failed');
