@@ -93,8 +93,26 @@ const responseSchema = {
 
 const idParams = {
   type: 'object',
-  properties: { id: { type: 'string', maxLength: 128 } },
+  // No maxLength: the router itself answers ids over its maxParamLength (100) with a 414 of its own.
+  properties: { id: { type: 'string' } },
   required: ['id'],
+};
+
+/** JSON, or with `stream: true` the Responses events (before OpenAPI 3.2 an event stream's schema is one event). */
+const responseOrEvents = {
+  description: responseSchema.description,
+  content: {
+    'application/json': { schema: responseSchema },
+    'text/event-stream': {
+      schema: {
+        type: 'object',
+        description:
+          'One server-sent event: `event` names it, `data` holds its JSON (type, sequence_number, ...).',
+        required: ['data'],
+        properties: { event: { type: 'string' }, data: { type: 'string' } },
+      },
+    },
+  },
 };
 
 export const createResponseRouteSchema = {
@@ -104,7 +122,7 @@ export const createResponseRouteSchema = {
     "the Responses events; `background: true` queues it. Tuning fields the backend ignores are listed in 'x-gateway-dropped-params'.",
   tags: ['openai'],
   body: responsesBodySchema,
-  response: { 200: responseSchema, ...errorResponses },
+  response: { 200: responseOrEvents, ...errorResponses },
 };
 
 export const getResponseRouteSchema = {
