@@ -50,6 +50,10 @@ function droppedParamsHeader(reply: FastifyReply, context: RequestContext, dropp
 
 export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   const { host, config } = deps;
+  if (!host.sharedStore && host.worker !== undefined)
+    host.log.warn(
+      'stored responses are kept per process without redis.url: with several server workers a GET or previous_response_id may miss them',
+    );
   const store = new ResponsesStore(
     host.sharedStore ??
       new MemorySharedStore({ maxEntries: config.memoryMaxEntries, maxBytes: config.memoryMaxBytes }),
