@@ -49,6 +49,8 @@ beforeAll(async () => {
       OLLAMA_MODEL: 'llama2',
       REDIS_URL: redis.url,
       RATE_LIMIT: '100000',
+      // The inference surface has its own limit (60/min, bursts of 10): lifted for the 60-task load below.
+      INFERENCE_RATE_LIMIT: '100000',
       LOG_LEVEL: 'warn',
     },
   });
