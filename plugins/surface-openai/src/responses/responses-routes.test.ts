@@ -161,7 +161,7 @@ describe('POST /v1/responses', () => {
 
   it('store: false keeps nothing', async () => {
     const response = await alice.responses.create({ model: 'gpt-4o-mini', input: 'forget me', store: false });
-    expect(response.store).toBe(false);
+    expect((response as unknown as { store: boolean }).store).toBe(false);
     await expect(alice.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
   });
 
@@ -209,16 +209,19 @@ describe('POST /v1/responses', () => {
       ],
     });
     const first = await alice.responses.inputItems.list(response.id, { limit: 2, order: 'asc' });
-    expect(first.data.map((item) => (item as { content: string }).content)).toEqual(['one', 'two']);
+    expect(first.data.map((item) => (item as unknown as { content: string }).content)).toEqual([
+      'one',
+      'two',
+    ]);
     expect(first.has_more).toBe(true);
     const next = await alice.responses.inputItems.list(response.id, {
       limit: 2,
       order: 'asc',
       after: (first.data.at(-1) as { id: string }).id,
     });
-    expect(next.data.map((item) => (item as { content: string }).content)).toEqual(['three']);
+    expect(next.data.map((item) => (item as unknown as { content: string }).content)).toEqual(['three']);
     const newest = await alice.responses.inputItems.list(response.id, { limit: 1 });
-    expect((newest.data[0] as { content: string }).content).toBe('three');
+    expect((newest.data[0] as unknown as { content: string }).content).toBe('three');
   });
 });
 
