@@ -23,7 +23,7 @@ function checkValue(value: unknown, path: (string | number)[], ctx: z.Refinement
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkValue(item, [...path, index], ctx));
+    for (const [index, item] of value.entries()) checkValue(item, [...path, index], ctx);
     return;
   }
   for (const [key, item] of Object.entries(value)) {

@@ -69,7 +69,12 @@ describe('gateway telemetry replay', () => {
     if ('disabled' in created) throw new Error('disabled');
     const records = sampleRecords(3, 'good-row');
     const [first] = sampleRecords(1, 'bad-row');
-    await created.write([records[0]!, { ...first!, event: { $where: 'sleep(1)' } }, records[1]!, records[2]!]);
+    await created.write([
+      records[0]!,
+      { ...first!, event: { $where: 'sleep(1)' } },
+      records[1]!,
+      records[2]!,
+    ]);
     const file = join(dir, 'poisoned.yaml');
     await writeFile(file, profile(mongo.url, csvDir, quarantineDir));
 
@@ -91,13 +96,18 @@ describe('gateway telemetry replay', () => {
 
     // Tried again, it is refused again and stays quarantined (in a new file); nothing else moves.
     const again = captureIo();
-    expect(await runCli(['telemetry', 'replay-quarantine', '--profile', file], again.io)).toEqual({ exitCode: 0 });
+    expect(await runCli(['telemetry', 'replay-quarantine', '--profile', file], again.io)).toEqual({
+      exitCode: 0,
+    });
     expect(again.out[0]).toBe('replayed 1 quarantined records from 1 files into mongo');
     expect(again.out[1]).toMatch(/^quarantined: 1 records/);
 
     const client = new MongoClient(mongo.url);
     try {
-      const ids = await client.db('replay_db').collection('telemetry').distinct('_id', { _id: /good-row/ });
+      const ids = await client
+        .db('replay_db')
+        .collection('telemetry')
+        .distinct('_id', { _id: /good-row/ });
       expect(ids.sort()).toEqual(records.map((record) => record.request_id).sort());
     } finally {
       await client.close();
