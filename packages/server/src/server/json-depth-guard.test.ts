@@ -1,8 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: profiles spell ${VAR} literally
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseProfile } from '../profile/load-profile.js';
 import { buildServer, type GatewayServer } from './build-server.js';
+import { installJsonDepthLimit } from './json-depth-guard.js';
 
 let sim: Simulator | undefined;
 let gateway: GatewayServer | undefined;
@@ -103,5 +107,54 @@ describe('JSON depth limit (issue 19: five deep bodies opened the breaker for ev
       payload: '['.repeat(10_000),
     });
     expect(text.statusCode).toBe(422);
+  });
+});
+
+describe('JSON depth limit on one keep-alive connection', () => {
+  it('never crashes on a body nobody reads and leaves the connection serving the next request', async () => {
+    const app = Fastify();
+    installJsonDepthLimit(app, 64);
+    app.post('/x', async () => ({ ok: true }));
+    app.get('/x', async () => ({ get: true }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, body: string, type = 'application/json') =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/x',
+            method,
+            agent,
+            headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        request.setTimeout(5000, () => request.destroy(new Error(`${method} ${type} timed out`)));
+        request.on('error', reject);
+        request.end(body);
+      });
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const big = JSON.stringify({ text: 'x'.repeat(400_000) });
+    try {
+      // Regression: a GET's body is never parsed, and its refusal was an unhandled 'error' that killed the process.
+      expect(await send('GET', deep)).toBe(200);
+      expect(await send('POST', '{"a":1}')).toBe(200);
+      expect(await send('POST', deep)).toBe(400);
+      expect(await send('POST', '{"a":1}')).toBe(200);
+      // A JSON type no parser takes is answered 415 unread: the rest of its body must not stall the connection.
+      expect(await send('POST', big, 'application/vnd.example+json')).toBe(415);
+      expect(await send('POST', '{"a":1}')).toBe(200);
+      expect(await send('DELETE', deep)).toBe(400);
+      expect(await send('POST', '{"a":1}')).toBe(200);
+    } finally {
+      agent.destroy();
+      await app.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * surface's parser sees them: a 10,000-deep body parses, but every recursive walk after it (the cache
  * key, the SDK's JSON.stringify) overflows the stack.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { GatewayError } from '@llm-gateway/spec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JsonDepthScanner } from './json-depth-scanner.js';
@@ -14,19 +14,34 @@ export function jsonTooDeepError(maxDepth: number): GatewayError {
   });
 }
 
+const ignore = () => {};
+
 /** Passes the body through unchanged and fails the stream at the first byte past the depth limit. */
 class JsonDepthLimit extends Transform {
   readonly #scanner: JsonDepthScanner;
+  readonly #source: Readable;
 
-  constructor(maxDepth: number) {
+  constructor(source: Readable, maxDepth: number) {
     super();
     this.#scanner = new JsonDepthScanner(maxDepth);
+    this.#source = source;
+    // The parser reports the error; should nothing read this stream (a type no parser takes), it must not crash.
+    this.on('error', ignore);
+    source.pipe(this);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.#scanner.scan(chunk)) done(null, chunk);
-    else done(jsonTooDeepError(this.#scanner.maxDepth));
+    if (this.#scanner.scan(chunk)) return done(null, chunk);
+    this.drain();
+    done(jsonTooDeepError(this.#scanner.maxDepth));
   }
+
+  /** Reads and drops what is left of the body (refused, or never parsed), so the connection serves its next request. */
+  readonly drain = (): void => {
+    if (this.#source.readableEnded) return;
+    this.#source.unpipe(this);
+    this.#source.resume();
+  };
 }
 
 /** What every surface's parser reads as JSON: a JSON media type, or none (FastAPI's rule). */
@@ -36,7 +51,11 @@ function readsAsJson(contentType: string | undefined): boolean {
   return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
 }
 
+/** Fastify reads the body of these methods only; a GET's body is never parsed (and dropped by Node). */
+const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'QUERY']);
+
 function hasBody(request: FastifyRequest): boolean {
+  if (!bodyMethods.has(request.method)) return false;
   const length = request.headers['content-length'];
   return length === undefined ? request.headers['transfer-encoding'] !== undefined : length !== '0';
 }
@@ -44,8 +63,11 @@ function hasBody(request: FastifyRequest): boolean {
 /** Installs the limit on `app` and every scope registered after it; text and form bodies pass untouched. */
 export function installJsonDepthLimit(app: FastifyInstance, maxDepth: number): void {
   // Callback style: an async hook would cost a promise on every request, body or not.
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    if (!hasBody(request) || !readsAsJson(request.headers['content-type'])) done(null, payload);
-    else done(null, payload.pipe(new JsonDepthLimit(maxDepth)));
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (!hasBody(request) || !readsAsJson(request.headers['content-type'])) return done(null, payload);
+    const limited = new JsonDepthLimit(payload, maxDepth);
+    // Answered without reading the body (e.g. 415 for a JSON type no parser takes): Node would have dropped it.
+    reply.raw.once('finish', limited.drain);
+    done(null, limited);
   });
 }
