@@ -181,6 +181,15 @@ describe('the rest of the Messages API', () => {
     expect(await gateway.writtenLogs()).not.toContain('e2e-wrong-key-0123456789');
   });
 
+  it('documents /v1/messages in /openapi.json, leaving GET /v1/models to the OpenAI surface', async () => {
+    const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    };
+    expect(doc.paths['/v1/messages']?.post?.tags).toEqual(['anthropic']);
+    expect(doc.paths['/v1/messages/count_tokens']?.post).toBeDefined();
+    expect(doc.paths['/v1/models']?.get?.tags).toEqual(['openai']);
+  });
+
   it('counts Messages requests in the metrics under their own endpoint', async () => {
     const text = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(text).toMatch(
