@@ -47,6 +47,7 @@ export async function workerCommand(profileArg: string | undefined, io: CliIo): 
   if (io.handleSignals !== false) {
     const shutdown = (signal: NodeJS.Signals) => {
       gateway.log.info(`${signal} received: finishing running tasks`);
+      gateway.drain();
       gateway.close().then(
         () => process.exit(0),
         () => process.exit(1),

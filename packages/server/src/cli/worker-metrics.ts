@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { GatewayServer } from '../server/build-server.js';
 
 /** The routes a worker process serves on its metrics port: what Prometheus and a health probe read. */
-const served = new Set(['/metrics', '/health']);
+const served = new Set(['/metrics', '/health', '/livez', '/readyz']);
 
 /**
  * `WORKER_METRICS_PORT`: a `gateway worker` answers GET /metrics and /health on that port (host

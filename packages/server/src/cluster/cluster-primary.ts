@@ -74,7 +74,7 @@ export function runPrimary(profile: Profile, options: ClusterOptions): Promise<n
         () => {
           for (const slot of live()) slot.worker?.process.kill('SIGKILL');
         },
-        profile.server.shutdownTimeoutMs * 2 + 5_000,
+        profile.server.drainDelayMs + profile.server.shutdownTimeoutMs * 2 + 5_000,
       ).unref();
       finishIfDone();
     };

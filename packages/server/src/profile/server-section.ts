@@ -45,6 +45,8 @@ export const serverSection = z
     trustProxy: envBoolean(z.boolean().default(false)),
     /** How long shutdown waits for in-flight requests. */
     shutdownTimeoutMs: envNumber(z.number().int().nonnegative().default(10_000)),
+    /** After SIGTERM, /readyz is 503 but new requests are still served this long, so load balancers polling it move away first. */
+    drainDelayMs: milliseconds(0),
     /** The whole request (headers and body) must arrive within this; answers and streams are not cut. 0 = off. */
     requestTimeoutMs: milliseconds(30_000),
     /** The request head must arrive within this (slow-header clients). */

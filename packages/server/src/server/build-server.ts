@@ -41,10 +41,12 @@ import { registerMetricsRoute } from './metrics-route.js';
 import { noBackendHint } from './no-backend-hint.js';
 import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
+import { registerProbes } from './probes.js';
+import { readinessChecks } from './readiness-checks.js';
 import { RequestLogController } from './request-log.js';
 import { installRequestState, requestId } from './request-state.js';
-import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { buildSharedStore } from './shared-store.js';
+import { featureHealth, seedMetricsJson } from './status-reports.js';
 import { composeAuthenticator, createSurfaceHost } from './surface-host.js';
 import { registerTaskMetrics } from './task-metrics.js';
 import { createTaskQueue, queueHealth, type TaskActivity } from './task-queue.js';
@@ -97,6 +99,8 @@ export interface GatewayServer {
   queue: TaskQueue | undefined;
   /** Stops accepting, lets in-flight requests finish (bounded by server.shutdownTimeoutMs), closes plugins. */
   close(): Promise<void>;
+  /** Turns `/readyz` 503 (`draining`) and closes connections after their answers; still serves. */
+  drain(): void;
 }
 
 /** JSON `/metrics` also reports the telemetry store in use and its counts (dgen-ping's did). */
@@ -363,6 +367,7 @@ export async function buildServer(
         ...(options.clusterWorker === undefined ? [] : [workerHealth(options.clusterWorker)]),
       ],
     });
+    registerProbes(server, { checks: readinessChecks(builtFeatures, queue), draining: () => shuttingDown });
     if (profile.metrics.enabled) {
       registerMetricsRoute(server, {
         registry: metrics.registry,
@@ -424,5 +429,20 @@ export async function buildServer(
     return closing;
   };
 
-  return { app: server, pipeline, metrics, profile, log, instances, telemetry, openSurfaces, queue, close };
+  const drain = () => {
+    shuttingDown = true;
+  };
+  return {
+    app: server,
+    pipeline,
+    metrics,
+    profile,
+    log,
+    instances,
+    telemetry,
+    openSurfaces,
+    queue,
+    close,
+    drain,
+  };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeTokenizer } from '@llm-gateway/core';
 import type { Profile } from '../profile/schema.js';
 import { type BuildServerOptions, buildServer, type GatewayServer } from './build-server.js';
@@ -65,22 +66,29 @@ function releaseWhenIdle(gateway: GatewayServer): () => void {
 
 const exiting = new WeakSet<GatewayServer>();
 
-/** Drains and closes the gateway (telemetry flushed), then exits 0, or 1 if closing failed; once per gateway. */
+/**
+ * Turns not-ready at once, keeps serving for server.drainDelayMs (load balancers polling /readyz move
+ * away), then drains and closes the gateway (telemetry flushed) and exits 0, or 1 if closing failed.
+ */
 export function shutdownAndExit(gateway: GatewayServer, reason: string): void {
   if (exiting.has(gateway)) return;
   exiting.add(gateway);
-  gateway.log.info(`${reason} received: shutting down`);
-  gateway.close().then(
-    () => {
-      gateway.log.info('shutdown complete');
-      gateway.log.flush?.();
-      process.exit(0);
-    },
-    (error: unknown) => {
-      gateway.log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    },
-  );
+  const delayMs = gateway.profile.server.drainDelayMs;
+  gateway.log.info(`${reason} received: not ready; shutting down${delayMs > 0 ? ` in ${delayMs} ms` : ''}`);
+  gateway.drain();
+  sleep(delayMs)
+    .then(() => gateway.close())
+    .then(
+      () => {
+        gateway.log.info('shutdown complete');
+        gateway.log.flush?.();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        gateway.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
 }
 
 /** `auto` keeps an open (credential-less) gateway on loopback; with auth everywhere it listens on all interfaces. */

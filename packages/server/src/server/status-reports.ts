@@ -43,7 +43,7 @@ const pingTimeoutMs = 1000;
  * Whether Redis answers: a PING, bounded by the client's command timeout. The socket state alone says
  * `ready` for a Redis that is frozen (SIGSTOP, swapped out) while every command times out.
  */
-async function redisConnected(features: PipelineFeatures): Promise<boolean | null> {
+export async function redisConnected(features: PipelineFeatures): Promise<boolean | null> {
   const redis = features.redis;
   if (!redis) return null;
   if (redis.status !== 'ready') return false;
