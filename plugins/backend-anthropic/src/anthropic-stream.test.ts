@@ -82,4 +82,15 @@ describe('partsOfAnthropicEvent on the docs recorded streams', () => {
     ]);
     expect(finishOfAnthropicReading(reading).finishReason).toBe('stop');
   });
+
+  it('the finish names the stop sequence that ended the stream', () => {
+    const reading = startAnthropicReading();
+    const event = {
+      type: 'message_delta',
+      delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' },
+      usage: { output_tokens: 2 },
+    };
+    [...partsOfAnthropicEvent(event, reading)];
+    expect(finishOfAnthropicReading(reading)).toMatchObject({ finishReason: 'stop', stopSequence: 'END' });
+  });
 });

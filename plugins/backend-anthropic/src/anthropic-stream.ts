@@ -17,6 +17,7 @@ export interface AnthropicStreamReading {
   answeredInFormat: boolean;
   usage: AnthropicUsage;
   stopReason?: string | null;
+  stopSequence?: string;
   /** `message_stop` arrived: the answer is whole. */
   finished: boolean;
 }
@@ -95,6 +96,7 @@ export function* partsOfAnthropicEvent(
       return;
     case 'message_delta':
       reading.stopReason = known.delta.stop_reason;
+      if (known.delta.stop_sequence) reading.stopSequence = known.delta.stop_sequence;
       mergeUsage(reading.usage, known.usage);
       return;
     case 'message_stop':
@@ -110,10 +112,13 @@ export function* partsOfAnthropicEvent(
 export function finishOfAnthropicReading(reading: AnthropicStreamReading): {
   finishReason: FinishReason;
   usage?: Usage;
+  stopSequence?: string;
 } {
   const finishReason =
     reading.answeredInFormat && reading.toolCalls === 0 ? 'stop' : mapAnthropicStopReason(reading.stopReason);
-  return Object.keys(reading.usage).length > 0
-    ? { finishReason, usage: convertAnthropicUsage(reading.usage) }
-    : { finishReason };
+  const finish: { finishReason: FinishReason; usage?: Usage; stopSequence?: string } = { finishReason };
+  if (Object.keys(reading.usage).length > 0) finish.usage = convertAnthropicUsage(reading.usage);
+  if (reading.stopReason === 'stop_sequence' && reading.stopSequence)
+    finish.stopSequence = reading.stopSequence;
+  return finish;
 }

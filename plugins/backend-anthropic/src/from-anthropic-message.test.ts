@@ -56,4 +56,12 @@ describe('fromAnthropicMessage', () => {
     expect(result).toMatchObject({ text: '{"answer":42}', finishReason: 'stop' });
     expect(result.toolCalls).toBeUndefined();
   });
+
+  it('names the stop sequence that ended the answer', () => {
+    const result = fromAnthropicMessage(
+      message({ stop_reason: 'stop_sequence', stop_sequence: 'END', content: [{ type: 'text', text: 'a' }] }),
+    );
+    expect(result).toMatchObject({ finishReason: 'stop', stopSequence: 'END' });
+    expect(fromAnthropicMessage(message({})).stopSequence).toBeUndefined();
+  });
 });

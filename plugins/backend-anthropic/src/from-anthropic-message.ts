@@ -33,5 +33,7 @@ export function fromAnthropicMessage(message: Anthropic.Messages.Message): ChatR
   };
   if (toolCalls.length > 0) result.toolCalls = toolCalls;
   if (reasoning !== undefined) result.reasoning = reasoning;
+  if (message.stop_reason === 'stop_sequence' && message.stop_sequence)
+    result.stopSequence = message.stop_sequence;
   return result;
 }
