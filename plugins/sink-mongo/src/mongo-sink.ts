@@ -36,6 +36,10 @@ export function createMongoSink(
   let client = connect(config.timeoutMs);
   // Usage queries may run up to queryTimeoutMs server-side: their socket must outlast that, the inserts' must not.
   let queryClient: MongoClient | undefined;
+  const queryDb = () => {
+    queryClient ??= connect(config.queryTimeoutMs + config.timeoutMs);
+    return queryClient.db(config.db);
+  };
   const db = () => client.db(config.db);
   const collection = (): Collection<TelemetryDocument> =>
     db().collection<TelemetryDocument>(config.collection);
@@ -92,13 +96,14 @@ export function createMongoSink(
   let repairing: Promise<number> | undefined;
   const repair = () => {
     repairing ??= (async () => {
-      const entries = journal(db(), config.collection);
+      // Reads may scan a large collection (FerretDB): on the query client, whose socket outlasts them.
+      const entries = journal(queryDb(), config.collection);
       const stale = await entries.stale(new Date(Date.now() - repairAgeMs), REPAIR_LIMIT);
       for (const entry of stale) {
         const records = await entries.storedBy(entry);
         if (records.length > 0)
           await writeRollups(db(), config.collection, records, rollupsIndexed, exclusive, entry._id);
-        await exclusive(() => entries.close(entry._id));
+        await exclusive(() => journal(db(), config.collection).close(entry._id));
       }
       if (stale.length > 0) log.info({ batches: stale.length }, `telemetry sink ${name}: rollups repaired`);
       return stale.length;
@@ -178,8 +183,7 @@ export function createMongoSink(
     async usage(query) {
       // This instance's own records are in the rollups before it answers from them.
       await rollups.settled();
-      queryClient ??= connect(config.queryTimeoutMs + config.timeoutMs);
-      const store = queryClient.db(config.db);
+      const store = queryDb();
       const maxTime = config.queryTimeoutMs;
       try {
         if (rollupGrain(query) !== undefined) {

@@ -21,7 +21,7 @@ const wholeHour = { from: new Date(HOUR), to: new Date(HOUR + 3_600_000), filter
 describe('rollups after MongoDB dies mid-write (23 of 29,979 records were once missing from them)', () => {
   it('count every stored record exactly once, once the failed batches are written again and the journal repaired', async () => {
     mongo = await startMongo();
-    sink = await testSink(mongo, 'dying', { rollupRepairMs: 100 });
+    sink = await testSink(mongo, 'dying', { timeoutMs: 1000, rollupRepairMs: 100 });
     const records = hourRecords(2000, 'die', HOUR);
     const batches: TelemetryRecord[][] = [];
     for (let start = 0; start < records.length; start += 50) batches.push(records.slice(start, start + 50));
