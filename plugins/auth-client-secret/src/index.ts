@@ -53,9 +53,11 @@ function entries(clients: Map<string, LoadedClient>, scheme: string): Map<string
 
 /** Logs what a load left out (warn) and the secrets to fix (error: they are a risk, not a typo). */
 function report(loaded: LoadedClients, log: Logger): void {
-  for (const { file, reason } of loaded.skipped) log.warn({ file, reason }, 'client file skipped');
+  // The message names the file too: `gateway check` prints messages only.
+  for (const { file, reason } of loaded.skipped)
+    log.warn({ file, reason }, `client file skipped: ${file}: ${reason}`);
   for (const { file, reason } of loaded.warnings)
-    log.error({ file, reason }, 'client file secret needs fixing');
+    log.error({ file, reason }, `client file secret needs fixing: ${file}: ${reason}`);
   if (loaded.unreadable) for (const message of loaded.errors) log.warn(message);
 }
 
