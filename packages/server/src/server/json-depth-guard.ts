@@ -27,6 +27,8 @@ class JsonDepthLimit extends Transform {
     this.#source = source;
     // The parser reports the error; should nothing read this stream (a type no parser takes), it must not crash.
     this.on('error', ignore);
+    // pipe() does not pass errors on: a client that leaves mid-body must still end the parser's wait.
+    source.once('error', (error) => this.destroy(error));
     source.pipe(this);
   }
 
