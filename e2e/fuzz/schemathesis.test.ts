@@ -12,10 +12,12 @@ import {
   freePort,
   type RedisInstance,
   type Simulator,
+  startMongo,
   startOllamaSimulator,
   startOpenAISimulator,
   startRedis,
 } from '@llm-gateway/testkit';
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, repoRoot, startGateway } from '../helpers/gateway.js';
 
@@ -29,6 +31,15 @@ const TOKEN_SECRET = 'e2e-fuzz-token-secret-0123456789abcdef';
 const API_KEY = 'e2e-fuzz-api-key-5b2e8d';
 const INFERENCE_KEY = 'e2e-fuzz-inference-key-9c41a7';
 const dspClient = { id: 'test_client', secret: 'password' };
+
+/** Polls `check` until it holds; fails after 20 s (a store that stopped taking records). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('condition not met in 20 s');
+}
 
 /** $SCHEMATHESIS_BIN, else the venv that .ci/install-deps.sh makes; never a silent skip. */
 function schemathesisBin(): string {
@@ -222,5 +233,57 @@ describe('schemathesis on configs/all-surfaces.yaml', () => {
       }
     },
     runLimitMs + 30_000,
+  );
+});
+
+describe('schemathesis on dgen-ping POST /telemetry, stored in MongoDB (FerretDB)', () => {
+  it(
+    'hostile event bodies (NUL, `$` and dotted field names, deep nesting) get no 5xx, and telemetry is still stored after',
+    async () => {
+      const mongo = await startMongo({ dbName: 'dgen_db' });
+      const telemetryGateway = await startGateway({
+        profile: 'configs/all-surfaces.yaml',
+        env: {
+          TOKEN_SECRET,
+          GATEWAY_API_KEYS: API_KEY,
+          ALLOW_DEFAULT_TOKEN: 'true',
+          MONGO_URI: mongo.url,
+          DB_NAME: 'dgen_db',
+          TELEMETRY_FLUSH_MS: '200',
+          LOG_LEVEL: 'warn',
+        },
+      });
+      const client = new MongoClient(mongo.url, { serverSelectionTimeoutMS: 2000 });
+      try {
+        const result = await fuzz(telemetryGateway.url, [
+          '--include-name',
+          'POST /telemetry',
+          '--max-examples',
+          '60',
+        ]);
+        expect(result.code, `schemathesis failed:\n${result.output}\n${telemetryGateway.logs()}`).toBe(0);
+        expect(result.output).toMatch(/Operations:\s+1 selected/);
+        expect(telemetryGateway.child.exitCode, telemetryGateway.logs()).toBeNull();
+
+        const stored = client.db('dgen_db').collection<{ _id: string }>('telemetry');
+        // The events the surface refused (422) are themselves recorded: the hostile cases reached it.
+        await waitFor(
+          async () => (await stored.countDocuments({ endpoint: /telemetry$/, status_code: 422 })) > 0,
+        );
+        const after = await fetch(`${telemetryGateway.url}/telemetry`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-token': '1' },
+          body: JSON.stringify({ event_type: 'after-fuzz', project_name: 'fuzz' }),
+        });
+        expect(after.status, await after.clone().text()).toBe(200);
+        const { request_id: id } = (await after.json()) as { request_id: string };
+        await waitFor(async () => (await stored.findOne({ _id: id })) !== null);
+      } finally {
+        await client.close();
+        await telemetryGateway.stop();
+        await mongo.stop();
+      }
+    },
+    runLimitMs + 60_000,
   );
 });

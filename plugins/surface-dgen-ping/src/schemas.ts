@@ -1,5 +1,6 @@
 /** JSON schemas of the routes, for /openapi.json and response serialization; bodies are validated with zod (requests.ts). */
 import { errorResponses } from '@llm-gateway/plugin-kit/fastapi-errors';
+import { telemetryEventSchema } from './telemetry-event-schema.js';
 
 const tags = ['dgen-ping'];
 
@@ -163,13 +164,7 @@ export const telemetryRouteSchema = {
     'Stores any JSON object as a telemetry record (`event`), attributed to the caller. Needs `X-API-Token`.',
   tags,
   headers: apiTokenHeader,
-  body: {
-    type: 'object',
-    additionalProperties: true,
-    description:
-      "The event; `project_name`, when a string, is also filed as the record's project. Field names with a NUL, a leading `$` or a `.`, and nesting deeper than 16 levels, are refused with a 422 (no store can hold them).",
-    examples: [{ event_type: 'feedback', project_name: 'risk-analysis', rating: 5 }],
-  },
+  body: telemetryEventSchema,
   response: {
     200: {
       type: 'object',
