@@ -33,7 +33,10 @@ class JsonDepthLimit extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.#scanner.scan(chunk)) return done(null, chunk);
+    if (this.#scanner.scan(chunk)) {
+      done(null, chunk);
+      return;
+    }
     this.drain();
     done(jsonTooDeepError(this.#scanner.maxDepth));
   }
