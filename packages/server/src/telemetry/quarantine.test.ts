@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import csvSink from '@llm-gateway/sink-csv';
@@ -81,5 +81,29 @@ describe('telemetry quarantine', () => {
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.record.request_id).sort()).toEqual(['nul-key', poisoned!.request_id]);
     expect(await registry.metrics()).toContain('gateway_telemetry_quarantined_total{sink="mongo"} 2');
+  });
+
+  it('counts a refused record it cannot keep on disk as lost, in /health and metrics, never silently', async () => {
+    const blocked = join(dir, 'a-file');
+    await writeFile(blocked, 'not a directory');
+    const registry = new Registry();
+    const settings = telemetrySection.parse({
+      batchSize: 10,
+      flushIntervalMs: 50,
+      quarantineDir: join(blocked, 'quarantine'),
+      replay: false,
+    });
+    const service = createTelemetryService(
+      settings,
+      await sinks(join(dir, 'csv-lost')),
+      registry,
+      silentLogger,
+    );
+    const [good, bad] = sampleRecords(2, 'lost');
+    service.record(good!);
+    service.record({ ...bad!, event: { 'x.y': 1 } });
+    await service.close();
+    expect(service.status()).toMatchObject({ store: 'mongo', quarantined: 0, lost: 1 });
+    expect(await registry.metrics()).toContain('gateway_telemetry_lost_total 1');
   });
 });
