@@ -224,6 +224,8 @@ describe('shared routes', () => {
         dropped: 0,
         replayed: 0,
         failovers: 0,
+        quarantined: 0,
+        lost: 0,
       },
     });
   });
