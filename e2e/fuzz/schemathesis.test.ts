@@ -158,6 +158,9 @@ function fuzz(url: string, extra: string[] = []): Promise<RunResult> {
     FUZZ_TOKEN_SECRET: TOKEN_SECRET,
     FUZZ_DSP_CLIENT_ID: dspClient.id,
     FUZZ_DSP_CLIENT_SECRET: dspClient.secret,
+    // Unstorable field names and deep nesting for POST /telemetry (e2e/fuzz/telemetry_hooks.py).
+    SCHEMATHESIS_HOOKS: 'telemetry_hooks',
+    PYTHONPATH: fuzzDir,
   };
   // cwd is a scratch directory: nothing the fuzzer writes lands in the repository.
   return run(bin, args, env, workDir, runLimitMs);
