@@ -1,4 +1,4 @@
-import { BSON, MongoBulkWriteError } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoInvalidArgumentError } from 'mongodb';
 import { DUPLICATE_KEY } from './duplicate-keys.js';
 
 // Codes that say the server failed (shutdown, not primary, timeouts), not the document: the batch waits for the store.
@@ -27,18 +27,27 @@ export function insertFailures(error: unknown): InsertFailures | undefined {
   return result;
 }
 
-/** True when the driver could not encode the batch (e.g. a key with NUL): nothing was sent, one document is at fault. */
+/** True when the driver could not encode or send the batch (a key with NUL, a document past 16 MiB): one document is at fault. */
 export function encodingFailed(error: unknown): boolean {
   const cause = error instanceof MongoBulkWriteError ? error.errorResponse : error;
-  return BSON.BSONError.isBSONError(cause) || cause instanceof RangeError;
+  return (
+    BSON.BSONError.isBSONError(cause) ||
+    cause instanceof RangeError ||
+    cause instanceof MongoInvalidArgumentError
+  );
 }
+
+// MongoDB's document size limit; the driver refuses a larger one before sending anything.
+const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 
 /** The documents the driver cannot encode, by position, with the encoder's reason. */
 export function unencodable(documents: readonly object[]): Map<number, string> {
   const bad = new Map<number, string>();
   documents.forEach((document, index) => {
     try {
-      BSON.serialize(document);
+      if (BSON.calculateObjectSize(document) > MAX_DOCUMENT_BYTES)
+        bad.set(index, 'document larger than 16 MiB');
+      else BSON.serialize(document);
     } catch (error) {
       bad.set(index, `unencodable: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -44,4 +44,19 @@ describe('a record the store refuses costs only itself', () => {
     const usage = await sink.usage!({ filters: {}, groupBy: [] });
     expect(usage).toMatchObject({ source: 'rollup', totals: { requests: 4 } });
   });
+
+  it('refuses a document past 16 MiB alone (the driver refuses it before sending anything)', async () => {
+    const [small, big] = hourRecords(2, 'size');
+    const result = (await sink.write([
+      small!,
+      { ...big!, event: { blob: 'x'.repeat(17 * 1024 * 1024) } },
+    ])) as SinkWriteResult;
+    expect(result.rejected.map(({ record }) => record.request_id)).toEqual([big!.request_id]);
+    expect(
+      await client
+        .db(mongo.dbName)
+        .collection('poisoned')
+        .countDocuments({ _id: small!.request_id as never }),
+    ).toBe(1);
+  });
 });
