@@ -2,12 +2,14 @@
 // round trip through it, then keeps running so you can try it with curl or any OpenAI client.
 import { fileURLToPath } from 'node:url';
 import { loadProfile, startServer } from '@llm-gateway/server';
-import { startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
+import { startAnthropicSimulator, startOllamaSimulator, startOpenAISimulator } from '@llm-gateway/testkit';
 
 const openaiSim = await startOpenAISimulator({ chunkDelayMs: 40 });
 const ollamaSim = await startOllamaSimulator({ chunkDelayMs: 40 });
+const anthropicSim = await startAnthropicSimulator({ chunkDelayMs: 40 });
 process.env.DEMO_OPENAI_URL = openaiSim.url;
 process.env.DEMO_OLLAMA_URL = ollamaSim.url;
+process.env.DEMO_ANTHROPIC_URL = anthropicSim.url;
 const apiKey = process.env.DEMO_API_KEY ?? 'demo-gateway-key';
 
 process.env.LOG_LEVEL ??= 'warn'; // the demo prints its own lines; set LOG_LEVEL=info for access logs
@@ -41,6 +43,10 @@ The gateway keeps running on ${base} against simulated upstreams; Ctrl-C stops i
     -H 'content-type: application/json' \\
     -d '{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Tell me a story"}]}'
 
+  curl ${base}/v1/messages -H 'x-api-key: ${apiKey}' -H 'anthropic-version: 2023-06-01' \\
+    -H 'content-type: application/json' \\
+    -d '{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hi Claude"}]}'
+
   Models: ${base}/v1/models   Docs: ${base}/docs   Health: ${base}/health   Metrics: ${base}/metrics
   With a real provider: OPENAI_API_KEY=sk-... pnpm start   (configs/default.yaml; see README.md)
 `);
@@ -51,7 +57,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await gateway.close();
-  await Promise.all([openaiSim.close(), ollamaSim.close()]);
+  await Promise.all([openaiSim.close(), ollamaSim.close(), anthropicSim.close()]);
   process.exit(0);
 };
 process.on('SIGINT', stop);

@@ -20,6 +20,7 @@ const required = {
   TOKEN_SECRET: 'check-secret-0123456789abcdef0123456789abcdef',
   DEMO_OPENAI_URL: 'http://127.0.0.1:9',
   DEMO_OLLAMA_URL: 'http://127.0.0.1:9',
+  DEMO_ANTHROPIC_URL: 'http://127.0.0.1:9',
 };
 
 describe('shipped profiles', () => {

@@ -34,8 +34,9 @@ describe('a first start of configs/default.yaml with no key set', () => {
   it('warns once and answers 503 in the OpenAI shape naming the variable that enables each backend', async () => {
     const { app, warnings } = await start(await loadProfile(defaultProfile, { env: {} }));
     const hint =
-      'To enable one, set OPENAI_API_KEY (openai), DEEPSEEK_API_KEY (deepseek), GROQ_API_KEY (groq) or ' +
-      'OLLAMA_HOST (ollama) and restart the gateway. `pnpm demo` needs none of them: it runs the gateway ' +
+      'To enable one, set OPENAI_API_KEY (openai), DEEPSEEK_API_KEY (deepseek), GROQ_API_KEY (groq), ' +
+      'OLLAMA_HOST (ollama) or ANTHROPIC_API_KEY (anthropic) and restart the gateway. `pnpm demo` needs ' +
+      'none of them: it runs the gateway ' +
       'against built-in upstream simulators.';
     expect(warnings.filter((msg) => msg.startsWith('no backend is enabled'))).toEqual([
       `no backend is enabled, so every model request gets a 503. ${hint}`,
@@ -59,7 +60,8 @@ describe('a first start of configs/default.yaml with no key set', () => {
       'backends  openai (backend-openai) disabled: no API key (set OPENAI_API_KEY); ' +
         'deepseek (backend-deepseek) disabled: no API key (set DEEPSEEK_API_KEY); ' +
         'groq (backend-groq) disabled: no API key (set GROQ_API_KEY); ' +
-        'ollama (backend-ollama) disabled: no host (set OLLAMA_HOST)',
+        'ollama (backend-ollama) disabled: no host (set OLLAMA_HOST); ' +
+        'anthropic (backend-anthropic) disabled: no API key (set ANTHROPIC_API_KEY)',
     );
   });
 });
