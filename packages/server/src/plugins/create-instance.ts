@@ -1,4 +1,5 @@
 import {
+  type Backend,
   type Disabled,
   disabled,
   isDisabled,
@@ -10,8 +11,11 @@ import { formatIssues, unknownKeyIssue } from '../profile/format-issues.js';
 import type { PluginInstanceConfig } from '../profile/plugin-section.js';
 import { ProfileError } from '../profile/profile-error.js';
 import { strippedKeys } from '../profile/schema-keys.js';
+import { instanceProblems } from './check-instance.js';
 import { enableHint } from './enable-hint.js';
-import { type LoadPluginOptions, loadPlugin } from './load-plugin.js';
+import { guardBackend } from './guard-backend.js';
+import { type LoadPluginOptions, loadPlugin, pluginFile } from './load-plugin.js';
+import type { PluginFaults } from './plugin-faults.js';
 
 export type ProfileSection = 'backends' | 'auth' | 'surfaces' | 'telemetry' | 'queue';
 
@@ -34,6 +38,8 @@ export interface CreateInstanceOptions extends LoadPluginOptions {
   variables?: ReadonlyMap<string, readonly string[]> | undefined;
   /** This process's cluster worker number, passed to every plugin host (absent: the gateway runs alone). */
   worker?: number | undefined;
+  /** Counts and logs faults that escape plugin code; absent, instances are used as created. */
+  faults?: PluginFaults | undefined;
 }
 
 const labels: Record<PluginKind, string> = {
@@ -102,7 +108,17 @@ export async function createInstance<Instance, Host extends PluginHost>(
     throw fail('', `could not be created: ${error instanceof Error ? error.message : String(error)}`, error);
   }
   const result = summary(value);
-  if (isDisabled(value)) options.log.info(`${labels[kind]} ${name} disabled: ${result.reason}`);
+  if (isDisabled(value)) {
+    options.log.info(`${labels[kind]} ${name} disabled: ${result.reason}`);
+    return { value, summary: result };
+  }
+  const problems = instanceProblems(kind, value);
+  if (problems.length > 0)
+    throw fail('', `plugin '${instance.plugin}' created an invalid ${labels[kind]}: ${problems.join('; ')}`);
+  const who = { plugin: instance.plugin, instance: name };
+  options.faults?.addSource(pluginFile(definition), who);
+  if (kind === 'backend' && options.faults)
+    value = guardBackend(value as Backend, who, options.faults) as Instance;
   return { value, summary: result };
 }
 
@@ -123,7 +139,7 @@ export async function createInstances<Instance extends { close?(): Promise<void>
     for (const [name, instance] of Object.entries(entries)) {
       const host: PluginHost = {
         instanceName: name,
-        log: log.child({ plugin: kind, instance: name }) as Logger,
+        log: log.child({ plugin: instance.plugin, kind, instance: name }) as Logger,
         ...(options.worker === undefined ? {} : { worker: options.worker }),
       };
       const created = await createInstance<Instance, typeof host>(

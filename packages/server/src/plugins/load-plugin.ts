@@ -60,10 +60,24 @@ function article(word: string): string {
   return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
 }
 
+/**
+ * The definition inside a module's default export: a CommonJS module compiled from
+ * `export default plugin` arrives as `{ default: plugin }` (with `__esModule`), and is unwrapped.
+ */
+export function unwrapDefault(value: unknown): unknown {
+  if (!isRecord(value) || 'specificationVersion' in value) return value;
+  return isRecord(value.default) ? value.default : value;
+}
+
 /** Checks that a module's default export is a v1 plugin of the expected kind. */
 export function checkDefinition(value: unknown, kind: PluginKind, label: string): AnyPluginDefinition {
   if (!isRecord(value))
     throw new PluginLoadError(`${label} has no default export that is a plugin definition`);
+  if (value.specificationVersion === undefined) {
+    throw new PluginLoadError(
+      `${label} has no specificationVersion; a plugin definition declares specificationVersion: 'v1' (SPECIFICATION_VERSION from @llm-gateway/spec)`,
+    );
+  }
   if (value.specificationVersion !== 'v1') {
     throw new PluginLoadError(
       `${label} declares specificationVersion ${JSON.stringify(value.specificationVersion)}; this gateway loads 'v1' plugins`,
@@ -74,10 +88,11 @@ export function checkDefinition(value: unknown, kind: PluginKind, label: string)
       `${label} is ${article(String(value.kind))} plugin, but ${article(kind)} plugin is needed here`,
     );
   }
+  if (typeof value.create !== 'function')
+    throw new PluginLoadError(`${label}: member create is ${typeof value.create}, not a function`);
   const schema = value.configSchema as { safeParse?: unknown } | undefined;
-  if (typeof value.create !== 'function' || typeof schema?.safeParse !== 'function') {
-    throw new PluginLoadError(`${label} lacks create() or a zod configSchema`);
-  }
+  if (typeof schema?.safeParse !== 'function')
+    throw new PluginLoadError(`${label}: member configSchema is not a zod schema (it has no safeParse())`);
   return value as unknown as AnyPluginDefinition;
 }
 
@@ -103,5 +118,14 @@ export async function loadPlugin(
     const reason = error instanceof Error ? error.message : String(error);
     throw new PluginLoadError(`cannot load plugin '${spec}' from ${file}: ${reason}`, { cause: error });
   }
-  return checkDefinition(module.default, kind, `plugin '${spec}' (${file})`);
+  const definition = checkDefinition(unwrapDefault(module.default), kind, `plugin '${spec}' (${file})`);
+  loadedFrom.set(definition, file);
+  return definition;
+}
+
+const loadedFrom = new WeakMap<AnyPluginDefinition, string>();
+
+/** The module file a loaded definition came from (undefined for preloaded ones). */
+export function pluginFile(definition: AnyPluginDefinition): string | undefined {
+  return loadedFrom.get(definition);
 }

@@ -21,6 +21,7 @@ import {
   type InstanceSummary,
 } from '../plugins/create-instance.js';
 import type { AnyPluginDefinition } from '../plugins/load-plugin.js';
+import { PluginFaults } from '../plugins/plugin-faults.js';
 import type { Profile } from '../profile/schema.js';
 import { createSinks } from '../telemetry/create-sinks.js';
 import {
@@ -140,6 +141,7 @@ export async function buildServer(
     ...(options.plugins ? { preloaded: options.plugins } : {}),
     variables: profile.variables,
     worker: options.clusterWorker,
+    faults,
   });
 
   const instances: InstanceSummary[] = [];
@@ -152,6 +154,10 @@ export async function buildServer(
   };
 
   const metrics = createMetrics({ defaultMetrics: profile.metrics.defaultMetrics });
+  // Faults escaping plugin code are logged and counted against their instance; the gateway keeps serving.
+  const faults = new PluginFaults(metrics.registry, log.child({ component: 'plugins' }));
+  const uninstallFaults = faults.install();
+  closers.push(async () => uninstallFaults());
   const telemetryLog = log.child({ component: 'telemetry' });
   let telemetryService: TelemetryService | undefined;
   const telemetrySinks: TelemetrySink[] = [];
