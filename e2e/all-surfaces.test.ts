@@ -49,7 +49,7 @@ describe('the profile', () => {
     const ok = await checkProfile('configs/all-surfaces.yaml', env);
     expect(ok.code, ok.output).toBe(0);
     expect(ok.stdout).toMatch(
-      /surfaces {2}openai \(surface-openai\) at \/ auth \[keys, jwt\]; dgen-ping \(surface-dgen-ping\) at \/ auth \[jwt\]; dsp \(surface-dsp\) at \/ auth \[clients\]/,
+      /surfaces {2}openai \(surface-openai\) at \/ auth \[keys, jwt\]; anthropic \(surface-anthropic\) at \/ auth \[keys, jwt\]; dgen-ping \(surface-dgen-ping\) at \/ auth \[jwt\]; dsp \(surface-dsp\) at \/ auth \[clients\]/,
     );
     const missing = await checkProfile('configs/all-surfaces.yaml', { ...env, TOKEN_SECRET: undefined });
     expect(missing.code).toBe(1);
