@@ -2,7 +2,8 @@
 # Installs the pinned toolchain into a tools directory on a fresh Debian 12 machine, and prints that
 # directory's bin/ as its last line (prepend it to PATH).
 #   install-deps.sh          Node (version in .nvmrc) and pnpm (version in package.json "packageManager")
-#   install-deps.sh --test   also redis-server and chromium (apt), FerretDB (built with Go), schemathesis (PyPI venv)
+#   install-deps.sh --test   also redis-server, chromium and prometheus/promtool (apt), FerretDB and helm (built
+#                            with Go), schemathesis (PyPI venv)
 # Every step is skipped when its exact version is already there; each install lands in a temporary
 # directory and is renamed into place, under a lock, so two runs at once into one tools directory are safe.
 set -euo pipefail
@@ -24,6 +25,7 @@ die() { echo "install-deps: $*" >&2; exit 1; }
 NODE_VERSION="$(tr -d '[:space:]' < "$ROOT/.nvmrc")"
 PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([0-9.]*\)".*/\1/p' "$ROOT/package.json")"
 FERRETDB_VERSION=v1.24.2
+HELM_VERSION=v3.21.4
 [ -n "$NODE_VERSION" ] || die ".nvmrc is empty"
 [ -n "$PNPM_VERSION" ] || die "package.json has no \"packageManager\": \"pnpm@X.Y.Z\""
 
@@ -50,6 +52,13 @@ staged() {
   local tmp; tmp="$(mktemp -d "$TOOLS_DIR/.staging.XXXXXX")"
   if ! "$@" "$tmp"; then rm -rf "$tmp"; return 1; fi
   rm -rf "$dest"; mv "$tmp" "$dest"
+}
+# The real binary of an apt-installed tool, never our own link to it (PATH may hold $TOOLS_DIR/bin: a link to itself).
+system_bin() {
+  local found
+  found="$(PATH="${PATH//$TOOLS_DIR\/bin/}" command -v "$1")" || die "$1 not found after installing it"
+  # Not resolved further: Debian's redis-server is a link whose name picks the program.
+  echo "$found"
 }
 npm_into() { # npm_into PACKAGE@VERSION DIR
   npm install --no-audit --no-fund --no-save --no-update-notifier --loglevel=error --prefix "$2" "$1" >&2
@@ -82,8 +91,7 @@ if [ $WITH_TEST = 1 ]; then
     # Tests start their own instances; the distro's service is not needed.
     (service redis-server stop || systemctl stop redis-server || true) >/dev/null 2>&1
   fi
-  redis_bin="$(command -v redis-server)"
-  ln -sfn "$redis_bin" "$TOOLS_DIR/bin/redis-server"
+  ln -sfn "$(system_bin redis-server)" "$TOOLS_DIR/bin/redis-server"
 
   step="installing chromium (apt; the dashboard's browser test)"
   if ! command -v chromium >/dev/null 2>&1; then
@@ -95,6 +103,21 @@ if [ $WITH_TEST = 1 ]; then
   if [ "$("$TOOLS_DIR/bin/ferretdb" --version 2>/dev/null | sed -n 's/^version: *//p')" != "$FERRETDB_VERSION" ]; then
     bash "$ROOT/.ci/build-ferretdb.sh" "$FERRETDB_VERSION" "$TOOLS_DIR"
   fi
+
+  step="building helm $HELM_VERSION (Go module helm.sh/helm/v3; the chart's lint and template test)"
+  if [ "$("$TOOLS_DIR/bin/helm" version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]; then
+    bash "$ROOT/.ci/build-helm.sh" "$HELM_VERSION" "$TOOLS_DIR"
+  fi
+
+  step="installing prometheus and promtool (apt; the alerting rules' tests and the scrape e2e)"
+  if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+    say "installing prometheus"
+    apt_install prometheus
+    # Tests start their own on free ports; the distro's service is not needed.
+    (service prometheus stop || systemctl stop prometheus || true) >/dev/null 2>&1
+  fi
+  ln -sfn "$(system_bin prometheus)" "$TOOLS_DIR/bin/prometheus"
+  ln -sfn "$(system_bin promtool)" "$TOOLS_DIR/bin/promtool"
 
   step="installing schemathesis (PyPI, pinned in e2e/fuzz/requirements.txt and constraints.txt)"
   req="$ROOT/e2e/fuzz/requirements.txt"
