@@ -2,7 +2,12 @@ import type { BackendPlugin } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
 import { ollamaFixturePlugin } from './__fixtures__/ollama-backend.js';
 import { openAIFixturePlugin } from './__fixtures__/openai-backend.js';
-import { backendConformance, type ConformanceEnv, conformanceChecks } from './backend-conformance.js';
+import {
+  backendConformance,
+  type ConformanceEnv,
+  conformanceChecks,
+  lackingCapability,
+} from './backend-conformance.js';
 import { type FeatureCheckName, featureChecks } from './backend-conformance-features.js';
 import { startOpenAISimulator } from './openai-simulator.js';
 
@@ -116,5 +121,41 @@ describe('the conformance checks catch broken backends', () => {
     } finally {
       await env.sim.close();
     }
+  });
+
+  it('fails a backend that turns a stream ended without its final line into a finish', async () => {
+    const lax: BackendPlugin<unknown> = {
+      ...(openAIFixturePlugin as BackendPlugin<unknown>),
+      async create(config, host) {
+        const inner = await openAIFixturePlugin.create(config as never, host);
+        if ('disabled' in inner) return inner;
+        return {
+          ...inner,
+          async *stream(request, call) {
+            try {
+              yield* inner.stream(request, call);
+            } catch {
+              // Hides the truncation: what a backend that trusts a clean end of the body does.
+              yield { type: 'finish', finishReason: 'stop' };
+            }
+          },
+        };
+      },
+    };
+    const env = await envFor(lax, (url) => ({ apiKey: 'k', baseURL: `${url}/v1` }));
+    try {
+      await expect(conformanceChecks['stream-ended-early'].run(env)).rejects.toThrow(/should have failed/);
+    } finally {
+      await env.sim.close();
+    }
+  });
+});
+
+describe('capabilities', () => {
+  it('names the capability a check needs only when the provider declared it lacking', () => {
+    expect(lackingCapability('tool-call', { tools: false })).toBe('tools');
+    expect(lackingCapability('unknown-model', { modelField: false })).toBe('modelField');
+    expect(lackingCapability('tool-call', {})).toBeUndefined();
+    expect(lackingCapability('stream-ended-early', { tools: false })).toBeUndefined();
   });
 });

@@ -19,7 +19,7 @@ import {
 import { collectChat } from './collect.js';
 import { startOllamaSimulator } from './ollama-simulator.js';
 import { startOpenAISimulator } from './openai-simulator.js';
-import type { Simulator } from './simulator.js';
+import type { Simulator, SimulatorOptions } from './simulator.js';
 
 export type ConformanceCheckName =
   | 'config-schema'
@@ -35,11 +35,58 @@ export type ConformanceCheckName =
   | 'abort-stream'
   | 'deadline'
   | 'stream-dropped'
+  | 'stream-ended-early'
   | 'models';
+
+/** Starts the author's own simulator (built with `startSimulator`) serving `options.models`. */
+export type SimulatorStarter = (options: SimulatorOptions) => Promise<Simulator>;
+
+/**
+ * What the provider offers; a check of a capability it declares it lacks is skipped with the reason
+ * printed. Every one defaults to true (the built-in simulators offer them all).
+ */
+export interface BackendCapabilities {
+  /** Requests name a model (a single-model provider's do not): the model assertions and `unknown-model`. */
+  modelField?: boolean;
+  /** Function calling: `tool-call`, `tool-round-trip`, `stream-tool-call`. */
+  tools?: boolean;
+  /** JSON output: `structured-output`, `json-mode`. */
+  jsonMode?: boolean;
+  /** Image parts in messages: `image`. */
+  images?: boolean;
+  /** Several choices per request: `n-choices`. */
+  n?: boolean;
+  /** `embed()`: run `embeddingsConformance` for it; declared false, the backend must have no `embed`. */
+  embeddings?: boolean;
+}
+
+/** The capability each check needs, and how a skip explains itself. */
+const checkCapability: Partial<Record<ConformanceCheckName | FeatureCheckName, keyof BackendCapabilities>> = {
+  'unknown-model': 'modelField',
+  'tool-call': 'tools',
+  'tool-round-trip': 'tools',
+  'stream-tool-call': 'tools',
+  'structured-output': 'jsonMode',
+  'json-mode': 'jsonMode',
+  image: 'images',
+  'n-choices': 'n',
+};
+
+/** The capability a check needs that the provider declared it lacks, if any. */
+export function lackingCapability(
+  name: ConformanceCheckName | FeatureCheckName,
+  capabilities: BackendCapabilities = {},
+): keyof BackendCapabilities | undefined {
+  const needed = checkCapability[name];
+  return needed !== undefined && capabilities[needed] === false ? needed : undefined;
+}
 
 export interface BackendConformanceOptions<C> {
   plugin: BackendPlugin<C>;
-  simulator: 'openai' | 'ollama' | 'anthropic';
+  /** A built-in simulator of that wire, or the author's own (see `startSimulator`). */
+  simulator: 'openai' | 'ollama' | 'anthropic' | SimulatorStarter;
+  /** What the provider offers (default: everything); checks of what it lacks are skipped, saying why. */
+  capabilities?: BackendCapabilities;
   /** Builds the plugin config pointing at the simulator; it goes through `configSchema` first. */
   config: (sim: Simulator) => C;
   /** A model the backend serves; the simulator knows only this one. */
@@ -62,6 +109,8 @@ export interface ConformanceEnv {
   plugin: BackendPlugin<unknown>;
   validConfig: unknown;
   invalidConfigs?: unknown[];
+  /** As declared by the caller (absent: everything). */
+  capabilities?: BackendCapabilities;
   call(signal?: AbortSignal, deadline?: number): CallContext;
 }
 
@@ -139,7 +188,8 @@ export const conformanceChecks: Record<
       const result = await env.backend.chat(conformanceRequest(env.model), env.call());
       const seen = env.sim.lastRequest();
       expect(seen?.reply, 'the simulator saw no chat request').toBeDefined();
-      expect((seen?.body as { model?: unknown }).model).toBe(env.model);
+      if (env.capabilities?.modelField !== false)
+        expect((seen?.body as { model?: unknown }).model).toBe(env.model);
       expect(seen?.reply?.text).toBe(`Echo: ${conformancePrompt}`);
       expect(result.text).toBe(seen?.reply?.text);
       expect(result.finishReason).toBe('stop');
@@ -328,6 +378,26 @@ export const conformanceChecks: Record<
       expect(seen.join('')).not.toBe(`Echo: ${conformancePrompt}`);
     },
   },
+  'stream-ended-early': {
+    title:
+      'a stream the upstream ends cleanly without its final line throws a GatewayError, never a silent finish',
+    async run(env) {
+      env.sim.inject({ endAfterChunks: 2 });
+      const parts: string[] = [];
+      const error = await rejection(
+        (async () => {
+          for await (const part of env.backend.stream(conformanceRequest(env.model), env.call())) {
+            parts.push(part.type);
+          }
+        })(),
+        `a stream ended cleanly after 2 chunks (parts seen: ${parts.join(', ')})`,
+      );
+      expect(env.sim.lastRequest()?.endedEarly, 'the simulator did not end the stream early').toBe(true);
+      expectGatewayError(error, 'stream ended without its final line');
+      expect(error.type).toBe('upstream_error');
+      expect(parts).not.toContain('finish');
+    },
+  },
   models: {
     title: 'models() returns an array of model ids',
     async run(env) {
@@ -338,6 +408,26 @@ export const conformanceChecks: Record<
   },
 };
 
+const starters = {
+  openai: startOpenAISimulator,
+  ollama: startOllamaSimulator,
+  anthropic: startAnthropicSimulator,
+};
+
+/** Registers a check the provider cannot pass as skipped, printing why; true when it did. */
+function skippedForCapability(
+  name: ConformanceCheckName | FeatureCheckName,
+  title: string,
+  capabilities: BackendCapabilities | undefined,
+): boolean {
+  const lacking = lackingCapability(name, capabilities);
+  if (lacking === undefined) return false;
+  const reason = `the provider declares capabilities.${lacking}: false`;
+  console.info(`backend conformance: skipped "${title}": ${reason}`);
+  it.skip(`${title} (skipped: ${reason})`, () => {});
+  return true;
+}
+
 /** Registers the conformance tests (a `describe` block) for one backend plugin. */
 export function backendConformance<C>(options: BackendConformanceOptions<C>): void {
   const timeout = options.timeoutMs ?? 30_000;
@@ -345,14 +435,10 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
   let env: ConformanceEnv | undefined;
   let requestCount = 0;
 
-  describe(`backend conformance: ${options.plugin.name} (${options.simulator} simulator)`, () => {
+  const simulatorName = typeof options.simulator === 'string' ? options.simulator : 'custom';
+  describe(`backend conformance: ${options.plugin.name} (${simulatorName} simulator)`, () => {
     beforeAll(async () => {
-      const starters = {
-        openai: startOpenAISimulator,
-        ollama: startOllamaSimulator,
-        anthropic: startAnthropicSimulator,
-      };
-      const start = starters[options.simulator];
+      const start = typeof options.simulator === 'string' ? starters[options.simulator] : options.simulator;
       const sim = await start({ models: [options.model] });
       const validConfig = options.config(sim);
       const parsed = options.plugin.configSchema.safeParse(validConfig);
@@ -372,6 +458,7 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
         plugin: options.plugin as BackendPlugin<unknown>,
         validConfig,
         ...(options.invalidConfigs ? { invalidConfigs: options.invalidConfigs } : {}),
+        ...(options.capabilities ? { capabilities: options.capabilities } : {}),
         call(signal = new AbortController().signal, deadline) {
           requestCount += 1;
           const context: CallContext = {
@@ -396,11 +483,17 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
       expect(env?.backend.name).toBe('test');
     });
 
+    if (options.capabilities?.embeddings === false)
+      it('declares no embeddings, so it has no embed()', () => {
+        expect(env?.backend.embed).toBeUndefined();
+      });
+
     for (const [name, check] of Object.entries(conformanceChecks) as Array<
       [ConformanceCheckName, (typeof conformanceChecks)[ConformanceCheckName]]
     >) {
       // A check the caller opted out of is not registered, so a run never reports skips by design.
       if (skip.has(name)) continue;
+      if (skippedForCapability(name, check.title, options.capabilities)) continue;
       it(
         check.title,
         async () => {
@@ -414,6 +507,7 @@ export function backendConformance<C>(options: BackendConformanceOptions<C>): vo
     const unsupported = new Set(options.unsupported ?? []);
     for (const [name, check] of Object.entries(featureChecks) as Array<[FeatureCheckName, FeatureCheck]>) {
       if (skip.has(name)) continue;
+      if (skippedForCapability(name, check.title, options.capabilities)) continue;
       it(
         check.title,
         async () => {

@@ -10,6 +10,11 @@ export interface Fault {
   hang?: boolean;
   /** Send this many chunks (SSE events, NDJSON lines) of a streamed answer, then destroy the socket. */
   dropAfterChunks?: number;
+  /**
+   * Send this many chunks of a streamed answer, then end the response cleanly without the rest (no final
+   * line, no finish): a truncated stream that looks complete on the wire, which a backend must still catch.
+   */
+  endAfterChunks?: number;
   /** Wait this long before answering (instead of the simulator's `latencyMs`). */
   latencyMs?: number;
   /** How many matching requests this fault applies to (default 1). */

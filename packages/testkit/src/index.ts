@@ -19,6 +19,7 @@ export {
   type InvalidAuthCase,
 } from './auth-conformance.js';
 export {
+  type BackendCapabilities,
   type BackendConformanceOptions,
   backendConformance,
   type ConformanceCheckName,
@@ -26,6 +27,8 @@ export {
   conformanceChecks,
   conformancePrompt,
   conformanceRequest,
+  lackingCapability,
+  type SimulatorStarter,
 } from './backend-conformance.js';
 export {
   type ConformanceFeature,
@@ -42,7 +45,7 @@ export {
   maxEmbeddingDimensions,
   simulatedEmbedding,
 } from './embeddings-simulation.js';
-export type { Fault } from './fault.js';
+export { type Fault, FaultQueue } from './fault.js';
 export { freePort } from './free-port.js';
 export { gatewayRejection } from './gateway-rejection.js';
 export { type MongoInstance, type MongoOptions, startMongo, withDatabase } from './mongo.js';
@@ -75,20 +78,29 @@ export { type RawHttpExchange, rawHttpExchange } from './raw-http.js';
 export { type RecordingHost, recordingHost } from './recording-host.js';
 export { type RedisInstance, type RedisOptions, startRedis } from './redis.js';
 export {
+  contentText,
   countTokens,
   defaultReply,
   lastUserText,
+  type PlanOptions,
+  planReply,
+  promptTokensOf,
   type SimFinishReason,
   type SimulatedReply,
   splitWords,
+  stopList,
 } from './reply.js';
 export { featureReply, imageCount, plannedToolCall, sampleFromSchema } from './sim-chat-features.js';
-export type {
-  RecordedRequest,
-  SimRequestBody,
-  Simulator,
-  SimulatorKind,
-  SimulatorOptions,
+export {
+  type Exchange,
+  type RecordedRequest,
+  type SimRequestBody,
+  type Simulator,
+  type SimulatorDefinition,
+  type SimulatorKind,
+  type SimulatorOptions,
+  startSimulator,
+  statusMessage,
 } from './simulator.js';
 export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
 export {

@@ -32,7 +32,8 @@ export interface SimulatorOptions {
   embeddingsAsFloats?: boolean;
 }
 
-export type SimulatorKind = 'openai' | 'ollama' | 'anthropic';
+/** A built-in simulator's wire, or `custom` for one a plugin author builds with `startSimulator`. */
+export type SimulatorKind = 'openai' | 'ollama' | 'anthropic' | 'custom';
 
 export interface RecordedRequest {
   /** 1-based, in arrival order. */
@@ -62,6 +63,8 @@ export interface RecordedRequest {
   aborted: boolean;
   /** The simulator cut the connection (a `dropAfterChunks` fault, or `close()` with the request open). */
   dropped: boolean;
+  /** The simulator ended a stream cleanly before its last chunks (an `endAfterChunks` fault). */
+  endedEarly?: boolean;
   startedAt: number;
   endedAt?: number;
 }
@@ -264,6 +267,7 @@ export async function startSimulator(
     const { req, res, record, controller, fault } = args;
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     const dropAfter = fault?.dropAfterChunks;
+    const endAfter = fault?.endAfterChunks;
 
     // Settles when every byte written so far has been handed to the socket. Ending the socket any
     // earlier loses them on some Node releases (24.22+ drops a write made in the same tick as end()).
@@ -274,6 +278,10 @@ export async function startSimulator(
         ok = res.write(data, () => resolve());
       });
       return ok;
+    };
+    const endEarly = () => {
+      record.endedEarly = true;
+      res.end();
     };
     const drop = () => {
       record.dropped = true;
@@ -331,9 +339,14 @@ export async function startSimulator(
         });
         res.flushHeaders();
         if (dropAfter !== undefined && dropAfter <= 0) drop();
+        else if (endAfter !== undefined && endAfter <= 0) endEarly();
       },
       async writeChunk(data) {
-        if (controller.signal.aborted || res.destroyed || record.dropped) return false;
+        if (controller.signal.aborted || res.destroyed || record.dropped || record.endedEarly) return false;
+        if (endAfter !== undefined && record.chunks >= endAfter) {
+          endEarly();
+          return false;
+        }
         if (dropAfter !== undefined && record.chunks >= dropAfter) {
           drop();
           return false;
@@ -362,7 +375,7 @@ export async function startSimulator(
         return !res.destroyed;
       },
       endStream() {
-        if (res.destroyed || record.dropped) return;
+        if (res.destroyed || record.dropped || record.endedEarly) return;
         if (dropAfter !== undefined) drop();
         else res.end();
       },

@@ -134,9 +134,16 @@ export const openAIFixturePlugin: BackendPlugin<OpenAIFixtureConfig> = {
           }
           // The SDK ends a stream quietly when its signal aborts.
           if (guard.signal.aborted) throw new DOMException('aborted', 'AbortError');
+          // A body that ended before any finish reason was cut short, however cleanly it closed.
+          if (reason === undefined)
+            throw new GatewayError('upstream_error', `${name} stream ended without a finish reason`, {
+              backend: name,
+              code: 'upstream_stream_truncated',
+              isRetryable: true,
+            });
           yield total
-            ? { type: 'finish', finishReason: reason ?? 'other', usage: total }
-            : { type: 'finish', finishReason: reason ?? 'other' };
+            ? { type: 'finish', finishReason: reason, usage: total }
+            : { type: 'finish', finishReason: reason };
         } catch (error) {
           throw guard.map(error);
         } finally {
