@@ -161,6 +161,8 @@ function fuzz(url: string, extra: string[] = []): Promise<RunResult> {
     // Unstorable field names and deep nesting for POST /telemetry (e2e/fuzz/telemetry_hooks.py).
     SCHEMATHESIS_HOOKS: 'telemetry_hooks',
     PYTHONPATH: fuzzDir,
+    // Nothing the run writes lands in the repository (the hooks' bytecode included).
+    PYTHONDONTWRITEBYTECODE: '1',
   };
   // cwd is a scratch directory: nothing the fuzzer writes lands in the repository.
   return run(bin, args, env, workDir, runLimitMs);
