@@ -103,7 +103,10 @@ beforeAll(async () => {
     startOpenAISimulator({ apiKey: upstreamKeys.deepseek, models: ['deepseek-chat'] }),
     startOpenAISimulator({ apiKey: upstreamKeys.groq, models: ['llama-3.1-8b-instant'] }),
     startOllamaSimulator({ models: ['llama3.2'] }),
-    startAnthropicSimulator({ apiKey: upstreamKeys.anthropic, models: ['claude-sonnet-4-5'] }),
+    startAnthropicSimulator({
+      apiKey: upstreamKeys.anthropic,
+      models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
+    }),
   ]);
   sims = {
     openai: openaiSim,
@@ -805,5 +808,68 @@ describe.each(surfaces)('%s surface', (surface) => {
       it.fails.each(gaps)(`%s (known gap: ${knownGap(surface, backend.backend, gaps[0]!)})`, (feature) =>
         cell(surface, backend, feature));
     }
+  });
+});
+
+/** The shipped profiles wire Claude and the Messages API the same way: one check each, with the SDKs. */
+describe.each([
+  { profile: 'configs/default.yaml', env: {} },
+  {
+    profile: 'configs/all-surfaces.yaml',
+    env: { TOKEN_SECRET: 'e2e-api-matrix-token-secret-0123456789abcdef' },
+  },
+])('$profile', ({ profile, env }) => {
+  let shipped: Gateway;
+
+  beforeAll(async () => {
+    shipped = await startGateway({
+      profile,
+      env: {
+        ...env,
+        ANTHROPIC_API_KEY: upstreamKeys.anthropic,
+        ANTHROPIC_BASE_URL: sims.anthropic.url,
+        GATEWAY_API_KEYS: clientKey,
+      },
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await shipped?.stop();
+  });
+
+  it('serves claude-haiku-4-5 to a Messages client (x-api-key) and claude-sonnet-4-5 to a Chat Completions one', async () => {
+    const messages = new Anthropic({ apiKey: clientKey, baseURL: shipped.url, maxRetries: 0 });
+    const message = await messages.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: `Hello from ${profile}` }],
+    });
+    expect(message.content).toEqual([{ type: 'text', text: `Echo: Hello from ${profile}` }]);
+    expect(sims.anthropic.lastRequest('/v1/messages')?.body).toMatchObject({ model: 'claude-haiku-4-5' });
+
+    const chat = new OpenAI({ apiKey: clientKey, baseURL: `${shipped.url}/v1`, maxRetries: 0 });
+    const completion = await chat.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'Hello Claude' }],
+    });
+    expect(completion.choices[0]?.message.content).toBe('Echo: Hello Claude');
+    // The profile's defaultMaxTokens (ANTHROPIC_DEFAULT_MAX_TOKENS, 4096) fills the max_tokens Claude requires.
+    expect(sims.anthropic.lastRequest('/v1/messages')?.body).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+    });
+
+    const stranger = new Anthropic({
+      apiKey: 'e2e-api-matrix-wrong-key-0123',
+      baseURL: shipped.url,
+      maxRetries: 0,
+    });
+    await expect(
+      stranger.messages.create({
+        model: 'claude-haiku-4-5',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
   });
 });
