@@ -10,3 +10,4 @@ export * from './take-turns.js';
 export * from './task-helpers.js';
 export * from './task-runtime.js';
 export * from './task-settings.js';
+export * from './upstream-http.js';

@@ -40,6 +40,24 @@ describe('gateway new-plugin', () => {
     expect(await read('keys', 'src/index.test.ts')).toContain('authConformance(');
   });
 
+  it('writes a backend for a provider with its own wire (--wire custom), with its simulator kept out of dist', async () => {
+    const { io } = captureIo({}, cwd);
+    expect(await runCli(['new-plugin', 'backend', 'ndjson', '--wire', 'custom'], io)).toEqual({
+      exitCode: 0,
+    });
+    const pkg = JSON.parse(await read('backend-ndjson', 'package.json'));
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@llm-gateway/plugin-kit', '@llm-gateway/spec']);
+    expect(await read('backend-ndjson', 'src/index.ts')).toContain('/generate');
+    expect(await read('backend-ndjson', 'src/index.test.ts')).toContain('simulator: startProviderSimulator');
+    expect(await read('backend-ndjson', 'src/simulator.fixture.ts')).toContain('startSimulator(');
+    expect(JSON.parse(await read('backend-ndjson', 'tsconfig.build.json')).exclude).toContain(
+      'src/**/*.fixture.ts',
+    );
+    const auth = captureIo({}, cwd);
+    expect(await runCli(['new-plugin', 'auth', 'x', '--wire', 'custom'], auth.io)).toEqual({ exitCode: 1 });
+    expect(auth.err.join('\n')).toContain('applies to backends only');
+  });
+
   it('refuses an unknown kind, a bad name and a non-empty directory', async () => {
     const kind = captureIo({}, cwd);
     expect(await runCli(['new-plugin', 'widget', 'x'], kind.io)).toEqual({ exitCode: 1 });

@@ -3,7 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CliIo } from './io.js';
-import { type ScaffoldKind, scaffoldFiles, scaffoldKinds } from './plugin-templates.js';
+import {
+  type BackendWire,
+  backendWires,
+  type ScaffoldKind,
+  scaffoldFiles,
+  scaffoldKinds,
+} from './plugin-templates.js';
 
 const packageNamePattern = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 
@@ -23,15 +29,29 @@ function isKind(value: string | undefined): value is ScaffoldKind {
   return scaffoldKinds.includes(value as ScaffoldKind);
 }
 
-/** Writes a plugin package of `kind` into `dir` (default `./<package>`); refuses a non-empty directory. */
+function isWire(value: string): value is BackendWire {
+  return backendWires.includes(value as BackendWire);
+}
+
+/**
+ * Writes a plugin package of `kind` into `dir` (default `./<package>`); refuses a non-empty directory.
+ * A backend's `wire` picks its upstream format: `openai` (default) or `custom` (the provider's own HTTP API).
+ */
 export async function newPluginCommand(
   kind: string | undefined,
   name: string | undefined,
   dir: string | undefined,
   io: CliIo,
+  wire = 'openai',
 ): Promise<number> {
   if (!isKind(kind) || !name) {
-    io.stderr(`usage: gateway new-plugin <${scaffoldKinds.join('|')}> <name> [--dir <dir>]`);
+    io.stderr(
+      `usage: gateway new-plugin <${scaffoldKinds.join('|')}> <name> [--dir <dir>] [--wire ${backendWires.join('|')}]`,
+    );
+    return 1;
+  }
+  if (!isWire(wire) || (kind !== 'backend' && wire !== 'openai')) {
+    io.stderr(`gateway new-plugin: --wire ${backendWires.join('|')} applies to backends only`);
     return 1;
   }
   const packageName = pluginPackageName(kind, name);
@@ -44,7 +64,7 @@ export async function newPluginCommand(
     io.stderr(`gateway new-plugin: ${target} exists and is not empty; choose another --dir`);
     return 1;
   }
-  const files = scaffoldFiles(kind, { packageName, gatewayRange: gatewayRange() });
+  const files = scaffoldFiles(kind, { packageName, gatewayRange: gatewayRange() }, wire);
   for (const [file, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(target, file)), { recursive: true });
     await writeFile(path.join(target, file), content, { flag: 'wx' });

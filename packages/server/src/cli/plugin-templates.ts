@@ -1,8 +1,19 @@
 /** The files `gateway new-plugin <kind> <name>` writes; each kind's package passes its own tests unchanged. */
+import {
+  customBackendProfile,
+  customBackendSimulator,
+  customBackendSource,
+  customBackendTest,
+} from './backend-custom-template.js';
 
 export type ScaffoldKind = 'backend' | 'auth';
 
 export const scaffoldKinds: readonly ScaffoldKind[] = ['backend', 'auth'];
+
+/** A backend's upstream wire: OpenAI-compatible (on openai-compatible) or the provider's own HTTP format. */
+export type BackendWire = 'openai' | 'custom';
+
+export const backendWires: readonly BackendWire[] = ['openai', 'custom'];
 
 export interface ScaffoldNames {
   /** npm package name, e.g. `backend-acme` or `@acme/backend-acme`. */
@@ -19,6 +30,8 @@ interface KindTemplate {
   source(names: ScaffoldNames): string;
   test(names: ScaffoldNames): string;
   profile(names: ScaffoldNames): string;
+  /** More source files (a provider simulator for the tests). */
+  extraFiles?: Record<string, string>;
 }
 
 // The toolchain the gateway itself is built and tested with.
@@ -85,6 +98,17 @@ backendConformance({
       apiKey: \${EXAMPLE_API_KEY:-}
       baseURL: \${EXAMPLE_BASE_URL:-https://api.example.com/v1}
       models: [example-model]`,
+};
+
+const customBackend: KindTemplate = {
+  description:
+    'A backend for a provider with its own HTTP API: JSON `POST /generate`, newline-delimited JSON streams.',
+  gatewayPackages: ['@llm-gateway/plugin-kit'],
+  dependencies: {},
+  source: customBackendSource,
+  test: customBackendTest,
+  profile: customBackendProfile,
+  extraFiles: { 'src/simulator.fixture.ts': customBackendSimulator() },
 };
 
 const auth: KindTemplate = {
@@ -162,11 +186,16 @@ surfaces:
 
 export const kindTemplates: Record<ScaffoldKind, KindTemplate> = { backend, auth };
 
-function packageJson(kind: ScaffoldKind, names: ScaffoldNames): string {
+/** The template of a kind (and, for a backend, of its wire). */
+export function templateFor(kind: ScaffoldKind, wire: BackendWire = 'openai'): KindTemplate {
+  return kind === 'backend' && wire === 'custom' ? customBackend : kindTemplates[kind];
+}
+
+function packageJson(kind: ScaffoldKind, template: KindTemplate, names: ScaffoldNames): string {
   const pkg = {
     name: names.packageName,
     version: '0.1.0',
-    description: kindTemplates[kind].description,
+    description: template.description,
     type: 'module',
     engines: { node: '>=22' },
     keywords: ['llm-gateway-plugin', `llm-gateway-${kind}`],
@@ -182,8 +211,8 @@ function packageJson(kind: ScaffoldKind, names: ScaffoldNames): string {
     },
     dependencies: {
       '@llm-gateway/spec': names.gatewayRange,
-      ...Object.fromEntries(kindTemplates[kind].gatewayPackages.map((name) => [name, names.gatewayRange])),
-      ...kindTemplates[kind].dependencies,
+      ...Object.fromEntries(template.gatewayPackages.map((name) => [name, names.gatewayRange])),
+      ...template.dependencies,
     },
     devDependencies: { '@llm-gateway/testkit': names.gatewayRange, ...toolchain },
   };
@@ -214,7 +243,12 @@ const tsconfig = `${JSON.stringify(
   2,
 )}\n`;
 
-const tsconfigBuild = `${JSON.stringify({ extends: './tsconfig.json', exclude: ['src/**/*.test.ts'] }, null, 2)}\n`;
+// Tests and their fixtures (a provider simulator) stay out of the published dist/.
+const tsconfigBuild = `${JSON.stringify(
+  { extends: './tsconfig.json', exclude: ['src/**/*.test.ts', 'src/**/*.fixture.ts'] },
+  null,
+  2,
+)}\n`;
 
 const vitestConfig = `import { defineConfig } from 'vitest/config';
 
@@ -224,17 +258,17 @@ export default defineConfig({
 });
 `;
 
-function readme(kind: ScaffoldKind, names: ScaffoldNames): string {
+function readme(kind: ScaffoldKind, template: KindTemplate, names: ScaffoldNames): string {
   const { packageName } = names;
   return `# ${packageName}
 
-${kindTemplates[kind].description}
+${template.description}
 
 A plugin for the LLM gateway (specification \`v1\`). Install it next to the gateway
 (\`npm install ${packageName}\` in the directory the gateway starts from) and name it in a profile:
 
 \`\`\`yaml
-${kindTemplates[kind].profile(names)}
+${template.profile(names)}
 \`\`\`
 
 ## Develop
@@ -251,16 +285,21 @@ See the gateway's docs/plugins.md for the contract: config validation, \`disable
 }
 
 /** Every file of the package, by path relative to its directory. */
-export function scaffoldFiles(kind: ScaffoldKind, names: ScaffoldNames): Record<string, string> {
-  const template = kindTemplates[kind];
+export function scaffoldFiles(
+  kind: ScaffoldKind,
+  names: ScaffoldNames,
+  wire: BackendWire = 'openai',
+): Record<string, string> {
+  const template = templateFor(kind, wire);
   return {
-    'package.json': packageJson(kind, names),
+    'package.json': packageJson(kind, template, names),
     'tsconfig.json': tsconfig,
     'tsconfig.build.json': tsconfigBuild,
     'vitest.config.ts': vitestConfig,
     '.gitignore': 'node_modules/\ndist/\n*.tgz\n',
-    'README.md': readme(kind, names),
+    'README.md': readme(kind, template, names),
     'src/index.ts': template.source(names),
     'src/index.test.ts': template.test(names),
+    ...template.extraFiles,
   };
 }

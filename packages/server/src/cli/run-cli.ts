@@ -19,6 +19,7 @@ interface CommandArgs {
   projectId?: string | undefined;
   rewrite?: string | undefined;
   dir?: string | undefined;
+  wire?: string | undefined;
 }
 
 interface Command {
@@ -54,9 +55,9 @@ export const commands: Record<string, Command> = {
   },
   'new-plugin': {
     usage:
-      'new-plugin <backend|auth> <name> [--dir <dir>]  write a plugin package (source, README, conformance tests, build config)',
-    run: async ({ positionals: [kind, name], dir }, io) => ({
-      exitCode: await newPluginCommand(kind, name, dir, io),
+      'new-plugin <backend|auth> <name> [--dir <dir>] [--wire openai|custom]  write a plugin package (source, README, conformance tests, build config)',
+    run: async ({ positionals: [kind, name], dir, wire }, io) => ({
+      exitCode: await newPluginCommand(kind, name, dir, io, wire),
     }),
   },
   telemetry: {
@@ -104,8 +105,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: 1 };
   }
   try {
-    const { profile, 'project-id': projectId, rewrite, dir } = parsed.values;
-    return await command.run({ positionals, profile, projectId, rewrite, dir }, io);
+    const { profile, 'project-id': projectId, rewrite, dir, wire } = parsed.values;
+    return await command.run({ positionals, profile, projectId, rewrite, dir, wire }, io);
   } catch (error) {
     if (error instanceof ProfileError) io.stderr(error.message);
     else io.stderr(`gateway ${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -123,6 +124,7 @@ function parse(argv: readonly string[]) {
       'project-id': { type: 'string' },
       rewrite: { type: 'string' },
       dir: { type: 'string' },
+      wire: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
