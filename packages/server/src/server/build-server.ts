@@ -320,6 +320,8 @@ export async function buildServer(
       bodyLimit: profile.server.bodyLimit,
       trustProxy: profile.server.trustProxy,
       forceCloseConnections: 'idle',
+      // Past the router's 100-character default it answers 414 in its own shape; ids are validated by each route.
+      routerOptions: { maxParamLength: 1024 },
       ...fastifyTimeouts(profile.server),
       // Wire formats are strict: `"temperature": "1"` or `"model": ["x"]` is a 400, never coerced.
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
