@@ -122,9 +122,16 @@ async function healthAnswers(url: string): Promise<boolean> {
 
 async function startOnce(options: StartGatewayOptions, port: number): Promise<Gateway> {
   const profile = profilePath(options.profile);
-  // Telemetry CSV files go to a directory of the test's own unless it names one.
+  // Telemetry CSV files and quarantined records go to a directory of the test's own unless it names one.
   const csvDir = options.env?.['CSV_FALLBACK_DIR'] ?? mkdtempSync(join(tmpdir(), 'e2e-telemetry-'));
-  const env = cleanEnv({ ...options.env, PORT: String(port), HOST: '127.0.0.1', CSV_FALLBACK_DIR: csvDir });
+  const quarantineDir = options.env?.['TELEMETRY_QUARANTINE_DIR'] ?? join(csvDir, 'quarantine');
+  const env = cleanEnv({
+    ...options.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CSV_FALLBACK_DIR: csvDir,
+    TELEMETRY_QUARANTINE_DIR: quarantineDir,
+  });
   const child = spawn(process.execPath, [cliPath, 'start', '--profile', profile], {
     cwd: options.cwd ?? repoRoot,
     env,
