@@ -122,7 +122,9 @@ if [ $WITH_TEST = 1 ]; then
   step="installing schemathesis (PyPI, pinned in e2e/fuzz/requirements.txt and constraints.txt)"
   req="$ROOT/e2e/fuzz/requirements.txt"
   if [ -f "$req" ]; then
-    want="$(cat "$req" "$ROOT"/e2e/fuzz/constraints*.txt 2>/dev/null | sha256sum | cut -c1-16)"
+    # The tiny test model's writer (onnx, numpy) shares the venv.
+    tiny="$ROOT/scripts/tiny-model-requirements.txt"
+    want="$(cat "$req" "$ROOT"/e2e/fuzz/constraints*.txt "$tiny" 2>/dev/null | sha256sum | cut -c1-16)"
     if [ "$(cat "$TOOLS_DIR/venv/.requirements" 2>/dev/null)" != "$want" ]; then
       say "installing schemathesis into $TOOLS_DIR/venv"
       python_bin="$(command -v python3 || true)"
@@ -131,7 +133,7 @@ if [ $WITH_TEST = 1 ]; then
       venv_at() {
         rm -rf "$1"
         "$python_bin" -m venv "$1" >&2 || return 1
-        "$1/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 || return 1
+        "$1/bin/pip" install --quiet --disable-pip-version-check -r "$req" -r "$tiny" >&2 || return 1
         echo "$want" > "$1/.requirements"
       }
       if ! venv_at "$TOOLS_DIR/venv"; then
