@@ -84,7 +84,8 @@ function schemaErrors(objects: K8sObject[], check: Map<string, ValidateFunction>
     if (key === 'monitoring.coreos.com/v1/ServiceMonitor') return [];
     const validate = check.get(key);
     if (!validate) return [`${key} ${object.metadata.name}: no vendored schema`];
-    return validate(object)
+    // Passed as unknown: the validator's type guard would narrow `object` to never in the error branch.
+    return validate(object as unknown)
       ? []
       : (validate.errors ?? []).map((e) => `${key} ${object.metadata.name}: ${e.instancePath} ${e.message}`);
   });

@@ -98,7 +98,7 @@ beforeAll(async () => {
   const started = await Promise.all(
     ['gateway-1', 'gateway-2'].map((name) =>
       startGateway({
-        profile: envs[name]['GATEWAY_PROFILE']!,
+        profile: envs[name]?.['GATEWAY_PROFILE'] ?? 'GATEWAY_PROFILE missing in docker-compose.yml',
         env: { ...envs[name], CSV_FALLBACK_DIR: csv() },
         timeoutMs: 60_000,
       }),
