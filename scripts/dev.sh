@@ -2,7 +2,7 @@
 # The two commands a new machine needs (README.md "Set up and run" and "Test"):
 #   bash scripts/dev.sh demo   install Node + pnpm (pinned), install and build, run the demo against
 #                              built-in upstream simulators (no API key, no service)
-#   bash scripts/dev.sh test   also install redis-server, FerretDB and schemathesis, then run every test
+#   bash scripts/dev.sh test   also install redis-server, prometheus, FerretDB, helm and schemathesis, then run every test
 # Tools go to ~/.gateway-tools (TOOLS_DIR overrides); nothing is installed system-wide but Debian's
 # redis-server (and Go or python3-venv, only when the machine has none).
 set -euo pipefail
