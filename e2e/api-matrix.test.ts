@@ -554,6 +554,7 @@ interface UpstreamMessage {
 
 /** Checks the translated request of a cell in the backend's own wire. */
 function checkUpstream(
+  surface: SurfaceName,
   backend: BackendCase,
   feature: Feature,
   prompt: string,
@@ -632,9 +633,11 @@ function checkUpstream(
     }
     case 'json':
       if (backend.wire === 'openai') {
+        // A Messages client's output_config.format has no name: the surface calls it `output`.
+        const name = surface === 'messages' ? 'output' : 'weather';
         expect(body.response_format).toMatchObject({
           type: 'json_schema',
-          json_schema: { name: 'weather', schema: weatherSchema },
+          json_schema: { name, schema: weatherSchema },
         });
       } else if (backend.wire === 'ollama') {
         expect(body.format).toEqual(weatherSchema);
@@ -714,18 +717,6 @@ const serverTimingAnswered = /^gateway;dur=\d+(\.\d+)?, upstream;dur=\d+(\.\d+)?
 
 // ---- The matrix ----
 
-/**
- * Cells that do not work yet. They run as `it.fails`: each must still fail, so a fix turns it into a failing
- * test here, to be moved back into the matrix.
- */
-function knownGap(surface: SurfaceName, backend: BackendName, feature: Feature): string | undefined {
-  if (surface === 'messages' && feature === 'json' && backend !== 'anthropic') {
-    // Only backend-anthropic's native path sends the client's body on as it is.
-    return 'surface-anthropic does not map output_config.format to the normalized response format';
-  }
-  return undefined;
-}
-
 async function cell(surface: SurfaceName, backend: BackendCase, feature: Feature): Promise<void> {
   const prompt = `Matrix ${feature} from ${surface} to ${backend.backend}`;
   const run = drivers[surface](feature, backend.model, prompt);
@@ -780,7 +771,7 @@ async function cell(surface: SurfaceName, backend: BackendCase, feature: Feature
   for (const [name, sim] of Object.entries(sims)) {
     if (name !== backend.backend) expect(sim.requests, name).toEqual([]);
   }
-  checkUpstream(backend, feature, prompt, seen);
+  checkUpstream(surface, backend, feature, prompt, seen);
 
   // One telemetry record per request, with its surface, endpoint, backend and the client's usage.
   const records = await recordsOf(outcome.exchanges.map((exchange) => exchange.requestId));
@@ -801,13 +792,7 @@ async function cell(surface: SurfaceName, backend: BackendCase, feature: Feature
 
 describe.each(surfaces)('%s surface', (surface) => {
   describe.each(backends)('to $backend ($model)', (backend) => {
-    const working = features.filter((feature) => !knownGap(surface, backend.backend, feature));
-    const gaps = features.filter((feature) => knownGap(surface, backend.backend, feature));
-    it.each(working)('%s', (feature) => cell(surface, backend, feature));
-    if (gaps.length > 0) {
-      it.fails.each(gaps)(`%s (known gap: ${knownGap(surface, backend.backend, gaps[0]!)})`, (feature) =>
-        cell(surface, backend, feature));
-    }
+    it.each(features)('%s', (feature) => cell(surface, backend, feature));
   });
 });
 

@@ -37,6 +37,13 @@ describe('convertMessagesRequest', () => {
     });
   });
 
+  it('maps output_config.format (structured output) onto a json_schema response format', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const request = convert({ output_config: { format: { type: 'json_schema', schema } } });
+    expect(request.responseFormat).toEqual({ type: 'json_schema', jsonSchema: { name: 'output', schema } });
+    expect(convert({}).responseFormat).toBeUndefined();
+  });
+
   it("applies the principal's and the profile's model defaults and the principal's max_tokens limit", () => {
     const limited: Principal = { ...principal, defaults: { model: 'theirs', maxTokensLimit: 10 } };
     expect(convert({ model: undefined }, limited)).toMatchObject({ model: 'theirs', maxTokens: 10 });

@@ -55,6 +55,9 @@ export function convertMessagesRequest(
   if (typeof user === 'string' && user !== '') request.user = user;
   // top_k has no normalized field: backends that take it read it from `extra`.
   if (body.top_k !== undefined) request.extra = { top_k: body.top_k };
+  const format = body.output_config?.format;
+  if (format?.type === 'json_schema')
+    request.responseFormat = { type: 'json_schema', jsonSchema: { name: 'output', schema: format.schema } };
   const tuned = tuning(body);
   if (tuned) request.tuning = tuned;
   return request;

@@ -54,6 +54,16 @@ const messagesProperties = {
     },
   },
   service_tier: { type: 'string', enum: ['auto', 'standard_only'] },
+  output_config: {
+    type: 'object',
+    properties: {
+      format: {
+        type: 'object',
+        required: ['type', 'schema'],
+        properties: { type: { type: 'string', enum: ['json_schema'] }, schema: { type: 'object' } },
+      },
+    },
+  },
 } as const;
 
 export const messagesBodySchema = {

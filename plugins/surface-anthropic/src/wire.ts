@@ -72,6 +72,8 @@ export interface WireCountTokensBody {
   metadata?: { user_id?: string | null };
   thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' | 'adaptive' };
   service_tier?: string;
+  /** Structured output: the answer's text is JSON valid against `format.schema`. */
+  output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } };
 }
 
 /** A Messages API body: max_tokens is required. */
