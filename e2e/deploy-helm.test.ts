@@ -188,6 +188,19 @@ describe.skipIf(!helm)('helm chart deploy/helm/llm-gateway', () => {
     }
   });
 
+  it('values.schema.json refuses a misspelt value key and a wrong type, naming them', () => {
+    const refused = (set: string) =>
+      spawnSync(helm!, ['template', 'gw', chart, '--kube-version', kubeVersion, '--set', set], {
+        encoding: 'utf8',
+      });
+    const typo = refused('autoscalling.enabled=true');
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr).toMatch(/additional properties 'autoscalling' not allowed/);
+    const wrongType = refused('drain.preStopSeconds=soon');
+    expect(wrongType.status).not.toBe(0);
+    expect(wrongType.stderr).toMatch(/preStopSeconds/);
+  });
+
   it('the ServiceMonitors only where the cluster serves monitoring.coreos.com/v1; the grace period follows the profile', () => {
     const args = ['--set-file', `profile.content=${join(repoRoot, 'configs/all-surfaces.yaml')}`];
     const monitors = render([...args, '--api-versions', 'monitoring.coreos.com/v1']).filter(
