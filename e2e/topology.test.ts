@@ -131,6 +131,13 @@ afterAll(async () => {
 });
 
 describe('docker-compose.yml as processes: two gateways, a worker, Redis, FerretDB', () => {
+  it('gives every gateway and the worker time to drain before SIGKILL (2 x shutdownTimeoutMs + 5 s)', () => {
+    for (const name of ['gateway-1', 'gateway-2', 'worker']) {
+      const grace = (compose.services[name] as { stop_grace_period?: string }).stop_grace_period ?? '10s';
+      expect(Number(/^(\d+)s$/.exec(grace)?.[1]), name).toBeGreaterThanOrEqual(2 * 10 + 5);
+    }
+  });
+
   it('both gateways are API-only on the shared profile, ready, and serve a chat request', async () => {
     expect(envs['gateway-1']?.['WORKERS']).toBe('0');
     expect(envs['gateway-1']?.['GATEWAY_PROFILE']).toBe(envs['worker']?.['GATEWAY_PROFILE']);
