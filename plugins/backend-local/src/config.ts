@@ -9,8 +9,8 @@ export const configSchema = z.strictObject({
   modelBackend: z.preprocess(blankSetting, z.string().default('transformers')),
   /** A Hugging Face model id (`gpt2`), looked up as `<modelPath>/<model>` or in the library's cache. */
   model: z.preprocess(blankSetting, z.string().min(1).default('gpt2')),
-  /** Transformers.js `env.localModelPath`: the directory holding `<model>/config.json`, `<model>/onnx/…`. */
-  modelPath: z.preprocess(blankSetting, z.string().min(1).optional()),
+  /** Transformers.js `env.localModelPath`: the directory holding `<model>/config.json`, `<model>/onnx/…` (default ./models). */
+  modelPath: z.preprocess(blankSetting, z.string().min(1).default('models')),
   /** Transformers.js `env.cacheDir`, where downloaded models are kept. */
   cacheDir: z.preprocess(blankSetting, z.string().min(1).optional()),
   /** Download a missing model from the Hugging Face hub (off: a missing model stops the start). */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import { createLocalBackend } from './backend.js';
 import { configSchema, type LocalBackendConfig } from './config.js';
@@ -18,8 +19,8 @@ const plugin: BackendPlugin<LocalBackendConfig> = {
     const source = {
       model: config.model,
       allowRemoteModels: config.allowRemoteModels,
-      ...(config.modelPath !== undefined ? { localModelPath: config.modelPath } : {}),
-      ...(config.cacheDir !== undefined ? { cacheDir: config.cacheDir } : {}),
+      localModelPath: resolve(config.modelPath),
+      ...(config.cacheDir !== undefined ? { cacheDir: resolve(config.cacheDir) } : {}),
     };
     const missing = missingModelError(source);
     if (missing) throw missing;

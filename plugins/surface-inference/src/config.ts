@@ -1,8 +1,8 @@
 import { blankSetting, numberSetting } from '@llm-gateway/plugin-kit/fastapi-errors';
 import { z } from '@llm-gateway/spec';
 
-/** Model backends the gateway can stand in for; the seed's in-process `transformers` is not one. */
-export const SUPPORTED_MODEL_BACKENDS = ['ollama'] as const;
+/** Model backends the seed names: `ollama`, and `transformers` (a model run in-process by backend-local). */
+export const SUPPORTED_MODEL_BACKENDS = ['ollama', 'transformers'] as const;
 
 export const configSchema = z.strictObject({
   /** MODEL_BACKEND, checked at start so a seed `.env` naming another backend fails clearly. */
@@ -17,7 +17,7 @@ export const configSchema = z.strictObject({
           code: 'custom',
           message:
             `MODEL_BACKEND '${value}' is not supported; supported backends: ${SUPPORTED_MODEL_BACKENDS.join(', ')} ` +
-            '(the gateway loads no model itself: serve it with Ollama and set OLLAMA_HOST and OLLAMA_MODEL)',
+            '(ollama: set OLLAMA_HOST and OLLAMA_MODEL; transformers: set MODEL_NAME and MODEL_PATH)',
         });
       }),
   ),

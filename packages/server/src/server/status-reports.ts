@@ -8,6 +8,20 @@ async function defaultBackendField(pipeline: GatewayPipeline): Promise<{ backend
   return backend !== undefined && pipeline.backendNames.includes(backend) ? { backend } : {};
 }
 
+/**
+ * `model` for /health when the default model is a route named after its backend (inference.yaml's
+ * `defaultModel: ${MODEL_BACKEND}`): the model that backend runs, as the seed reported it.
+ */
+async function defaultModelField(pipeline: GatewayPipeline): Promise<{ model?: string }> {
+  try {
+    const route = await pipeline.router.resolve(undefined);
+    const target = route.targets[0];
+    return target !== undefined && route.requestedModel === target.backend ? { model: target.model } : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The backend that serves the default model first: the one the seed's single breaker stood for. */
 async function primaryBackend(pipeline: GatewayPipeline): Promise<string | undefined> {
   try {
@@ -105,6 +119,7 @@ export function featureHealth(pipeline: GatewayPipeline, features: PipelineFeatu
     fields: {
       // The backend serving the default model (not the first one configured), as the seeds' /health meant.
       ...(await defaultBackendField(pipeline)),
+      ...(await defaultModelField(pipeline)),
       redis_connected: await redisConnected(features),
       circuit_breakers: pipeline.breakers(),
       cache: {
