@@ -14,7 +14,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-N_LAYER, N_HEAD, N_EMBD, N_POSITIONS = 2, 2, 32, 256
+N_LAYER, N_HEAD, N_EMBD, N_POSITIONS = 2, 2, 32, 1024
 HEAD_DIM = N_EMBD // N_HEAD
 EOS = "<|endoftext|>"
 
