@@ -8,6 +8,7 @@ export type {
   OpenTarget,
 } from './call-target.js';
 export { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
+export * from './cost/index.js';
 export type { Executed, ExecuteStages, ExecutionPlan, RetrySettings } from './execute.js';
 export { executeChat, executeEmbed, executeStream } from './execute.js';
 export * from './limits/index.js';

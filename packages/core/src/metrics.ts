@@ -13,6 +13,8 @@ export interface GatewayMetrics {
   upstreamDuration: Histogram<'backend'>;
   /** Tokens by backend and kind (`prompt`, `completion`). */
   tokens: Counter<'backend' | 'kind'>;
+  /** USD spent upstream by backend, upstream model and surface (cache hits add nothing). */
+  cost: Counter<'backend' | 'model' | 'surface'>;
   inflight: Gauge;
   /** Response cache lookups by result (`hit`, `miss`). */
   cacheLookups: Counter<'result'>;
@@ -87,6 +89,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'gateway_tokens_total',
       help: 'Tokens processed by backend and kind',
       labelNames: ['backend', 'kind'],
+      registers,
+    }),
+    cost: new Counter({
+      name: 'gateway_cost_usd_total',
+      help: 'USD spent upstream, at the profile pricing or the maintained price table',
+      labelNames: ['backend', 'model', 'surface'],
       registers,
     }),
     inflight: new Gauge({

@@ -27,6 +27,8 @@ import {
   toCachedResponse,
 } from './cache/response-cache.js';
 import { createCallTarget, createEmbedTarget, createOpenTarget } from './call-target.js';
+import { chargeRequest } from './cost/charge.js';
+import type { PriceBook } from './cost/price-book.js';
 import { countRequestTokens } from './count-request-tokens.js';
 import { createEmbed } from './embed.js';
 import { type ExecuteStages, executeChat, executeStream, type RetrySettings } from './execute.js';
@@ -86,6 +88,8 @@ export interface PipelineOptions {
   random?: () => number;
   /** Wrappers around each upstream attempt (tracing spans); see `tracePipelineOptions`. */
   targets?: TargetWrappers;
+  /** Prices each request's usage (`costUsd`, `gateway_cost_usd_total`); absent: no cost. */
+  pricing?: PriceBook;
 }
 
 export interface GatewayPipeline extends Pipeline {
@@ -177,6 +181,15 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   };
   const created = Math.floor(Date.now() / 1000);
 
+  const { pricing } = options;
+  /** The request's cost on the target that answered (annotated, counted). */
+  const charge = (context: RequestContext, target: ResolvedTarget, usage: Usage) =>
+    pricing ? chargeRequest(pricing, metrics, context, target, usage) : 0;
+  /** Refuses, before any call, a route with a target that has no price when the profile says so. */
+  const checkPrices = (route: Route) => {
+    for (const target of route.targets) pricing?.check(target.backend, target.model);
+  };
+
   function countTokens(backend: string, usage: Usage): void {
     if (!metrics) return;
     metrics.tokens.inc({ backend, kind: 'prompt' }, usage.promptTokens);
@@ -221,6 +234,8 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       annotations.backend = hit.backend;
       annotations.model = hit.model;
       annotations.usage = hit.usage;
+      // A cached answer made no upstream call: it costs nothing.
+      if (pricing) annotations.costUsd = 0;
     }
     return hit;
   }
@@ -248,6 +263,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     let reserved = 0;
     try {
       const route = await begin(request, context);
+      checkPrices(route);
       // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
       if (admission) reserved = await admit(request, context);
       const key = keyOf(request, route);
@@ -274,6 +290,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
           : await resolveUsage(reported, request.messages, executed.value.text);
       context.annotations.usage = usage;
       countTokens(executed.target.backend, usage);
+      charge(context, executed.target, usage);
       const result = { ...executed.value, usage };
       if (key !== undefined && isCacheable(result))
         await store(key, toCachedResponse(result, executed.target.backend));
@@ -298,6 +315,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         );
       }
       const route = await begin(request, context);
+      checkPrices(route);
       if (admission) reserved = await admit(request, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
@@ -351,6 +369,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         const usage = await resolveUsage(part.usage, request.messages, text);
         context.annotations.usage = usage;
         countTokens(target.backend, usage);
+        charge(context, target, usage);
         finish = { reason: part.finishReason, usage };
         yield { ...part, usage };
       }
@@ -359,6 +378,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         context.annotations.llmLatencyMs = performance.now() - startedAt;
         context.annotations.usage = await resolveUsage(undefined, request.messages, text);
         countTokens(target.backend, context.annotations.usage);
+        charge(context, target, context.annotations.usage);
         settled = true;
         await settle(context, call.reserved, context.annotations.usage.totalTokens);
         return;

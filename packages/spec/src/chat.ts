@@ -123,6 +123,8 @@ export interface Usage {
   totalTokens: number;
   /** True when the counts were estimated by the gateway because the upstream gave none. */
   estimated?: boolean;
+  /** Prompt tokens the provider read from its own prompt cache (part of `promptTokens`, priced as cached input). */
+  cachedPromptTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';

@@ -13,6 +13,8 @@ export interface RequestAnnotations {
   backend?: string;
   model?: string;
   usage?: Usage;
+  /** The request's cost in USD at the backend's model prices (0 for a cache hit: no upstream call). */
+  costUsd?: number;
   llmLatencyMs?: number;
   timeToFirstTokenMs?: number;
   /**

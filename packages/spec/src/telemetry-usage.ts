@@ -38,6 +38,8 @@ export interface UsageFigures {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** USD summed over the records' `cost_usd` (records without one count 0). */
+  cost_usd: number;
   /** Failed requests by `error_type`. */
   errors: Record<string, number>;
   cache_hits: number;

@@ -26,6 +26,8 @@ export interface TelemetryRecord {
   completion_tokens?: number;
   total_tokens?: number;
   tokens_estimated?: boolean;
+  /** USD at the backend's model prices (profile `pricing`, else the maintained table); 0 for a cache hit. */
+  cost_usd?: number;
   request_size?: number;
   response_size?: number;
   cache_hit?: boolean;
@@ -67,6 +69,7 @@ export const TELEMETRY_FIELDS = [
   // Last, so rows appended to a CSV file started before it existed keep their columns in place.
   'gateway_overhead_ms',
   'principal_key',
+  'cost_usd',
 ] as const satisfies readonly (keyof TelemetryRecord)[];
 
 /** Records a spooling sink holds for a store that was down, one unit (a file) at a time. */

@@ -46,7 +46,13 @@ function records(count: number, prefix: string): TelemetryRecord[] {
       ...(llm === undefined ? {} : { llm_latency_ms: llm }),
       ...(n % 19 === 0
         ? {}
-        : { prompt_tokens: n % 50, completion_tokens: n % 30, total_tokens: (n % 50) + (n % 30) }),
+        : {
+            prompt_tokens: n % 50,
+            completion_tokens: n % 30,
+            total_tokens: (n % 50) + (n % 30),
+            // Binary fractions: their sums are exact in any order, so rollups and raw records agree to the bit.
+            cost_usd: (n % 50) / 1024,
+          }),
       cache_hit: n % 5 === 0,
       ...(error === undefined ? {} : { error_type: error }),
     };
@@ -89,7 +95,11 @@ describe('usage rollups', () => {
     // A replayed batch (a retry, or CSV-spooled records) overlapping what is stored: only the new ones count.
     await store.write(all.slice(100, 240));
     await store.write(all.slice(0, 50));
-    expect((await store.usage!({ filters: {}, groupBy: [] })).totals.requests).toBe(240);
+    const totals = (await store.usage!({ filters: {}, groupBy: [] })).totals;
+    expect(totals.requests).toBe(240);
+    const spent = all.reduce((sum, record) => sum + (record.cost_usd ?? 0), 0);
+    expect(spent).toBeGreaterThan(0);
+    expect(totals.cost_usd).toBe(spent);
   }, 60_000);
 
   for (const [name, query] of Object.entries(QUERIES)) {

@@ -31,6 +31,8 @@ function addDocument(into: Figures, doc: RollupDocument): void {
   into.completion_tokens += doc.completion_tokens;
   into.total_tokens += doc.total_tokens;
   into.cache_hits += doc.cache_hits;
+  // Rollups written before records had a cost hold none.
+  into.cost_usd += doc.cost_usd ?? 0;
   for (const [field, n] of Object.entries(doc.errors ?? {})) {
     const type = errorType(field);
     into.errors[type] = (into.errors[type] ?? 0) + n;

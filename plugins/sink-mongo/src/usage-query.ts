@@ -13,6 +13,7 @@ const FIGURES = {
   prompt: { extra: {}, sum: '$prompt_tokens' },
   completion: { extra: {}, sum: '$completion_tokens' },
   total: { extra: {}, sum: '$total_tokens' },
+  cost: { extra: {}, sum: '$cost_usd' },
   llm: { extra: { latency: '$usage.llm_bucket' }, sum: 1 },
   overhead: { extra: { latency: '$usage.overhead_bucket' }, sum: 1 },
 } as const;
@@ -61,6 +62,7 @@ function add(into: Figures, figure: Figure, id: Document, n: number): void {
   } else if (figure === 'prompt') into.prompt_tokens += n;
   else if (figure === 'completion') into.completion_tokens += n;
   else if (figure === 'total') into.total_tokens += n;
+  else if (figure === 'cost') into.cost_usd += n;
   else if (typeof id['latency'] === 'number') addCount(into[figure], id['latency'], n);
 }
 

@@ -20,6 +20,7 @@ export function emptyFigures(): Figures {
     prompt_tokens: 0,
     completion_tokens: 0,
     total_tokens: 0,
+    cost_usd: 0,
     errors: {},
     cache_hits: 0,
     llm: new Map(),
@@ -33,6 +34,8 @@ function figuresOf(acc: Figures): UsageFigures {
     prompt_tokens: acc.prompt_tokens,
     completion_tokens: acc.completion_tokens,
     total_tokens: acc.total_tokens,
+    // Summed floats: rounded to a billionth of a dollar so 0.1 + 0.2 reads 0.3.
+    cost_usd: Math.round(acc.cost_usd * 1e9) / 1e9,
     errors: acc.errors,
     cache_hits: acc.cache_hits,
     cache_hit_rate: acc.requests === 0 ? 0 : acc.cache_hits / acc.requests,

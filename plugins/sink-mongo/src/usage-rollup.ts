@@ -14,7 +14,7 @@ export const ROLLUP_GRAINS: readonly RollupGrain[] = ['all', ...USAGE_KEYS];
 /** The plain counters of the usage figures: what rollups, their running totals and report rows add up. */
 export type UsageCounters = Pick<
   UsageFigures,
-  'requests' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cache_hits'
+  'requests' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cache_hits' | 'cost_usd'
 >;
 
 /** One hour of one grain key's value; `_id` is the rollup key, so every batch upserts it with `$inc`. */
@@ -75,6 +75,7 @@ const newTotals = (key: string | null): Totals => ({
   completion_tokens: 0,
   total_tokens: 0,
   cache_hits: 0,
+  cost_usd: 0,
   errors: new Map(),
   llm: new Map(),
   overhead: new Map(),
@@ -91,6 +92,7 @@ function addRecord(totals: Totals, record: TelemetryRecord, fields: UsageFields)
   totals.prompt_tokens += count(record.prompt_tokens);
   totals.completion_tokens += count(record.completion_tokens);
   totals.total_tokens += count(record.total_tokens);
+  totals.cost_usd += count(record.cost_usd);
   if (record.cache_hit === true) totals.cache_hits += 1;
   bump(totals.overhead, fields.overhead_bucket);
   if (typeof record.error_type === 'string') bump(totals.errors, record.error_type);
@@ -104,6 +106,7 @@ function increments(totals: Totals): Record<string, number> {
     completion_tokens: totals.completion_tokens,
     total_tokens: totals.total_tokens,
     cache_hits: totals.cache_hits,
+    cost_usd: totals.cost_usd,
   };
   for (const [bucket, n] of totals.overhead) inc[`overhead.b${bucket}`] = n;
   for (const [type, n] of totals.errors) inc[`errors.${errorField(type)}`] = n;

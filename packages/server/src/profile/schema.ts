@@ -8,6 +8,7 @@ import { docsSection } from './docs-section.js';
 import { loggingSection } from './logging-section.js';
 import { metricsSection } from './metrics-section.js';
 import { pluginInstances, surfaceInstances } from './plugin-section.js';
+import { pricingSection } from './pricing-section.js';
 import { queueSection } from './queue-section.js';
 import { rateLimitSection } from './rate-limit-section.js';
 import { redisSection } from './redis-section.js';
@@ -50,6 +51,7 @@ export const profileSchema = z
     queue: queueSection,
     telemetry: telemetrySection,
     admin: adminSection,
+    pricing: pricingSection,
   })
   .superRefine((profile, ctx) => {
     const backends = Object.keys(profile.backends);

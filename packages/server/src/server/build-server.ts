@@ -42,6 +42,7 @@ import { registerMetricsRoute } from './metrics-route.js';
 import { noBackendHint } from './no-backend-hint.js';
 import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
 import { buildPipelineFeatures, type PipelineFeatures } from './pipeline-features.js';
+import { pricingOptions } from './pricing.js';
 import { registerProbes } from './probes.js';
 import { readinessChecks } from './readiness-checks.js';
 import { RequestLogController } from './request-log.js';
@@ -230,6 +231,7 @@ export async function buildServer(
         log: pipelineLog,
         metrics,
         ...features.options,
+        ...pricingOptions(profile, pipelineLog),
       }),
     );
     const builtPipeline = pipeline;

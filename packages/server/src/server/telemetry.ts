@@ -108,6 +108,7 @@ export function requestRecord({
     record.total_tokens = a.usage.totalTokens;
     record.tokens_estimated = a.usage.estimated === true;
   }
+  if (a.costUsd !== undefined) record.cost_usd = a.costUsd;
   const requestSize = size(request.headers['content-length']);
   if (requestSize !== undefined) record.request_size = requestSize;
   const responseSize = size(reply.getHeader('content-length'));

@@ -140,6 +140,7 @@ function annotate(span: Span, request: FastifyRequest, systemOf: (backend: strin
   }
   set('gen_ai.usage.input_tokens', annotations.usage?.promptTokens);
   set('gen_ai.usage.output_tokens', annotations.usage?.completionTokens);
+  set('gateway.cost_usd', annotations.costUsd);
   set('gateway.cache_hit', annotations.cacheHit);
   set('gateway.retries', annotations.retries);
   set('gateway.fallback', annotations.fallback);
