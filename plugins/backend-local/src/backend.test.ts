@@ -44,8 +44,8 @@ describe.skipIf(skip !== undefined)(
     });
 
     it('streams the same text it answers, in several pieces, ending with usage', async () => {
-      const whole = await backend.chat(ask('Stream me', { maxTokens: 40 }), call());
-      const parts = await collect(backend.stream(ask('Stream me', { maxTokens: 40 }), call()));
+      const whole = await backend.chat(ask('Stream me', { maxTokens: 300 }), call());
+      const parts = await collect(backend.stream(ask('Stream me', { maxTokens: 300 }), call()));
       const deltas = parts.flatMap((part) => (part.type === 'text-delta' ? [part.text] : []));
       expect(deltas.join('')).toBe(whole.text);
       expect(deltas.length).toBeGreaterThan(1);
