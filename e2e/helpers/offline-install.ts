@@ -11,11 +11,17 @@ export interface RunResult {
 }
 
 /** Runs `command args` in `cwd` with PATH and HOME only; kills its process group after `timeoutMs`. */
-export function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  env: Record<string, string> = cleanEnv(),
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: cleanEnv({ NO_COLOR: '1' }),
+      env: { ...env, NO_COLOR: '1' },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
