@@ -58,10 +58,23 @@ describe('gateway new-plugin', () => {
     expect(auth.err.join('\n')).toContain('applies to backends only');
   });
 
+  it('writes sink and surface packages tested by their conformance suites', async () => {
+    for (const [kind, suite] of [
+      ['sink', 'sinkConformance('],
+      ['surface', 'surfaceConformance('],
+    ] as const) {
+      const { io } = captureIo({}, cwd);
+      expect(await runCli(['new-plugin', kind, 'acme'], io)).toEqual({ exitCode: 0 });
+      expect(JSON.parse(await read(`${kind}-acme`, 'package.json')).name).toBe(`${kind}-acme`);
+      expect(await read(`${kind}-acme`, 'src/index.ts')).toContain(`kind: '${kind}'`);
+      expect(await read(`${kind}-acme`, 'src/index.test.ts')).toContain(suite);
+    }
+  });
+
   it('refuses an unknown kind, a bad name and a non-empty directory', async () => {
     const kind = captureIo({}, cwd);
     expect(await runCli(['new-plugin', 'widget', 'x'], kind.io)).toEqual({ exitCode: 1 });
-    expect(kind.err.join('\n')).toContain('usage: gateway new-plugin <backend|auth> <name>');
+    expect(kind.err.join('\n')).toContain('usage: gateway new-plugin <backend|auth|sink|surface> <name>');
     const name = captureIo({}, cwd);
     expect(await runCli(['new-plugin', 'backend', 'Acme Corp'], name.io)).toEqual({ exitCode: 1 });
     expect(name.err.join('\n')).toContain("'backend-Acme Corp' is not a valid npm package name");

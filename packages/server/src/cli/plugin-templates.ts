@@ -5,10 +5,18 @@ import {
   customBackendSource,
   customBackendTest,
 } from './backend-custom-template.js';
+import {
+  sinkProfile,
+  sinkSource,
+  sinkTest,
+  surfaceProfile,
+  surfaceSource,
+  surfaceTest,
+} from './sink-surface-templates.js';
 
-export type ScaffoldKind = 'backend' | 'auth';
+export type ScaffoldKind = 'backend' | 'auth' | 'sink' | 'surface';
 
-export const scaffoldKinds: readonly ScaffoldKind[] = ['backend', 'auth'];
+export const scaffoldKinds: readonly ScaffoldKind[] = ['backend', 'auth', 'sink', 'surface'];
 
 /** A backend's upstream wire: OpenAI-compatible (on openai-compatible) or the provider's own HTTP format. */
 export type BackendWire = 'openai' | 'custom';
@@ -27,6 +35,8 @@ interface KindTemplate {
   /** The gateway's helper packages the source imports beside @llm-gateway/spec, at the gateway's range. */
   gatewayPackages: readonly string[];
   dependencies: Record<string, string>;
+  /** Beside testkit and the toolchain (a surface's Fastify types). */
+  devDependencies?: Record<string, string>;
   source(names: ScaffoldNames): string;
   test(names: ScaffoldNames): string;
   profile(names: ScaffoldNames): string;
@@ -184,7 +194,28 @@ surfaces:
     auth: [example]`,
 };
 
-export const kindTemplates: Record<ScaffoldKind, KindTemplate> = { backend, auth };
+const sink: KindTemplate = {
+  description: 'A telemetry sink appending records to a JSON-lines file.',
+  gatewayPackages: [],
+  dependencies: {},
+  source: sinkSource,
+  test: sinkTest,
+  profile: sinkProfile,
+};
+
+const surface: KindTemplate = {
+  description:
+    'A surface: a minimal JSON chat API (POST { model, prompt } → { text }) on the gateway pipeline.',
+  gatewayPackages: [],
+  dependencies: {},
+  // The gateway brings Fastify at run time; the plugin needs its types to build.
+  devDependencies: { fastify: '^5.6.0' },
+  source: surfaceSource,
+  test: surfaceTest,
+  profile: surfaceProfile,
+};
+
+export const kindTemplates: Record<ScaffoldKind, KindTemplate> = { backend, auth, sink, surface };
 
 /** The template of a kind (and, for a backend, of its wire). */
 export function templateFor(kind: ScaffoldKind, wire: BackendWire = 'openai'): KindTemplate {
@@ -214,7 +245,11 @@ function packageJson(kind: ScaffoldKind, template: KindTemplate, names: Scaffold
       ...Object.fromEntries(template.gatewayPackages.map((name) => [name, names.gatewayRange])),
       ...template.dependencies,
     },
-    devDependencies: { '@llm-gateway/testkit': names.gatewayRange, ...toolchain },
+    devDependencies: {
+      '@llm-gateway/testkit': names.gatewayRange,
+      ...toolchain,
+      ...template.devDependencies,
+    },
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
