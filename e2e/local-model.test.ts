@@ -4,7 +4,7 @@
  * loaded through the real loading code; its vocabulary is bytes, so token counts are character counts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventSource } from 'eventsource';
@@ -14,6 +14,7 @@ import { INFERENCE_PROFILE, submitTask, taskResult } from './helpers/inference.j
 
 const KEY = 'local-key-1';
 const modelDir = mkdtempSync(join(tmpdir(), 'local-model-e2e-'));
+const logDir = mkdtempSync(join(tmpdir(), 'local-model-logs-'));
 
 function makeTinyModel(): string | undefined {
   try {
@@ -62,6 +63,7 @@ describe.skipIf(failure !== undefined)('MODEL_BACKEND=transformers: a model run 
         WORKERS: '4',
         MAX_NEW_TOKENS: '24',
         TEMPERATURE: '0',
+        LOG_DIR: logDir,
       },
       timeoutMs: 60_000,
     });
@@ -146,4 +148,15 @@ describe.skipIf(failure !== undefined)('MODEL_BACKEND=transformers: a model run 
         metrics: { completion_tokens: 400 },
       });
   }, 120_000);
+
+  it("writes the seed's log files under LOG_DIR, without the API key", async () => {
+    const missing = await fetch(`${gateway.url}/result/no-such-task`, { headers: { 'x-api-key': KEY } });
+    expect(missing.status).toBe(404);
+    await gateway.writtenLogs();
+    const read = (name: string) => readFileSync(join(logDir, name), 'utf8');
+    expect(read('app.log')).toContain('local model loaded');
+    expect(read('llm_requests.log')).toContain('"url":"/generate"');
+    expect(read('llm_requests.log')).not.toContain('local model loaded');
+    for (const name of ['app.log', 'llm_requests.log', 'errors.log']) expect(read(name)).not.toContain(KEY);
+  });
 });

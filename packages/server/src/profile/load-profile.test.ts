@@ -63,7 +63,13 @@ describe('parseProfile', () => {
     expect(profile.backends).toEqual({});
     expect(profile.routing).toEqual({ models: {} });
     expect(profile.docs).toEqual({ enabled: true, path: '/docs', redocPath: '/redoc' });
-    expect(profile.logging).toEqual({ level: 'info', bufferBytes: 3072, flushIntervalMs: 250 });
+    expect(profile.logging).toEqual({
+      level: 'info',
+      bufferBytes: 3072,
+      flushIntervalMs: 250,
+      maxFileBytes: 10 * 1024 * 1024,
+      files: 5,
+    });
   });
 
   it('reads the log buffer settings from variables and refuses a buffer past its bound', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envNumber } from './coerce.js';
+import { envNumber, optionalString } from './coerce.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -18,5 +18,16 @@ export const loggingSection = z
     bufferBytes: envNumber(z.number().int().nonnegative().max(4095).default(3072)),
     /** Waiting lines are written at least this often, so a quiet gateway's log is never behind by more. */
     flushIntervalMs: envNumber(z.number().int().positive().max(60_000).default(250)),
+    /** Also write the seed's log files here (app.log, llm_requests.log, errors.log); blank: stdout only. */
+    dir: optionalString(),
+    /** A log file past this size is rotated to `<name>.1`; `files` rotated ones are kept. */
+    maxFileBytes: envNumber(
+      z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
+    ),
+    files: envNumber(z.number().int().nonnegative().max(100).default(5)),
   })
   .prefault({});

@@ -1,4 +1,10 @@
-import { createMetrics, createPipeline, type GatewayMetrics, type GatewayPipeline } from '@llm-gateway/core';
+import {
+  type Budgets,
+  createMetrics,
+  createPipeline,
+  type GatewayMetrics,
+  type GatewayPipeline,
+} from '@llm-gateway/core';
 import {
   type AuthScheme,
   type Backend,
@@ -30,12 +36,14 @@ import {
   telemetryStatusOf,
 } from '../telemetry/telemetry-service.js';
 import { buildAuthThrottle, installAuthThrottle } from './auth-throttle.js';
+import { buildBudgets } from './budgets.js';
 import { installConnectionLimits } from './connection-limits.js';
 import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installErrorHandlers } from './errors.js';
 import { fastifyTimeouts } from './fastify-timeouts.js';
 import { type HealthContributor, registerHealthRoute } from './health-route.js';
 import { installJsonDepthLimit } from './json-depth-guard.js';
+import { logFilesOption } from './log-files.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
 import { registerMetricsRoute } from './metrics-route.js';
@@ -132,6 +140,7 @@ export async function buildServer(
     buffer: { bytes: profile.logging.bufferBytes, flushIntervalMs: profile.logging.flushIntervalMs },
     redaction,
     ...(options.logStream ? { stream: options.logStream } : {}),
+    ...logFilesOption(profile.logging),
   });
   const source = profile.source ?? '<profile>';
   const service = profile.service;
@@ -172,6 +181,7 @@ export async function buildServer(
     hasSinks || options.onTelemetry ? forward : undefined,
   );
   let pipeline: GatewayPipeline | undefined;
+  let builtBudgets: Budgets | undefined;
   let features: PipelineFeatures | undefined;
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
@@ -222,6 +232,9 @@ export async function buildServer(
     const builtFeatures = features;
     closers.push(() => builtFeatures.close());
     await features.ready();
+    const budgets = buildBudgets(profile, features.redis, metrics, pipelineLog);
+    closers.push(() => budgets.close());
+    builtBudgets = budgets.options.budgets;
     pipeline = createPipeline(
       withPipelineTracing(tracing, profile, {
         backends,
@@ -232,6 +245,7 @@ export async function buildServer(
         metrics,
         ...features.options,
         ...pricingOptions(profile, pipelineLog),
+        ...budgets.options,
       }),
     );
     const builtPipeline = pipeline;
@@ -361,7 +375,7 @@ export async function buildServer(
       if (shuttingDown) reply.header('connection', 'close');
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
-    registerAdmin(server, profile.admin, isAdmin, telemetrySinks);
+    registerAdmin(server, profile.admin, isAdmin, telemetrySinks, builtBudgets);
 
     registerHealthRoute(server, {
       service,

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { type LogFilesOptions, logFileStreams } from './log-files.js';
 import { LogRedaction, maskSecrets } from './log-redaction.js';
 
 interface SerializableRequest {
@@ -26,6 +27,8 @@ export interface GatewayLoggerOptions {
   buffer?: { bytes: number; flushIntervalMs: number };
   /** Credential names to keep out of the logs; the server adds its auth schemes' names to it. */
   redaction?: LogRedaction;
+  /** The seed's log files (LOG_DIR), written besides the stream. */
+  files?: LogFilesOptions;
 }
 
 /**
@@ -57,9 +60,16 @@ export function createLogger(options: GatewayLoggerOptions): Logger {
       },
     },
   };
-  if (options.stream) return pino(config, options.stream);
-  if (!options.buffer || options.buffer.bytes === 0) return pino(config);
-  return pino(config, bufferedStdout(options.buffer));
+  const files = options.files;
+  // Each file keeps its own level (errors.log: error and worse); the logger's level decides what is logged.
+  const withFiles = (main: DestinationStream) =>
+    files === undefined
+      ? main
+      : pino.multistream([{ level: 'trace', stream: main }, ...logFileStreams(files)]);
+  if (options.stream) return pino(config, withFiles(options.stream));
+  if (!options.buffer || options.buffer.bytes === 0)
+    return files === undefined ? pino(config) : pino(config, withFiles(pino.destination(1)));
+  return pino(config, withFiles(bufferedStdout(options.buffer)));
 }
 
 /**
