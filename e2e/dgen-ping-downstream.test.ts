@@ -114,8 +114,8 @@ describe('DOWNSTREAM_SERVICES routes each model name to its service', () => {
     expect(info.default_model).toBe('gemini');
     const health = await fetch(`${gateway.url}/health`);
     expect(health.status).toBe(200);
-    // It named `gpt-4` (the first service) while the default model was gemini.
-    expect(await health.json()).toMatchObject({ backend: 'gemini', model: 'gemini' });
+    // It named `gpt-4` (the first service) while the default model was gemini; `model` is the id that service runs.
+    expect(await health.json()).toMatchObject({ backend: 'gemini', model: 'gemini-1.5-pro' });
     expect(await gateway.writtenLogs()).not.toContain(GEMINI_KEY);
   });
 });
