@@ -27,7 +27,12 @@ describe.skipIf(skip !== undefined)(
     let backend: Backend;
     beforeAll(async () => {
       if ('skip' in tiny) return;
-      const config = configSchema.parse({ model: tiny.model, modelPath: tiny.modelPath, workers: '2' });
+      const config = configSchema.parse({
+        model: tiny.model,
+        embeddingModel: tiny.model,
+        modelPath: tiny.modelPath,
+        workers: '2',
+      });
       const created = await plugin.create(config, { instanceName: 'transformers', log: silentLogger });
       if (isDisabled(created)) throw new Error(created.reason);
       backend = created;
@@ -79,6 +84,18 @@ describe.skipIf(skip !== undefined)(
       // The worker is free again: the next call is answered.
       const next = await backend.chat(ask('After', { maxTokens: 3 }), call());
       expect(next.usage.completionTokens).toBe(3);
+    });
+
+    it('embeds texts through the feature-extraction pipeline: one normalized vector each, tokens counted', async () => {
+      const result = await backend.embed!({ model: 'tiny-gpt2', input: ['hello', 'world', 'hello'] }, call());
+      expect(result.data.map((item) => item.index)).toEqual([0, 1, 2]);
+      const [hello, world, again] = result.data.map((item) => item.embedding);
+      // The tiny model has no hidden-state output: its logits (one per vocabulary entry) are the features.
+      expect(hello).toHaveLength(257);
+      expect(Math.hypot(...hello!)).toBeCloseTo(1, 5);
+      expect(again).toEqual(hello);
+      expect(world).not.toEqual(hello);
+      expect(result.usage).toEqual({ promptTokens: 15, completionTokens: 0, totalTokens: 15 });
     });
 
     it('samples with temperature and top_p', async () => {

@@ -5,6 +5,9 @@ import {
   type ChatRequest,
   type ChatResult,
   type ChatStreamPart,
+  type EmbeddingsRequest,
+  type EmbeddingsResult,
+  embeddingsInputs,
   type FinishReason,
   GatewayError,
   type Usage,
@@ -16,6 +19,8 @@ import type { GenerationDone, GenerationInput, WorkerPool } from './worker-pool.
 export interface LocalBackendOptions {
   name: string;
   model: string;
+  /** Served by `embed` (absent: the backend offers no embeddings). */
+  embeddingModel?: string;
   pool: WorkerPool;
   /** Used when the request sets none (the seed's MAX_NEW_TOKENS and TEMPERATURE). */
   defaultMaxTokens: number;
@@ -115,10 +120,25 @@ async function* streamGeneration(
   }
 }
 
+async function embed(request: EmbeddingsRequest, options: LocalBackendOptions): Promise<EmbeddingsResult> {
+  const inputs = embeddingsInputs(request.input);
+  if (inputs.some((input) => typeof input !== 'string'))
+    throw new GatewayError('invalid_request', 'token-array inputs are not supported by the local model', {
+      param: 'input',
+    });
+  const { vectors, tokens } = await options.pool.embed(inputs as string[]);
+  return {
+    model: options.embeddingModel ?? options.model,
+    data: vectors.map((embedding, index) => ({ index, embedding })),
+    usage: { promptTokens: tokens, completionTokens: 0, totalTokens: tokens },
+  };
+}
+
 export function createLocalBackend(options: LocalBackendOptions): Backend {
   return {
     name: options.name,
-    models: async () => [options.model],
+    models: async () => [...new Set([options.model, options.embeddingModel ?? options.model])],
+    ...(options.embeddingModel ? { embed: (request: EmbeddingsRequest) => embed(request, options) } : {}),
     stream: (request, call) => streamGeneration(request, call, options),
     async chat(request, call): Promise<ChatResult> {
       let text = '';

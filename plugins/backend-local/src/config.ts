@@ -11,6 +11,8 @@ export const configSchema = z.strictObject({
   model: z.preprocess(blankSetting, z.string().min(1).default('gpt2')),
   /** Transformers.js `env.localModelPath`: the directory holding `<model>/config.json`, `<model>/onnx/…` (default ./models). */
   modelPath: z.preprocess(blankSetting, z.string().min(1).default('models')),
+  /** A model for `/v1/embeddings` (feature-extraction, mean-pooled and normalized), found as `model` is. */
+  embeddingModel: z.preprocess(blankSetting, z.string().min(1).optional()),
   /** Transformers.js `env.cacheDir`, where downloaded models are kept. */
   cacheDir: z.preprocess(blankSetting, z.string().min(1).optional()),
   /** Download a missing model from the Hugging Face hub (off: a missing model stops the start). */

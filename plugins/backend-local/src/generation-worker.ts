@@ -5,8 +5,10 @@ import {
   AutoModelForCausalLM,
   AutoTokenizer,
   env,
+  type FeatureExtractionPipeline,
   type PreTrainedModel,
   type PreTrainedTokenizer,
+  pipeline,
   StoppingCriteria,
   type Tensor,
   TextStreamer,
@@ -18,6 +20,7 @@ interface WorkerSetup {
   cacheDir?: string;
   allowRemoteModels: boolean;
   dtype: string;
+  embeddingModel?: string;
 }
 
 interface GenerateJob {
@@ -30,6 +33,12 @@ interface GenerateJob {
   stop: string[];
   /** Int32 cell set to 1 by the main thread: the client went away or a stop sequence appeared. */
   abort: SharedArrayBuffer;
+}
+
+interface EmbedJob {
+  type: 'embed';
+  id: number;
+  texts: string[];
 }
 
 /** Stops generation once the main thread raises the job's shared flag. */
@@ -105,6 +114,18 @@ async function generate(
   });
 }
 
+// One text at a time: base models' tokenizers (gpt2) have no padding token to batch with.
+async function embed(extractor: FeatureExtractionPipeline, job: EmbedJob): Promise<void> {
+  const vectors: number[][] = [];
+  let tokens = 0;
+  for (const text of job.texts) {
+    tokens += extractor.tokenizer.encode(text).length;
+    const output = await extractor(text, { pooling: 'mean', normalize: true });
+    vectors.push(Array.from(output.data as Float32Array));
+  }
+  parentPort!.postMessage({ type: 'embedded', id: job.id, vectors, tokens });
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const tokenizer = await AutoTokenizer.from_pretrained(setup.model);
@@ -112,10 +133,23 @@ async function main(): Promise<void> {
     dtype: setup.dtype as 'fp32',
     device: 'cpu',
   });
+  const extractor =
+    setup.embeddingModel === undefined
+      ? undefined
+      : ((await pipeline('feature-extraction', setup.embeddingModel, {
+          dtype: setup.dtype as 'fp32',
+          device: 'cpu',
+        })) as FeatureExtractionPipeline);
   parentPort!.postMessage({ type: 'ready', loadMs: performance.now() - started });
   // One job at a time per worker: the pool only hands a worker its next job after `done` or `error`.
-  parentPort!.on('message', (job: GenerateJob) => {
-    generate(tokenizer, model, job).catch((error: unknown) =>
+  parentPort!.on('message', (job: GenerateJob | EmbedJob) => {
+    const work =
+      job.type === 'generate'
+        ? generate(tokenizer, model, job)
+        : extractor
+          ? embed(extractor, job)
+          : Promise.reject(new Error('no embedding model is configured'));
+    work.catch((error: unknown) =>
       parentPort!.postMessage({
         type: 'error',
         id: job.id,

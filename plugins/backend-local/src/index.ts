@@ -22,13 +22,15 @@ const plugin: BackendPlugin<LocalBackendConfig> = {
       localModelPath: resolve(config.modelPath),
       ...(config.cacheDir !== undefined ? { cacheDir: resolve(config.cacheDir) } : {}),
     };
-    const missing = missingModelError(source);
+    const embeddingModel = config.embeddingModel;
+    const missing =
+      missingModelError(source) ??
+      (embeddingModel === undefined ? undefined : missingModelError({ ...source, model: embeddingModel }));
     if (missing) throw missing;
-    const pool = await WorkerPool.start({ ...source, dtype: config.dtype }, config.workers).catch(
-      (error: Error) => {
-        throw new Error(`local model '${config.model}' failed to load: ${error.message}`);
-      },
-    );
+    const setup = { ...source, dtype: config.dtype, ...(embeddingModel ? { embeddingModel } : {}) };
+    const pool = await WorkerPool.start(setup, config.workers).catch((error: Error) => {
+      throw new Error(`local model '${config.model}' failed to load: ${error.message}`);
+    });
     host.log.info(
       { model: config.model, workers: config.workers, loadMs: Math.round(Math.max(...pool.loadMs)) },
       'local model loaded',
@@ -36,6 +38,7 @@ const plugin: BackendPlugin<LocalBackendConfig> = {
     return createLocalBackend({
       name: host.instanceName,
       model: config.model,
+      ...(embeddingModel ? { embeddingModel } : {}),
       pool,
       defaultMaxTokens: config.defaultMaxTokens,
       defaultTemperature: config.defaultTemperature,

@@ -7,6 +7,8 @@ export interface WorkerSetup {
   cacheDir?: string;
   allowRemoteModels: boolean;
   dtype: string;
+  /** A model for embeddings (a `feature-extraction` pipeline), loaded beside the text model. */
+  embeddingModel?: string;
 }
 
 export interface GenerationInput {
@@ -24,6 +26,12 @@ export interface GenerationDone {
   endOfText: boolean;
 }
 
+/** Mean-pooled, normalized vectors, one per text, and the tokens the texts came to. */
+export interface EmbeddingsDone {
+  vectors: number[][];
+  tokens: number;
+}
+
 /** One generation: text pieces go to `onText` as the model writes them; `stop()` ends it early. */
 export interface Generation {
   done: Promise<GenerationDone>;
@@ -32,12 +40,13 @@ export interface Generation {
 
 interface Job {
   id: number;
-  input: GenerationInput;
+  /** What the worker gets: a generation or an embeddings request. */
+  message: Record<string, unknown>;
   flag: Int32Array;
   /** Stopped from this side: text still on its way is dropped (the worker may raise `flag` itself). */
   stopped: boolean;
   onText(text: string): void;
-  resolve(done: GenerationDone): void;
+  resolve(done: GenerationDone | EmbeddingsDone): void;
   reject(error: Error): void;
 }
 
@@ -46,6 +55,7 @@ type WorkerMessage =
   | { type: 'load-error'; message: string }
   | { type: 'text'; id: number; text: string }
   | ({ type: 'done'; id: number } & GenerationDone)
+  | ({ type: 'embedded'; id: number } & EmbeddingsDone)
   | { type: 'error'; id: number; message: string };
 
 // From src (tests) Node runs the TypeScript worker itself; built, the compiled one.
@@ -78,27 +88,39 @@ export class WorkerPool {
   }
 
   generate(input: GenerationInput, onText: (text: string) => void): Generation {
+    const job = this.enqueue({ type: 'generate', ...input }, onText);
+    return {
+      done: job.done as Promise<GenerationDone>,
+      stop: () => {
+        job.job.stopped = true;
+        Atomics.store(job.job.flag, 0, 1);
+        const queued = this.waiting.indexOf(job.job);
+        // Never started: nothing was generated.
+        if (queued >= 0) {
+          this.waiting.splice(queued, 1);
+          job.job.resolve({ promptTokens: 0, completionTokens: 0, endOfText: false });
+        }
+      },
+    };
+  }
+
+  embed(texts: string[]): Promise<EmbeddingsDone> {
+    return this.enqueue({ type: 'embed', texts }, () => {}).done as Promise<EmbeddingsDone>;
+  }
+
+  private enqueue(
+    message: Record<string, unknown>,
+    onText: (text: string) => void,
+  ): { job: Job; done: Promise<GenerationDone | EmbeddingsDone> } {
     const flag = new Int32Array(new SharedArrayBuffer(4));
     let job!: Job;
-    const done = new Promise<GenerationDone>((resolve, reject) => {
-      job = { id: this.nextId++, input, flag, stopped: false, onText, resolve, reject };
+    const done = new Promise<GenerationDone | EmbeddingsDone>((resolve, reject) => {
+      job = { id: this.nextId++, message, flag, stopped: false, onText, resolve, reject };
     });
     if (this.closed) job.reject(new Error('the local model is shut down'));
     else this.waiting.push(job);
     this.dispatch();
-    return {
-      done,
-      stop: () => {
-        job.stopped = true;
-        Atomics.store(flag, 0, 1);
-        const queued = this.waiting.indexOf(job);
-        // Never started: nothing was generated.
-        if (queued >= 0) {
-          this.waiting.splice(queued, 1);
-          job.resolve({ promptTokens: 0, completionTokens: 0, endOfText: false });
-        }
-      },
-    };
+    return { job, done };
   }
 
   async close(): Promise<void> {
@@ -143,7 +165,7 @@ export class WorkerPool {
     }
     this.running.delete(worker);
     this.idle.push(worker);
-    if (message.type === 'done') job.resolve(message);
+    if (message.type === 'done' || message.type === 'embedded') job.resolve(message);
     else job.reject(new Error(message.message));
     this.dispatch();
   }
@@ -163,7 +185,7 @@ export class WorkerPool {
       const worker = this.idle.shift()!;
       const job = this.waiting.shift()!;
       this.running.set(worker, job);
-      worker.postMessage({ type: 'generate', id: job.id, ...job.input, abort: job.flag.buffer });
+      worker.postMessage({ ...job.message, id: job.id, abort: job.flag.buffer });
     }
   }
 }
