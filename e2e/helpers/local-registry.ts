@@ -5,7 +5,15 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -88,6 +96,32 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** Where packed copies are kept between runs: packing the closure is most of this helper's time. */
+const packCache = join(repoRoot, 'node_modules/.cache/e2e-registry-mirror');
+
+/** A tarball of the installed copy, packed once per `name@version` and reused by later runs. */
+async function packedCopy(source: string, name: string, version: string): Promise<string> {
+  const cached = join(packCache, `${name.replace('/', '+')}@${version}.tgz`);
+  if (existsSync(cached)) return cached;
+  mkdirSync(packCache, { recursive: true });
+  const partial = `${cached}.${process.pid}.partial`;
+  // pnpm's store hardlinks identical files; npm drops hardlink entries, so each file is stored in full.
+  await run('tar', [
+    '--use-compress-program=gzip -1',
+    '-cf',
+    partial,
+    '--hard-dereference',
+    '--exclude=./node_modules',
+    '--transform',
+    's,^\\.,package,',
+    '-C',
+    source,
+    '.',
+  ]);
+  renameSync(partial, cached);
+  return cached;
+}
+
 async function mirrorOne(
   storage: string,
   url: string,
@@ -113,18 +147,7 @@ async function mirrorOne(
     mkdirSync(dir, { recursive: true });
     const file = `${name.split('/').at(-1)}-${version}.tgz`;
     const tarball = join(dir, file);
-    // pnpm's store hardlinks identical files; npm drops hardlink entries, so each file is stored in full.
-    await run('tar', [
-      '-czf',
-      tarball,
-      '--hard-dereference',
-      '--exclude=./node_modules',
-      '--transform',
-      's,^\\.,package,',
-      '-C',
-      source,
-      '.',
-    ]);
+    copyFileSync(await packedCopy(source, name, version), tarball);
     const data = readFileSync(tarball);
     const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as Record<
       string,
