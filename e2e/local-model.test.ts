@@ -4,10 +4,11 @@
  * loaded through the real loading code; its vocabulary is bytes, so token counts are character counts.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventSource } from 'eventsource';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, repoRoot, startGateway } from './helpers/gateway.js';
 import { INFERENCE_PROFILE, submitTask, taskResult } from './helpers/inference.js';
@@ -158,5 +159,67 @@ describe.skipIf(failure !== undefined)('MODEL_BACKEND=transformers: a model run 
     expect(read('llm_requests.log')).toContain('"url":"/generate"');
     expect(read('llm_requests.log')).not.toContain('local model loaded');
     for (const name of ['app.log', 'llm_requests.log', 'errors.log']) expect(read(name)).not.toContain(KEY);
+  });
+});
+
+describe.skipIf(failure !== undefined)('the local backend behind Chat Completions (the openai SDK)', () => {
+  let chatGateway: Gateway;
+  beforeAll(async () => {
+    const profile = join(modelDir, 'chat.yaml');
+    writeFileSync(
+      profile,
+      [
+        'logging: { level: warn }',
+        'backends:',
+        '  local:',
+        '    plugin: backend-local',
+        `    config: { model: tiny-gpt2, embeddingModel: tiny-gpt2, modelPath: "${modelDir}", defaultTemperature: 0 }`,
+        'routing: { defaultModel: tiny-gpt2 }',
+        'surfaces:',
+        '  openai: { plugin: surface-openai, config: {} }',
+      ].join('\n'),
+    );
+    chatGateway = await startGateway({ profile, timeoutMs: 60_000 });
+  }, 90_000);
+  afterAll(() => chatGateway?.stop());
+
+  it('answers, streams with usage, stops at a stop sequence and embeds', async () => {
+    const client = new OpenAI({ baseURL: `${chatGateway.url}/v1`, apiKey: 'unused' });
+    const messages = [{ role: 'user' as const, content: 'Hi there' }];
+    const answer = await client.chat.completions.create({ model: 'tiny-gpt2', messages, max_tokens: 30 });
+    const text = answer.choices[0].message.content!;
+    expect(text).toHaveLength(30);
+    expect(answer.usage).toMatchObject({ prompt_tokens: 8, completion_tokens: 30 });
+    expect(answer.choices[0]!.finish_reason).toBe('length');
+
+    const stream = await client.chat.completions.create({
+      model: 'tiny-gpt2',
+      messages,
+      max_tokens: 30,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let streamed = '';
+    let usage: unknown;
+    for await (const chunk of stream) {
+      streamed += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(streamed).toBe(text);
+    expect(usage).toMatchObject({ completion_tokens: 30 });
+
+    const stop = text.slice(12, 15);
+    const stopped = await client.chat.completions.create({
+      model: 'tiny-gpt2',
+      messages,
+      max_tokens: 30,
+      stop: [stop],
+    });
+    expect(stopped.choices[0]!.message.content).toBe(text.slice(0, text.indexOf(stop)));
+    expect(stopped.choices[0]!.finish_reason).toBe('stop');
+
+    const embeddings = await client.embeddings.create({ model: 'tiny-gpt2', input: ['one', 'two'] });
+    expect(embeddings.data).toHaveLength(2);
+    expect(embeddings.data[0]!.embedding).toHaveLength(257);
   });
 });
