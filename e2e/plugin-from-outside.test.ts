@@ -20,13 +20,19 @@ let sim: Simulator;
 let gateway: Gateway | undefined;
 const outputs: string[] = [];
 
-/** Scaffolds `kind` as `name`, runs its own tests unchanged, builds and packs it; returns the tarball. */
-async function scaffoldAndPack(kind: string, name: string, overrides: Record<string, string>) {
+/** Scaffolds `kind` as `name` and runs its own tests unchanged; returns its directory. */
+async function scaffoldAndTest(kind: string, name: string, overrides: Record<string, string>) {
   const dir = join(root, `${kind}-${name}`);
   const scaffold = await runGatewayCli(['new-plugin', kind, name, '--dir', dir]);
   if (scaffold.code !== 0) throw new Error(scaffold.output);
   await installOffline(dir, overrides);
   outputs.push(await mustRun('pnpm', ['test'], dir));
+  return dir;
+}
+
+/** Scaffolds `kind` as `name`, runs its own tests unchanged, builds and packs it; returns the tarball. */
+async function scaffoldAndPack(kind: string, name: string, overrides: Record<string, string>) {
+  const dir = await scaffoldAndTest(kind, name, overrides);
   await mustRun('pnpm', ['run', 'build'], dir);
   return packTarball(dir, join(root, 'tarballs'));
 }
@@ -43,6 +49,9 @@ beforeAll(async () => {
   const overrides = lockedOverrides(await packGatewayPackages(tarballs));
   const backendTarball = await scaffoldAndPack('backend', 'acme', overrides);
   const authTarball = await scaffoldAndPack('auth', 'acme', overrides);
+  // The other scaffolds pass their own suites too (the custom-wire backend: e2e/plugin-registry.test.ts).
+  await scaffoldAndTest('sink', 'acme', overrides);
+  await scaffoldAndTest('surface', 'acme', overrides);
 
   // The operator's directory: the gateway starts here and resolves plugins from its node_modules.
   const deploy = join(root, 'deploy');
@@ -85,7 +94,7 @@ const client = (apiKey = clientKey) =>
 
 describe('plugins scaffolded, packed and installed outside the repository', () => {
   it("ran each scaffold's own conformance suite unchanged", () => {
-    expect(outputs).toHaveLength(2);
+    expect(outputs).toHaveLength(4);
     for (const output of outputs) expect(output).toMatch(/Tests\s+\d+ passed/);
   });
 
