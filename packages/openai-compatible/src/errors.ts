@@ -97,15 +97,8 @@ export function malformedResponseError(backend: string, cause: unknown): Gateway
   });
 }
 
-/** A stream that ended without its finish: retryable, nothing was lost but the attempt. */
-export function streamTruncatedError(backend: string, cause?: unknown): GatewayError {
-  return new GatewayError('upstream_error', `${backend} upstream ended the stream before finishing`, {
-    backend,
-    code: 'upstream_stream_truncated',
-    isRetryable: true,
-    cause,
-  });
-}
+// One truncation error for every backend: the one the plugin-kit helpers of custom wires throw.
+export { streamTruncatedError } from '@llm-gateway/plugin-kit';
 
 /** An error the upstream reported inside its stream, with its message. */
 export function streamReportedError(backend: string, message: string, cause?: unknown): GatewayError {

@@ -101,11 +101,12 @@ export async function postJson(
 }
 
 /** The error for an upstream stream that ended before its final line (`upstream_stream_truncated`). */
-export function streamTruncatedError(backend: string): GatewayError {
-  return new GatewayError('upstream_error', `${backend} upstream stream ended before its final line`, {
+export function streamTruncatedError(backend: string, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${backend} upstream ended the stream before finishing`, {
     backend,
     code: 'upstream_stream_truncated',
     isRetryable: true,
+    cause,
   });
 }
 
