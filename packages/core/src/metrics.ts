@@ -15,6 +15,8 @@ export interface GatewayMetrics {
   tokens: Counter<'backend' | 'kind'>;
   /** USD spent upstream by backend, upstream model and surface (cache hits add nothing). */
   cost: Counter<'backend' | 'model' | 'surface'>;
+  /** Budgets whose soft threshold was crossed (once per budget, scope value and period). */
+  budgetSoftCrossed: Counter<'budget'>;
   inflight: Gauge;
   /** Response cache lookups by result (`hit`, `miss`). */
   cacheLookups: Counter<'result'>;
@@ -95,6 +97,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'gateway_cost_usd_total',
       help: 'USD spent upstream, at the profile pricing or the maintained price table',
       labelNames: ['backend', 'model', 'surface'],
+      registers,
+    }),
+    budgetSoftCrossed: new Counter({
+      name: 'gateway_budget_soft_crossed_total',
+      help: 'Budgets whose soft threshold was crossed, once per budget, scope value and period',
+      labelNames: ['budget'],
       registers,
     }),
     inflight: new Gauge({

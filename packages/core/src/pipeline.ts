@@ -33,6 +33,8 @@ import { countRequestTokens } from './count-request-tokens.js';
 import { createEmbed } from './embed.js';
 import { type ExecuteStages, executeChat, executeStream, type RetrySettings } from './execute.js';
 import { addResponseHeaders, createAdmission, hasRateLimits, principalKey } from './limits/admission.js';
+import { estimateSpend } from './limits/budget-estimate.js';
+import type { BudgetHold, Budgets } from './limits/budgets.js';
 import {
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,
@@ -90,6 +92,8 @@ export interface PipelineOptions {
   targets?: TargetWrappers;
   /** Prices each request's usage (`costUsd`, `gateway_cost_usd_total`); absent: no cost. */
   pricing?: PriceBook;
+  /** USD and token budgets per calendar period, reserved before the call and settled after (absent: none). */
+  budgets?: Budgets;
 }
 
 export interface GatewayPipeline extends Pipeline {
@@ -126,6 +130,8 @@ interface StreamCall {
   key: string | undefined;
   /** Day-budget tokens held for the call, settled when the stream ends. */
   reserved: number;
+  /** What the profile's budgets hold for the call, settled when the stream ends. */
+  hold: BudgetHold | undefined;
 }
 
 export function createPipeline(options: PipelineOptions): GatewayPipeline {
@@ -189,6 +195,16 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   const checkPrices = (route: Route) => {
     for (const target of route.targets) pricing?.check(target.backend, target.model);
   };
+  const { budgets } = options;
+  /** Reserves the request's most spend on its budgets (a 429 budget_exceeded when one is spent). */
+  const holdBudgets = async (request: ChatRequest, route: Route, context: RequestContext) =>
+    budgets?.reserve(context, await estimateSpend(request, route.targets, context.principal, pricing));
+  /** Settles a hold with what the request spent (nothing: a refund). */
+  const spent = (context: RequestContext) => ({
+    tokens: context.annotations.usage?.totalTokens ?? 0,
+    usd: context.annotations.costUsd ?? 0,
+  });
+  const nothing = { tokens: 0, usd: 0 };
 
   function countTokens(backend: string, usage: Usage): void {
     if (!metrics) return;
@@ -261,15 +277,19 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   async function chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
     const startedAt = performance.now();
     let reserved = 0;
+    let hold: BudgetHold | undefined;
     try {
       const route = await begin(request, context);
       checkPrices(route);
       // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
       if (admission) reserved = await admit(request, context);
+      if (budgets) hold = await holdBudgets(request, route, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
         if (reserved > 0) await settle(context, reserved, 0);
+        if (hold) await budgets!.settle(hold, nothing);
+        hold = undefined;
         const result: ChatResult = {
           id: `cache-${key!.slice(0, 24)}`,
           model: hit.model,
@@ -296,9 +316,12 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         await store(key, toCachedResponse(result, executed.target.backend));
       if (reserved > 0) await settle(context, reserved, usage.totalTokens);
       reserved = 0;
+      if (hold) await budgets!.settle(hold, spent(context));
+      hold = undefined;
       return { result, meta: meta(route.requestedModel, executed) };
     } catch (error) {
       if (reserved > 0) await settle(context, reserved, 0);
+      if (hold) await budgets!.settle(hold, nothing);
       throw failed(context, error, startedAt);
     }
   }
@@ -306,6 +329,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   async function stream(request: ChatRequest, context: RequestContext): Promise<StreamOutcome> {
     const startedAt = performance.now();
     let reserved = 0;
+    let hold: BudgetHold | undefined;
     try {
       if (!streamingEnabled) {
         throw new GatewayError(
@@ -317,22 +341,27 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       const route = await begin(request, context);
       checkPrices(route);
       if (admission) reserved = await admit(request, context);
+      if (budgets) hold = await holdBudgets(request, route, context);
       const key = keyOf(request, route);
       const hit = key === undefined ? undefined : await lookup(key, context);
       if (hit) {
         if (reserved > 0) await settle(context, reserved, 0);
         reserved = 0;
+        if (hold) await budgets!.settle(hold, nothing);
+        hold = undefined;
         context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
         return { meta: cachedMeta(route.requestedModel, hit), parts: replayAsStream(hit) };
       }
       const executed = await executeStream(route, request, context, stages);
       context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
       annotateTarget(context, executed);
-      const call = { target: executed.target, request, context, startedAt, key, reserved };
+      const call = { target: executed.target, request, context, startedAt, key, reserved, hold };
       reserved = 0;
+      hold = undefined;
       return { meta: meta(route.requestedModel, executed), parts: withUsage(executed.value.parts, call) };
     } catch (error) {
       if (reserved > 0) await settle(context, reserved, 0);
+      if (hold) await budgets!.settle(hold, nothing);
       throw failed(context, error, startedAt);
     }
   }
@@ -381,10 +410,12 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         charge(context, target, context.annotations.usage);
         settled = true;
         await settle(context, call.reserved, context.annotations.usage.totalTokens);
+        await budgets?.settle(call.hold, spent(context));
         return;
       }
       settled = true;
       await settle(context, call.reserved, finish.usage.totalTokens);
+      await budgets?.settle(call.hold, spent(context));
       if (replayable && isCacheable({ finishReason: finish.reason })) {
         await store(key, {
           text,
@@ -399,7 +430,10 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       throw failed(context, error, startedAt);
     } finally {
       // Failed or abandoned: refunded when nothing was sent, else the reservation stands (usage unknown).
-      if (!settled && text === '') await settle(context, call.reserved, 0);
+      if (!settled && text === '') {
+        await settle(context, call.reserved, 0);
+        await budgets?.settle(call.hold, nothing);
+      }
     }
   }
 

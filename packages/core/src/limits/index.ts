@@ -3,6 +3,17 @@ export {
   type AuthFailureThrottleOptions,
   createAuthFailureThrottle,
 } from './auth-failure-throttle.js';
+export { type BudgetPeriod, type PeriodWindow, periodWindow } from './budget-period.js';
+export { type BudgetScope, scopeValue } from './budget-scope.js';
+export {
+  type BudgetHold,
+  type BudgetOptions,
+  type BudgetSettings,
+  type BudgetStatus,
+  type Budgets,
+  createBudgets,
+  type Spend,
+} from './budgets.js';
 export {
   type ConcurrencyLimiter,
   type ConcurrencyLimiterOptions,

@@ -1,7 +1,9 @@
+import type { Budgets } from '@llm-gateway/core';
 import type { TelemetrySink } from '@llm-gateway/spec';
 import type { FastifyInstance } from 'fastify';
 import type { AdminSettings } from '../profile/admin-section.js';
 import { type AdminCheck, refuseAdmin } from './admin-auth.js';
+import { registerBudgetsRoute } from './budgets-route.js';
 import { registerDashboardRoute } from './dashboard-route.js';
 import { registerUsageRoute } from './usage-route.js';
 
@@ -16,6 +18,7 @@ export function registerAdmin(
   settings: AdminSettings,
   check: AdminCheck,
   stores: readonly TelemetrySink[],
+  budgets?: Budgets,
 ): void {
   if (settings.keys.length === 0) return;
   app.addHook('onRequest', async (request, reply) => {
@@ -27,5 +30,6 @@ export function registerAdmin(
     app,
     stores.find((sink) => sink.usage),
   );
+  registerBudgetsRoute(app, budgets);
   registerDashboardRoute(app);
 }

@@ -38,5 +38,6 @@ describe('the shipped profiles serve the admin side behind GATEWAY_ADMIN_KEYS', 
     } finally {
       await unserved.close();
     }
-  });
+    // all-surfaces builds every plugin: seconds alone, far more on a loaded machine.
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { adminSection } from './admin-section.js';
 import { backendSetsSection } from './backend-sets.js';
+import { budgetsSection } from './budgets-section.js';
 import { cacheSection } from './cache-section.js';
 import { concurrencySection } from './concurrency-section.js';
 import { closestMatch } from './did-you-mean.js';
@@ -52,6 +53,7 @@ export const profileSchema = z
     telemetry: telemetrySection,
     admin: adminSection,
     pricing: pricingSection,
+    budgets: budgetsSection,
   })
   .superRefine((profile, ctx) => {
     const backends = Object.keys(profile.backends);

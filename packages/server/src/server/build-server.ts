@@ -1,4 +1,10 @@
-import { createMetrics, createPipeline, type GatewayMetrics, type GatewayPipeline } from '@llm-gateway/core';
+import {
+  type Budgets,
+  createMetrics,
+  createPipeline,
+  type GatewayMetrics,
+  type GatewayPipeline,
+} from '@llm-gateway/core';
 import {
   type AuthScheme,
   type Backend,
@@ -30,6 +36,7 @@ import {
   telemetryStatusOf,
 } from '../telemetry/telemetry-service.js';
 import { buildAuthThrottle, installAuthThrottle } from './auth-throttle.js';
+import { buildBudgets } from './budgets.js';
 import { installConnectionLimits } from './connection-limits.js';
 import { registerDocs, registerOpenApiRoute } from './docs.js';
 import { installErrorHandlers } from './errors.js';
@@ -174,6 +181,7 @@ export async function buildServer(
     hasSinks || options.onTelemetry ? forward : undefined,
   );
   let pipeline: GatewayPipeline | undefined;
+  let builtBudgets: Budgets | undefined;
   let features: PipelineFeatures | undefined;
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
@@ -224,6 +232,9 @@ export async function buildServer(
     const builtFeatures = features;
     closers.push(() => builtFeatures.close());
     await features.ready();
+    const budgets = buildBudgets(profile, features.redis, metrics, pipelineLog);
+    closers.push(() => budgets.close());
+    builtBudgets = budgets.options.budgets;
     pipeline = createPipeline(
       withPipelineTracing(tracing, profile, {
         backends,
@@ -234,6 +245,7 @@ export async function buildServer(
         metrics,
         ...features.options,
         ...pricingOptions(profile, pipelineLog),
+        ...budgets.options,
       }),
     );
     const builtPipeline = pipeline;
@@ -363,7 +375,7 @@ export async function buildServer(
       if (shuttingDown) reply.header('connection', 'close');
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
-    registerAdmin(server, profile.admin, isAdmin, telemetrySinks);
+    registerAdmin(server, profile.admin, isAdmin, telemetrySinks, builtBudgets);
 
     registerHealthRoute(server, {
       service,
