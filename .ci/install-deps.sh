@@ -99,15 +99,22 @@ if [ $WITH_TEST = 1 ]; then
     apt_install chromium
   fi
 
-  step="building FerretDB $FERRETDB_VERSION"
+  # The two Go builds run side by side (each is mostly module downloads and a compile of its own); Go is
+  # found (or installed) once before them, so two apt-get runs never race.
+  step="finding Go (FerretDB and helm are built from their Go modules)"
+  GO="$(bash "$ROOT/.ci/find-go.sh")"
+  export GO
+  go_builds=()
   if [ "$("$TOOLS_DIR/bin/ferretdb" --version 2>/dev/null | sed -n 's/^version: *//p')" != "$FERRETDB_VERSION" ]; then
-    bash "$ROOT/.ci/build-ferretdb.sh" "$FERRETDB_VERSION" "$TOOLS_DIR"
+    bash "$ROOT/.ci/build-ferretdb.sh" "$FERRETDB_VERSION" "$TOOLS_DIR" & go_builds+=("$!:FerretDB $FERRETDB_VERSION")
   fi
-
-  step="building helm $HELM_VERSION (Go module helm.sh/helm/v3; the chart's lint and template test)"
   if [ "$("$TOOLS_DIR/bin/helm" version --template '{{.Version}}' 2>/dev/null)" != "$HELM_VERSION" ]; then
-    bash "$ROOT/.ci/build-helm.sh" "$HELM_VERSION" "$TOOLS_DIR"
+    bash "$ROOT/.ci/build-helm.sh" "$HELM_VERSION" "$TOOLS_DIR" & go_builds+=("$!:helm $HELM_VERSION (the chart's lint and template test)")
   fi
+  for build in "${go_builds[@]}"; do
+    step="building ${build#*:}"
+    wait "${build%%:*}"
+  done
 
   step="installing prometheus and promtool (apt; the alerting rules' tests and the scrape e2e)"
   if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
