@@ -192,7 +192,13 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   const charge = (context: RequestContext, target: ResolvedTarget, usage: Usage) =>
     pricing ? chargeRequest(pricing, metrics, context, target, usage) : 0;
   /** Refuses, before any call, a route with a target that has no price when the profile says so. */
-  const checkPrices = (route: Route) => {
+  const checkPrices = (route: Route, context: RequestContext) => {
+    const allowed = context.principal.allowedModels;
+    if (allowed && !allowed.includes(route.requestedModel))
+      throw new GatewayError('permission', `This key may not use the model ${route.requestedModel}`, {
+        code: 'model_not_allowed',
+        param: 'model',
+      });
     for (const target of route.targets) pricing?.check(target.backend, target.model);
   };
   const { budgets } = options;
@@ -280,7 +286,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     let hold: BudgetHold | undefined;
     try {
       const route = await begin(request, context);
-      checkPrices(route);
+      checkPrices(route, context);
       // Each stage is awaited only when it is on: an await costs a turn of the microtask queue.
       if (admission) reserved = await admit(request, context);
       if (budgets) hold = await holdBudgets(request, route, context);
@@ -339,7 +345,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         );
       }
       const route = await begin(request, context);
-      checkPrices(route);
+      checkPrices(route, context);
       if (admission) reserved = await admit(request, context);
       if (budgets) hold = await holdBudgets(request, route, context);
       const key = keyOf(request, route);

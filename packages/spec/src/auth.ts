@@ -1,3 +1,4 @@
+import type { PrincipalBudget } from './managed-keys.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
 
 /** What an auth scheme may read from a request. Header names are lower-case. */
@@ -30,6 +31,10 @@ export interface Principal {
   /** Restrictions; absent means unrestricted. */
   allowedProviders?: string[];
   allowedEndpoints?: string[];
+  /** Models it may ask for (a managed key's `models`); absent means any. */
+  allowedModels?: string[];
+  /** Budgets of its own (a managed key's), beside the profile's. */
+  budgets?: PrincipalBudget[];
   /** Per-principal defaults applied by surfaces when the request leaves a field out. */
   defaults?: { provider?: string; model?: string; maxTokens?: number; maxTokensLimit?: number };
 }

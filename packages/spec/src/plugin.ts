@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from './logger.js';
+import type { ManagedKeyLookup } from './managed-keys.js';
 
 export type PluginKind = 'backend' | 'auth' | 'sink' | 'queue' | 'surface';
 
@@ -13,6 +14,8 @@ export interface PluginHost {
    * A plugin that writes local files keeps them apart by it, so two processes never append to one file.
    */
   worker?: number;
+  /** Managed API keys (`/admin/keys`), for auth schemes that take API keys; absent when the gateway has none. */
+  managedKeys?: ManagedKeyLookup;
 }
 
 /** Returned by `create` when the config leaves the instance switched off (e.g. no API key). */

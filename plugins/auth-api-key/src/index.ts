@@ -3,6 +3,7 @@ import { type AuthPlugin, type AuthScheme, disabled, GatewayError, type Principa
 import { type ApiKeyConfig, configSchema } from './config.js';
 import { type KeyEntry, KeySet } from './key-set.js';
 import { dedupe, keysFromConfig, loadKeyFile } from './key-sources.js';
+import { managedPrincipal } from './managed-principal.js';
 
 export type { ApiKeyConfig } from './config.js';
 export { configSchema } from './config.js';
@@ -33,7 +34,8 @@ const plugin: AuthPlugin<ApiKeyConfig> = {
     if (initial.unreadable)
       throw new Error(`auth-api-key ${host.instanceName}: ${initial.errors.join('; ')}`);
     for (const message of initial.errors) host.log.warn(message);
-    if (initial.entries.length === 0) return disabled('no API keys configured', ['keys', 'file']);
+    const managed = host.managedKeys;
+    if (initial.entries.length === 0 && !managed) return disabled('no API keys configured', ['keys', 'file']);
     let keys = new KeySet(initial.entries);
     host.log.info({ count: keys.size, ids: keys.ids }, 'API keys loaded');
 
@@ -47,6 +49,8 @@ const plugin: AuthPlugin<ApiKeyConfig> = {
         if (identity === undefined) {
           // A JWT in `Authorization: Bearer` is left to a JWT scheme composed after this one.
           if (presented.bearer && looksLikeJwt(presented.value)) return undefined;
+          const found = await managed?.find(presented.value);
+          if (found) return managedPrincipal(found, host.instanceName);
           throw invalidKey();
         }
         const principal: Principal = { id: identity.id, kind: 'api_key', scheme: host.instanceName };

@@ -1,4 +1,4 @@
-import { type Logger, type RequestContext, silentLogger } from '@llm-gateway/spec';
+import { type Logger, principalKey, type RequestContext, silentLogger } from '@llm-gateway/spec';
 import type { Redis } from 'ioredis';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { GatewayMetrics } from '../metrics.js';
@@ -74,6 +74,21 @@ export interface Budgets {
 const MICRO = 1_000_000;
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
 const periodSeconds: Record<BudgetPeriod, number> = { day: 2 * 86_400, month: 32 * 86_400 };
+
+/** A principal's own budgets (a managed key's), each on that principal alone. */
+function ownBudgets(context: RequestContext): BudgetSettings[] {
+  const own = context.principal.budgets;
+  if (!own) return [];
+  const key = principalKey(context.principal);
+  return own.map((budget) => ({
+    name: `${key}:${budget.period}`,
+    scope: 'principal',
+    match: key,
+    period: budget.period,
+    ...(budget.usd === undefined ? {} : { usd: budget.usd }),
+    ...(budget.tokens === undefined ? {} : { tokens: budget.tokens }),
+  }));
+}
 
 const toPoints = (unit: Unit, amount: number) =>
   Math.max(0, Math.ceil(unit === 'usd' ? amount * MICRO : amount));
@@ -157,7 +172,7 @@ export function createBudgets(options: BudgetOptions): Budgets {
     const at = now();
     const held: Held[] = [];
     try {
-      for (const budget of options.budgets) {
+      for (const budget of [...options.budgets, ...ownBudgets(context)]) {
         const value = scopeValue(budget.scope, context);
         if (value === undefined || !matches(budget.match, value, context)) continue;
         const window = periodWindow(budget.period, at);

@@ -1,10 +1,12 @@
 import type { Budgets } from '@llm-gateway/core';
 import type { TelemetrySink } from '@llm-gateway/spec';
 import type { FastifyInstance } from 'fastify';
+import type { ManagedKeyStore } from '../keys/index.js';
 import type { AdminSettings } from '../profile/admin-section.js';
 import { type AdminCheck, refuseAdmin } from './admin-auth.js';
 import { registerBudgetsRoute } from './budgets-route.js';
 import { registerDashboardRoute } from './dashboard-route.js';
+import { registerKeysRoutes } from './keys-route.js';
 import { registerUsageRoute } from './usage-route.js';
 
 export { type AdminCheck, adminCheck } from './admin-auth.js';
@@ -19,6 +21,7 @@ export function registerAdmin(
   check: AdminCheck,
   stores: readonly TelemetrySink[],
   budgets?: Budgets,
+  keys?: ManagedKeyStore,
 ): void {
   if (settings.keys.length === 0) return;
   app.addHook('onRequest', async (request, reply) => {
@@ -31,5 +34,6 @@ export function registerAdmin(
     stores.find((sink) => sink.usage),
   );
   registerBudgetsRoute(app, budgets);
+  if (keys) registerKeysRoutes(app, keys);
   registerDashboardRoute(app);
 }

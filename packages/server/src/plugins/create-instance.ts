@@ -4,6 +4,7 @@ import {
   disabled,
   isDisabled,
   type Logger,
+  type ManagedKeyLookup,
   type PluginHost,
   type PluginKind,
 } from '@llm-gateway/spec';
@@ -40,6 +41,8 @@ export interface CreateInstanceOptions extends LoadPluginOptions {
   worker?: number | undefined;
   /** Counts and logs faults that escape plugin code; absent, instances are used as created. */
   faults?: PluginFaults | undefined;
+  /** Managed API keys, handed to every plugin host (API-key schemes consult them). */
+  managedKeys?: ManagedKeyLookup | undefined;
 }
 
 const labels: Record<PluginKind, string> = {
@@ -141,6 +144,7 @@ export async function createInstances<Instance extends { close?(): Promise<void>
         instanceName: name,
         log: log.child({ plugin: instance.plugin, kind, instance: name }) as Logger,
         ...(options.worker === undefined ? {} : { worker: options.worker }),
+        ...(options.managedKeys ? { managedKeys: options.managedKeys } : {}),
       };
       const created = await createInstance<Instance, typeof host>(
         section,

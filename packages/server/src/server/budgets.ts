@@ -14,7 +14,9 @@ export function buildBudgets(
   metrics: GatewayMetrics,
   log: Logger,
 ): { options: { budgets?: Budgets }; close(): Promise<void> } {
-  if (profile.budgets.length === 0) return { options: {}, close: async () => {} };
+  // Managed keys (the admin API) may carry budgets of their own.
+  if (profile.budgets.length === 0 && profile.admin.keys.length === 0)
+    return { options: {}, close: async () => {} };
   const url = profile.redis.url;
   const own =
     url && !pipelineRedis

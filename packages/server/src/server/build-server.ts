@@ -20,6 +20,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { adminCheck, registerAdmin } from '../admin/index.js';
 import { clusterMetricsText } from '../cluster/cluster-metrics.js';
+import type { ManagedKeyStore } from '../keys/index.js';
 import {
   type CreateInstanceOptions,
   createInstance,
@@ -46,6 +47,7 @@ import { installJsonDepthLimit } from './json-depth-guard.js';
 import { logFilesOption } from './log-files.js';
 import { LogRedaction } from './log-redaction.js';
 import { createLogger } from './logger.js';
+import { buildKeyStore } from './managed-keys.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { noBackendHint } from './no-backend-hint.js';
 import { refuseLocalQueue, workerHealth, workerTelemetry } from './per-worker.js';
@@ -182,6 +184,7 @@ export async function buildServer(
   );
   let pipeline: GatewayPipeline | undefined;
   let builtBudgets: Budgets | undefined;
+  let keyStore: ManagedKeyStore | undefined;
   let features: PipelineFeatures | undefined;
   let shuttingDown = false;
   let app: FastifyInstance | undefined;
@@ -235,6 +238,9 @@ export async function buildServer(
     const budgets = buildBudgets(profile, features.redis, metrics, pipelineLog);
     closers.push(() => budgets.close());
     builtBudgets = budgets.options.budgets;
+    const managedKeys = buildKeyStore(profile, features.redis);
+    closers.push(() => managedKeys.close());
+    keyStore = managedKeys.store;
     pipeline = createPipeline(
       withPipelineTracing(tracing, profile, {
         backends,
@@ -277,7 +283,7 @@ export async function buildServer(
       'auth',
       profile.auth,
       log,
-      instanceOptions('auth'),
+      { ...instanceOptions('auth'), managedKeys: keyStore },
     );
     instances.push(...authSummaries);
     for (const scheme of authSchemes.values()) {
@@ -375,7 +381,7 @@ export async function buildServer(
       if (shuttingDown) reply.header('connection', 'close');
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
-    registerAdmin(server, profile.admin, isAdmin, telemetrySinks, builtBudgets);
+    registerAdmin(server, profile.admin, isAdmin, telemetrySinks, builtBudgets, keyStore);
 
     registerHealthRoute(server, {
       service,
