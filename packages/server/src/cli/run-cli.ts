@@ -5,6 +5,7 @@ import type { RunningServer } from '../server/start-server.js';
 import { checkCommand } from './check-command.js';
 import { hashSecretCommand, rewriteSecretsCommand } from './hash-secret-command.js';
 import type { CliIo } from './io.js';
+import { keysCommand } from './keys-command.js';
 import { newPluginCommand } from './new-plugin-command.js';
 import { startCommand } from './start-command.js';
 import { telemetryCommand } from './telemetry-command.js';
@@ -66,6 +67,14 @@ export const commands: Record<string, Command> = {
       '  gateway telemetry replay-quarantine [--profile <file>]  write the quarantined records (refused by a store) again',
     run: async ({ positionals: [action], profile }, io) => ({
       exitCode: await telemetryCommand(action, profile, io),
+    }),
+  },
+  keys: {
+    usage:
+      'keys create <name> [project=X models=a,b rpm=N tpd=N budget.day.usd=N expires_at=ISO] | list | revoke <id> | rotate <id>\n' +
+      '                              managed API keys through the running gateway (GATEWAY_URL, GATEWAY_ADMIN_KEY)',
+    run: async ({ positionals: [action, ...rest] }, io) => ({
+      exitCode: await keysCommand(action, rest, io),
     }),
   },
   token: {
