@@ -204,7 +204,9 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   const { budgets } = options;
   /** Reserves the request's most spend on its budgets (a 429 budget_exceeded when one is spent). */
   const holdBudgets = async (request: ChatRequest, route: Route, context: RequestContext) =>
-    budgets?.reserve(context, await estimateSpend(request, route.targets, context.principal, pricing));
+    budgets?.applies(context)
+      ? budgets.reserve(context, await estimateSpend(request, route.targets, context.principal, pricing))
+      : undefined;
   /** Settles a hold with what the request spent (nothing: a refund). */
   const spent = (context: RequestContext) => ({
     tokens: context.annotations.usage?.totalTokens ?? 0,

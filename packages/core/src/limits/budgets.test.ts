@@ -59,6 +59,9 @@ describe('budgets in memory', () => {
       budgets: [{ name: 'one', scope: 'key', match: 'keys:vip', period: 'month', tokens: 5 }],
       log: silentLogger,
     });
+    // Outside every budget: nothing to estimate (the pipeline skips the tokenizer count).
+    expect(budgets.applies(contextOf('other'))).toBe(false);
+    expect(budgets.applies(contextOf('vip'))).toBe(true);
     expect(await budgets.reserve(contextOf('other'), { tokens: 100, usd: 0 })).toBeUndefined();
     await expect(budgets.reserve(contextOf('vip'), { tokens: 100, usd: 0 })).rejects.toMatchObject({
       code: 'budget_exceeded',

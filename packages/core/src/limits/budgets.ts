@@ -64,6 +64,8 @@ export interface BudgetStatus {
 export interface Budgets {
   /** Reserves the estimate on every budget the request falls under; throws the 429 `budget_exceeded` if one is spent. */
   reserve(context: RequestContext, estimate: Spend): Promise<BudgetHold | undefined>;
+  /** Whether any budget counts this request: the estimate (a tokenizer count) is made only then. */
+  applies(context: RequestContext): boolean;
   /** Replaces the reservation by what the request spent (0 for a failure or a cache hit: a refund). */
   settle(hold: BudgetHold | undefined, spent: Spend): Promise<void>;
   status(): Promise<BudgetStatus[]>;
@@ -168,13 +170,21 @@ export function createBudgets(options: BudgetOptions): Budgets {
     );
   }
 
+  /** The budgets a request falls under, with the scope value it is counted by. */
+  function budgetsOf(context: RequestContext): { budget: BudgetSettings; value: string }[] {
+    const found: { budget: BudgetSettings; value: string }[] = [];
+    for (const budget of [...options.budgets, ...ownBudgets(context)]) {
+      const value = scopeValue(budget.scope, context);
+      if (value !== undefined && matches(budget.match, value, context)) found.push({ budget, value });
+    }
+    return found;
+  }
+
   async function reserve(context: RequestContext, estimate: Spend): Promise<BudgetHold | undefined> {
     const at = now();
     const held: Held[] = [];
     try {
-      for (const budget of [...options.budgets, ...ownBudgets(context)]) {
-        const value = scopeValue(budget.scope, context);
-        if (value === undefined || !matches(budget.match, value, context)) continue;
+      for (const { budget, value } of budgetsOf(context)) {
         const window = periodWindow(budget.period, at);
         for (const unit of ['usd', 'tokens'] as const) {
           const limit = limitOf(budget, unit);
@@ -285,5 +295,12 @@ export function createBudgets(options: BudgetOptions): Budgets {
     return [...rows.values()];
   }
 
-  return { reserve, settle, status, usdBudgets: options.budgets.some((budget) => budget.usd !== undefined) };
+  const applies = (context: RequestContext) => budgetsOf(context).length > 0;
+  return {
+    reserve,
+    applies,
+    settle,
+    status,
+    usdBudgets: options.budgets.some((budget) => budget.usd !== undefined),
+  };
 }
