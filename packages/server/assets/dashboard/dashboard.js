@@ -21,6 +21,7 @@
   });
 
   const number = (n) => (n === null || n === undefined ? '–' : Number(n).toLocaleString('en-US'));
+  const usd = (n) => (n === null || n === undefined ? '–' : `$${Number(n).toFixed(n >= 100 ? 2 : 4)}`);
   const ms = (p) => [p.p50, p.p95, p.p99].map((v) => (v === null ? '–' : v.toFixed(1))).join(' / ');
 
   // Whole hours, so the server answers from its hourly rollups instead of the raw records.
@@ -104,6 +105,7 @@
     const errors = Object.values(t.errors).reduce((sum, n) => sum + n, 0);
     byId('total-requests').textContent = number(t.requests);
     byId('total-tokens').textContent = number(t.total_tokens);
+    byId('total-cost').textContent = usd(t.cost_usd);
     byId('total-split').textContent = `${number(t.prompt_tokens)} / ${number(t.completion_tokens)}`;
     byId('total-errors').textContent = number(errors);
     byId('cache-rate').textContent = `${(t.cache_hit_rate * 100).toFixed(1)}%`;
@@ -123,11 +125,12 @@
     const top = [...byPrincipal.rows].sort((a, b) => b.total_tokens - a.total_tokens).slice(0, 10);
     table(
       'principals',
-      [['Principal'], ['Requests', true], ['Tokens', true], ['Errors', true]],
+      [['Principal'], ['Requests', true], ['Tokens', true], ['Cost', true], ['Errors', true]],
       top.map((row) => [
         row.keys.principal ?? '(anonymous)',
         number(row.requests),
         number(row.total_tokens),
+        usd(row.cost_usd),
         number(Object.values(row.errors).reduce((sum, n) => sum + n, 0)),
       ]),
     );
@@ -141,6 +144,44 @@
         ms(row.gateway_overhead_ms),
       ]),
     );
+    await loadKeys(byPrincipal.rows);
+  }
+
+  // Managed keys with their spend in the range (principal `<scheme>:<id>`), each with a Revoke button.
+  async function loadKeys(principalRows) {
+    const listed = await json('/admin/keys').catch(() => null);
+    const section = byId('keys-section');
+    section.hidden = !listed;
+    if (!listed) return;
+    const spend = (id) => principalRows.find((row) => (row.keys.principal ?? '').endsWith(`:${id}`));
+    table(
+      'keys',
+      [['Name'], ['Id'], ['Project'], ['Requests', true], ['Cost', true], ['']],
+      listed.keys.map((key) => [
+        key.name,
+        key.id,
+        key.project ?? '',
+        number(spend(key.id)?.requests ?? 0),
+        usd(spend(key.id)?.cost_usd ?? 0),
+        '',
+      ]),
+    );
+    const rows = byId('keys').tBodies[0].rows;
+    listed.keys.forEach((key, index) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Revoke';
+      button.dataset.key = key.id;
+      button.addEventListener('click', async () => {
+        if (!confirm(`Revoke ${key.name} (${key.id})? Clients using it are refused within a second.`)) return;
+        const response = await fetch(`/admin/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
+        byId('status').textContent = response.ok
+          ? `revoked ${key.id}`
+          : `revoking ${key.id}: HTTP ${response.status}`;
+        await loadKeys(principalRows);
+      });
+      rows[index].cells[5].append(button);
+    });
   }
 
   function describe(value) {
