@@ -7,6 +7,8 @@ import {
   type Usage,
 } from '@llm-gateway/spec';
 import type { EmbedTarget } from './call-target.js';
+import { chargeRequest } from './cost/charge.js';
+import type { PriceBook } from './cost/price-book.js';
 import { type ExecuteStages, executeEmbed } from './execute.js';
 import type { Admission } from './limits/admission.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -21,6 +23,8 @@ export interface EmbedOptions {
   embedTarget: EmbedTarget;
   admission?: Admission;
   metrics?: GatewayMetrics;
+  /** Prices the embedding's tokens (`costUsd`, `gateway_cost_usd_total`). */
+  pricing?: PriceBook;
 }
 
 /** The route's targets whose backend has embeddings; a 400 naming the model and backends when none has. */
@@ -63,6 +67,7 @@ export function createEmbed(options: EmbedOptions) {
       const usage = await resolveEmbeddingsUsage(executed.value.usage, request);
       context.annotations.usage = usage;
       metrics?.tokens.inc({ backend: executed.target.backend, kind: 'prompt' }, usage.promptTokens);
+      if (options.pricing) chargeRequest(options.pricing, metrics, context, executed.target, usage);
       if (admission && reserved > 0) await admission.settle(context, reserved, usage.totalTokens);
       reserved = 0;
       return { result: { ...executed.value, usage }, meta: callMeta(route.requestedModel, executed) };

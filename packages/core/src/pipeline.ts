@@ -512,6 +512,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     embedTarget: wrap ? wrap.embed(embedTarget) : embedTarget,
     ...(admission ? { admission } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(pricing ? { pricing } : {}),
   });
 
   return {

@@ -29,7 +29,7 @@ auth:
   keys: { plugin: auth-api-key, config: { keys: [{ id: key-abcdef12, key: sk-gateway-key-1 }] } }
 routing:
   defaultModel: gpt-4o-mini
-  models: { gpt-4o-mini: openai, house-model: { backend: house, model: gpt-4o }, mystery: { backend: openai, model: mystery-1 } }
+  models: { gpt-4o-mini: openai, house-model: { backend: house, model: gpt-4o }, mystery: { backend: openai, model: mystery-1 }, text-embedding-3-small: openai }
 cache: { enabled: true, store: memory }
 surfaces:
   api: { plugin: surface-openai, auth: [keys] }
@@ -102,6 +102,23 @@ describe('the cost of each request', () => {
     await expect.poll(() => records.length).toBe(1);
     expect(records[0]!.completion_tokens).toBeGreaterThan(0);
     expect(records[0]!.cost_usd).toBeCloseTo(tablePrice(records[0]!), 12);
+  });
+
+  it('prices embeddings on their input tokens', async () => {
+    const { app, records } = await gateway();
+    const embedded = await app.inject({
+      method: 'POST',
+      url: '/v1/embeddings',
+      headers,
+      payload: JSON.stringify({ model: 'text-embedding-3-small', input: 'price my vectors' }),
+    });
+    expect(embedded.statusCode).toBe(200);
+    await expect.poll(() => records.length).toBe(1);
+    const record = records[0]!;
+    const prices = tablePrices('openai', 'text-embedding-3-small')!;
+    expect(record.prompt_tokens).toBeGreaterThan(0);
+    expect(record.cost_usd).toBeGreaterThan(0);
+    expect(record.cost_usd).toBeCloseTo((record.prompt_tokens! * prices.input) / 1e6, 15);
   });
 
   it("takes the profile's prices for a backend's model before the table", async () => {
