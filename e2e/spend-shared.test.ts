@@ -16,6 +16,7 @@ import {
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, startGateway } from './helpers/gateway.js';
+import { waitUntil } from './helpers/http.js';
 
 const adminKey = 'admin-key-e2e-0123456789abcdef';
 // Reply tokens cost 1 USD each, prompts nothing: a request with max_tokens 40 reserves exactly 40 USD.
@@ -50,8 +51,9 @@ let b: Gateway;
 beforeAll(async () => {
   // Slow answers: twenty concurrent requests all reserve before the first one settles.
   [sim, redis, mongo] = await Promise.all([
-    // A reply of some 30 tokens: about 30 USD spent of a 40 USD reservation.
-    startOpenAISimulator({ apiKey: 'sk-upstream', latencyMs: 300, reply: () => 'spend '.repeat(30).trim() }),
+    // A reply longer than max_tokens, cut at it: each request spends exactly its 40 USD reservation, so however
+    // the twenty interleave (a settled one refunds nothing), at most ten fit.
+    startOpenAISimulator({ apiKey: 'sk-upstream', latencyMs: 300, reply: () => 'spend '.repeat(60).trim() }),
     startRedis(),
     startMongo({ dbName: 'spend' }),
   ]);
@@ -59,6 +61,16 @@ beforeAll(async () => {
   writeFileSync(file, profile);
   const env = { SIM_URL: sim.url, REDIS_URL: redis.url, MONGO_URI: mongo.url };
   [a, b] = await Promise.all([startGateway({ profile: file, env }), startGateway({ profile: file, env })]);
+  // Until its Redis connection is up an instance counts alone (the limiters' memory insurance): wait for both.
+  for (const gateway of [a, b]) {
+    await waitUntil(
+      async () =>
+        ((await (await fetch(`${gateway.url}/health`)).json()) as { redis_connected?: boolean })
+          .redis_connected === true,
+      'Redis connected',
+      20_000,
+    );
+  }
 }, 120_000);
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);

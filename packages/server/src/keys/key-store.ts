@@ -64,7 +64,9 @@ export function createKeyStore(options: KeyStoreOptions): ManagedKeyStore {
       const digest = digestOf(secret);
       const hit = cache.get(digest);
       if (hit && now() - hit.at < cacheMs) return hit.identity;
-      const identity = await lookup(digest);
+      // The store unreachable (Redis down or still connecting): refused, not remembered, tried again next time.
+      const identity = await lookup(digest).catch(() => null);
+      if (identity === null) return undefined;
       if (cache.size > 10_000) cache.clear();
       cache.set(digest, { at: now(), identity });
       return identity;

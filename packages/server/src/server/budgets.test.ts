@@ -9,9 +9,10 @@ const servers: GatewayServer[] = [];
 const adminKey = 'admin-key-0123456789abcdef';
 
 beforeAll(async () => {
-  // Each answer takes a while, so all twenty requests reserve before the first one settles.
+  // Replies longer than any max_tokens here, cut at it: a request spends exactly the reply tokens it reserved, so
+  // however the requests interleave no settlement frees room for an extra one.
   [sim, redis] = await Promise.all([
-    startOpenAISimulator({ apiKey: 'sk-upstream', latencyMs: 400 }),
+    startOpenAISimulator({ apiKey: 'sk-upstream', latencyMs: 100, reply: () => 'spend '.repeat(100).trim() }),
     startRedis(),
   ]);
 });
@@ -103,7 +104,7 @@ describe('budgets shared by two gateways on one Redis', () => {
   });
 
   it('refuses on one instance a budget spent through the other', async () => {
-    // A request reserves its prompt plus max_tokens, then settles at what it used (5 tokens here).
+    // A request reserves its prompt plus max_tokens, then settles at what it used (about 52 tokens here).
     const budget = '[{ name: team, scope: key, period: month, tokens: 70 }]';
     const [a, b] = [await gateway('budget-b', budget), await gateway('budget-b', budget)];
     expect((await ask(a, 1)).statusCode).toBe(200);
