@@ -17,6 +17,8 @@ export interface GatewayMetrics {
   cost: Counter<'backend' | 'model' | 'surface'>;
   /** Budgets whose soft threshold was crossed (once per budget, scope value and period). */
   budgetSoftCrossed: Counter<'budget'>;
+  /** Requests refused because a budget was spent (429 budget_exceeded), by budget. */
+  budgetRefusals: Counter<'budget'>;
   inflight: Gauge;
   /** Response cache lookups by result (`hit`, `miss`). */
   cacheLookups: Counter<'result'>;
@@ -102,6 +104,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     budgetSoftCrossed: new Counter({
       name: 'gateway_budget_soft_crossed_total',
       help: 'Budgets whose soft threshold was crossed, once per budget, scope value and period',
+      labelNames: ['budget'],
+      registers,
+    }),
+    budgetRefusals: new Counter({
+      name: 'gateway_budget_refusals_total',
+      help: 'Requests refused because a budget was spent (429 budget_exceeded), by budget',
       labelNames: ['budget'],
       registers,
     }),

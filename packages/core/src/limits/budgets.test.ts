@@ -1,5 +1,6 @@
 import { anonymousPrincipal, type RequestContext, silentLogger } from '@llm-gateway/spec';
 import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../metrics.js';
 import { periodWindow } from './budget-period.js';
 import { createBudgets } from './budgets.js';
 
@@ -31,9 +32,11 @@ describe('budget periods', () => {
 describe('budgets in memory', () => {
   it('reserve, refuse what does not fit, settle to the real spend, and start again with the next period', async () => {
     let now = new Date('2026-03-10T12:00:00Z');
+    const metrics = createMetrics();
     const budgets = createBudgets({
       budgets: [{ name: 'team', scope: 'project', period: 'day', usd: 1 }],
       now: () => now,
+      metrics,
     });
     const alpha = contextOf('a', 'alpha');
     const first = await budgets.reserve(alpha, { tokens: 10, usd: 0.6 });
@@ -42,6 +45,10 @@ describe('budgets in memory', () => {
       code: 'budget_exceeded',
       message: expect.stringContaining('Budget team exceeded'),
     });
+    // Each refusal is counted for the budget-exhausted alert (deploy/prometheus).
+    expect(await metrics.registry.getSingleMetricAsString('gateway_budget_refusals_total')).toContain(
+      'gateway_budget_refusals_total{budget="team"} 1',
+    );
     // Another project has a budget of its own; a principal without a project is under none.
     expect(await budgets.reserve(contextOf('c', 'beta'), { tokens: 10, usd: 0.6 })).toBeDefined();
     expect(await budgets.reserve(contextOf('d'), { tokens: 10, usd: 5 })).toBeUndefined();

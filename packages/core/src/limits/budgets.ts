@@ -156,6 +156,7 @@ export function createBudgets(options: BudgetOptions): Budgets {
     const unit = held.unit === 'usd' ? 'USD' : 'tokens';
     const limit = held.limit;
     const left = Math.max(0, limit - used);
+    options.metrics?.budgetRefusals.inc({ budget: held.budget.name });
     return rateLimitedError(
       {
         limit: held.unit === 'usd' ? limit : Math.floor(limit),
