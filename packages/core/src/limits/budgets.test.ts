@@ -61,6 +61,18 @@ describe('budgets in memory', () => {
     expect(await budgets.reserve(alpha, { tokens: 10, usd: 0.9 })).toBeDefined();
   });
 
+  // Regression: the memory counter's 32-day expiry overflowed setTimeout and fired after 1 ms.
+  it('keeps a monthly budget spent in memory past the first millisecond', async () => {
+    const budgets = createBudgets({
+      budgets: [{ name: 'month', scope: 'project', period: 'month', usd: 1 }],
+    });
+    await budgets.reserve(contextOf('a', 'alpha'), { tokens: 10, usd: 0.9 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(budgets.reserve(contextOf('b', 'alpha'), { tokens: 10, usd: 0.9 })).rejects.toMatchObject({
+      code: 'budget_exceeded',
+    });
+  });
+
   it('leaves anonymous callers out of every scope but principal, and honours match', async () => {
     const budgets = createBudgets({
       budgets: [{ name: 'one', scope: 'key', match: 'keys:vip', period: 'month', tokens: 5 }],

@@ -8,6 +8,8 @@ import {
   RateLimiterRedis,
 } from 'rate-limiter-flexible';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * A rate-limiter-flexible counter in memory, or in Redis with a memory counter standing in while Redis
  * is unreachable (requests are then limited per instance instead of failing).
@@ -18,7 +20,11 @@ export function storeCounter(
   settings: IRateLimiterOptions,
   redisSettings: Partial<IRateLimiterRedisOptions> = {},
 ): RateLimiterAbstract {
-  const memory = new RateLimiterMemory(settings);
+  // The memory store expires keys with setTimeout, which fires at once past 2^31-1 ms (~24.8 days): a monthly
+  // counter would reset a millisecond after its first point. Longer windows never expire in memory; their keys
+  // name their period (budgets), so a new period starts from a new key.
+  const durationMs = (settings.duration ?? 1) * 1000;
+  const memory = new RateLimiterMemory(durationMs > MAX_TIMER_MS ? { ...settings, duration: 0 } : settings);
   if (store === 'memory') return memory;
   return new RateLimiterRedis({
     ...settings,
