@@ -5,6 +5,7 @@ export * from './log-failure.js';
 export * from './route-auth.js';
 export * from './settings.js';
 export * from './sse-headers.js';
+export * from './sse-reply.js';
 export * from './sse-writer.js';
 export * from './take-turns.js';
 export * from './task-helpers.js';

@@ -1,5 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import { logRequestFailure, SseWriter, sseHeaders } from '@llm-gateway/plugin-kit';
+import { logRequestFailure, type SseWriter, startSseReply } from '@llm-gateway/plugin-kit';
 import type { FastifyReply, RequestContext, StreamOutcome } from '@llm-gateway/spec';
 import { renderError } from './anthropic-errors.js';
 import { MessagesStreamEncoder, type StreamEvent } from './messages-stream.js';
@@ -18,14 +17,7 @@ export async function sendMessagesStream(
   outcome: StreamOutcome,
   context: RequestContext,
 ): Promise<void> {
-  // Headers already set on the reply (request id, gateway headers, CORS) go out with the stream.
-  reply.hijack();
-  const raw = reply.raw;
-  const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(reply.getHeaders()))
-    if (value !== undefined) headers[name] = value;
-  raw.writeHead(200, { ...headers, ...sseHeaders() });
-  const sse = new SseWriter(raw);
+  const sse = startSseReply(reply);
   const encoder = new MessagesStreamEncoder(outcome.meta);
   try {
     for await (const part of outcome.parts) {

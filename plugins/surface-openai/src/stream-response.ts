@@ -1,5 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import { logRequestFailure, SseWriter, sseHeaders } from '@llm-gateway/plugin-kit';
+import { logRequestFailure, startSseReply } from '@llm-gateway/plugin-kit';
 import type { FastifyReply, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
 import { renderError } from './openai-errors.js';
 import { type ChunkFormat, wireFinishReason, wireUsage } from './translate-response.js';
@@ -16,14 +15,7 @@ export async function sendStream(
   options: { includeUsage: boolean; context: RequestContext },
 ): Promise<void> {
   const { context } = options;
-  // Headers already set on the reply (request id, gateway headers, CORS) go out with the stream.
-  reply.hijack();
-  const raw = reply.raw;
-  const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(reply.getHeaders()))
-    if (value !== undefined) headers[name] = value;
-  raw.writeHead(200, { ...headers, ...sseHeaders() });
-  const sse = new SseWriter(raw);
+  const sse = startSseReply(reply);
   let finishReason: WireFinishReason = 'stop';
   let usage: Usage | undefined;
   try {

@@ -1,5 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
-import { logRequestFailure, SseWriter, sseHeaders } from '@llm-gateway/plugin-kit';
+import { logRequestFailure, type SseWriter, startSseReply } from '@llm-gateway/plugin-kit';
 import type { FastifyReply, FinishReason, RequestContext, StreamOutcome, Usage } from '@llm-gateway/spec';
 import { renderError } from '../openai-errors.js';
 import type { ResponsesEvent, ResponsesStreamEncoder } from './responses-stream-encoder.js';
@@ -30,13 +29,7 @@ export async function sendResponsesStream(
   encoder: ResponsesStreamEncoder,
   context: RequestContext,
 ): Promise<WireResponse | undefined> {
-  reply.hijack();
-  const raw = reply.raw;
-  const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(reply.getHeaders()))
-    if (value !== undefined) headers[name] = value;
-  raw.writeHead(200, { ...headers, ...sseHeaders() });
-  const sse = new SseWriter(raw);
+  const sse = startSseReply(reply);
   let finishReason: FinishReason = 'stop';
   let usage: Usage | undefined;
   try {
