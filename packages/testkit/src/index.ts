@@ -102,9 +102,15 @@ export {
   startSimulator,
   statusMessage,
 } from './simulator.js';
-export { type SinkConformanceOptions, sampleRecords, sinkConformance } from './sink-conformance.js';
+export {
+  type SinkCapabilities,
+  type SinkConformanceOptions,
+  sampleRecords,
+  sinkConformance,
+} from './sink-conformance.js';
 export {
   type ScriptedPipeline,
+  type SurfaceCapabilities,
   type SurfaceConformanceOptions,
   type SurfaceRequest,
   scriptedPipeline,

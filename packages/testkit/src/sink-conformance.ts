@@ -8,6 +8,17 @@ import {
 } from '@llm-gateway/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/**
+ * What the sink offers; a check of a capability it declares it lacks is skipped with the reason
+ * printed. Each defaults to true; a sink without the member still passes its check as before.
+ */
+export interface SinkCapabilities {
+  /** `healthy()`: the health check. */
+  health?: boolean;
+  /** `spooled()`: the spool read-back check (a sink that keeps nothing to hand back). */
+  spool?: boolean;
+}
+
 export interface SinkConformanceOptions<Config> {
   /** Suite title; defaults to the plugin's name. */
   name?: string;
@@ -22,6 +33,24 @@ export interface SinkConformanceOptions<Config> {
   invalidConfigs?: unknown[];
   /** Run in afterAll (stop the server, remove the directory). */
   cleanup?(): Promise<void>;
+  /** What the sink offers (default: everything); checks of what it lacks are skipped, saying why. */
+  capabilities?: SinkCapabilities;
+}
+
+/** Registers `run` as a test, or as skipped with the reason printed when the sink declares `needs` lacking. */
+function checkNeeding(
+  capabilities: SinkCapabilities | undefined,
+  needs: keyof SinkCapabilities,
+  title: string,
+  run: () => Promise<void>,
+): void {
+  if (capabilities?.[needs] !== false) {
+    it(title, run);
+    return;
+  }
+  const reason = `the sink declares capabilities.${needs}: false`;
+  console.info(`sink conformance: skipped "${title}": ${reason}`);
+  it.skip(`${title} (skipped: ${reason})`, () => {});
 }
 
 let sequence = 0;
@@ -123,28 +152,38 @@ export function sinkConformance<Config>(options: SinkConformanceOptions<Config>)
         expect(stored.get(record.request_id)).toHaveLength(options.idempotent ? 1 : 2);
     });
 
-    it('reports itself healthy while its store is reachable', async () => {
-      if (sink.healthy) expect(await sink.healthy()).toBe(true);
-    });
+    checkNeeding(
+      options.capabilities,
+      'health',
+      'reports itself healthy while its store is reachable',
+      async () => {
+        if (sink.healthy) expect(await sink.healthy()).toBe(true);
+      },
+    );
 
-    it('hands spooled records back in batches, and forgets a unit once it is done', async () => {
-      if (!sink.spooled) return;
-      const records = sampleRecords(7, 'spool');
-      await sink.write(records);
-      const units = await sink.spooled();
-      expect(units.length).toBeGreaterThan(0);
-      const seen: TelemetryRecord[] = [];
-      for (const unit of units) {
-        for await (const batch of unit.batches(3)) {
-          expect(batch.length).toBeLessThanOrEqual(3);
-          seen.push(...batch);
+    checkNeeding(
+      options.capabilities,
+      'spool',
+      'hands spooled records back in batches, and forgets a unit once it is done',
+      async () => {
+        if (!sink.spooled) return;
+        const records = sampleRecords(7, 'spool');
+        await sink.write(records);
+        const units = await sink.spooled();
+        expect(units.length).toBeGreaterThan(0);
+        const seen: TelemetryRecord[] = [];
+        for (const unit of units) {
+          for await (const batch of unit.batches(3)) {
+            expect(batch.length).toBeLessThanOrEqual(3);
+            seen.push(...batch);
+          }
         }
-      }
-      const read = byId(seen);
-      for (const record of records) expect(read.get(record.request_id)).toEqual([record]);
-      for (const unit of units) await unit.done();
-      expect(await sink.spooled()).toEqual([]);
-      expect(await options.readBack(sink)).toEqual([]);
-    });
+        const read = byId(seen);
+        for (const record of records) expect(read.get(record.request_id)).toEqual([record]);
+        for (const unit of units) await unit.done();
+        expect(await sink.spooled()).toEqual([]);
+        expect(await options.readBack(sink)).toEqual([]);
+      },
+    );
   });
 }

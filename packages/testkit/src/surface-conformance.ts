@@ -22,6 +22,15 @@ export interface SurfaceRequest {
   headers?: Record<string, string>;
 }
 
+/**
+ * What the surface offers; a check of a capability it declares it lacks is skipped with the reason
+ * printed. Each defaults to true.
+ */
+export interface SurfaceCapabilities {
+  /** Its chat route requires credentials (a public route does not): the 401 check. */
+  authentication?: boolean;
+}
+
 export interface SurfaceConformanceOptions<Config> {
   /** Suite title; defaults to the plugin's name. */
   name?: string;
@@ -36,6 +45,24 @@ export interface SurfaceConformanceOptions<Config> {
   credentials?(key: string): Record<string, string>;
   /** Configs the schema must refuse; defaults to a number and a string. */
   invalidConfigs?: unknown[];
+  /** What the surface offers (default: everything); checks of what it lacks are skipped, saying why. */
+  capabilities?: SurfaceCapabilities;
+}
+
+/** Registers `run` as a test, or as skipped with the reason printed when the surface declares `needs` lacking. */
+function checkNeeding(
+  capabilities: SurfaceCapabilities | undefined,
+  needs: keyof SurfaceCapabilities,
+  title: string,
+  run: () => Promise<void>,
+): void {
+  if (capabilities?.[needs] !== false) {
+    it(title, run);
+    return;
+  }
+  const reason = `the surface declares capabilities.${needs}: false`;
+  console.info(`surface conformance: skipped "${title}": ${reason}`);
+  it.skip(`${title} (skipped: ${reason})`, () => {});
 }
 
 /** What the scripted pipeline answers and what it saw. */
@@ -168,15 +195,20 @@ export function surfaceConformance<Config>(options: SurfaceConformanceOptions<Co
       expect(call?.context.principal.id).toBe('conformance-user');
     });
 
-    it('answers 401 without credentials or with a wrong key, never reaching the pipeline', async () => {
-      const before = pipeline.calls.length;
-      const missing = await send(app, options.chat(model, 'no key'));
-      const wrong = await send(app, options.chat(model, 'bad key'), credentials('wrong-key-0123456789'));
-      expect(missing.statusCode, missing.body).toBe(401);
-      expect(wrong.statusCode, wrong.body).toBe(401);
-      expect(wrong.body).not.toContain('wrong-key-0123456789');
-      expect(pipeline.calls.length).toBe(before);
-    });
+    checkNeeding(
+      options.capabilities,
+      'authentication',
+      'answers 401 without credentials or with a wrong key, never reaching the pipeline',
+      async () => {
+        const before = pipeline.calls.length;
+        const missing = await send(app, options.chat(model, 'no key'));
+        const wrong = await send(app, options.chat(model, 'bad key'), credentials('wrong-key-0123456789'));
+        expect(missing.statusCode, missing.body).toBe(401);
+        expect(wrong.statusCode, wrong.body).toBe(401);
+        expect(wrong.body).not.toContain('wrong-key-0123456789');
+        expect(pipeline.calls.length).toBe(before);
+      },
+    );
 
     it("renders a pipeline GatewayError with the error's status", async () => {
       pipeline.failNext = new GatewayError('rate_limited', 'Too many requests', { retryAfterMs: 1000 });
