@@ -7,6 +7,7 @@ import {
   type TelemetrySink,
 } from '@llm-gateway/spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkNeeding } from './capability-check.js';
 
 /**
  * What the sink offers; a check of a capability it declares it lacks is skipped with the reason
@@ -35,22 +36,6 @@ export interface SinkConformanceOptions<Config> {
   cleanup?(): Promise<void>;
   /** What the sink offers (default: everything); checks of what it lacks are skipped, saying why. */
   capabilities?: SinkCapabilities;
-}
-
-/** Registers `run` as a test, or as skipped with the reason printed when the sink declares `needs` lacking. */
-function checkNeeding(
-  capabilities: SinkCapabilities | undefined,
-  needs: keyof SinkCapabilities,
-  title: string,
-  run: () => Promise<void>,
-): void {
-  if (capabilities?.[needs] !== false) {
-    it(title, run);
-    return;
-  }
-  const reason = `the sink declares capabilities.${needs}: false`;
-  console.info(`sink conformance: skipped "${title}": ${reason}`);
-  it.skip(`${title} (skipped: ${reason})`, () => {});
 }
 
 let sequence = 0;
@@ -153,6 +138,7 @@ export function sinkConformance<Config>(options: SinkConformanceOptions<Config>)
     });
 
     checkNeeding(
+      'sink',
       options.capabilities,
       'health',
       'reports itself healthy while its store is reachable',
@@ -162,6 +148,7 @@ export function sinkConformance<Config>(options: SinkConformanceOptions<Config>)
     );
 
     checkNeeding(
+      'sink',
       options.capabilities,
       'spool',
       'hands spooled records back in batches, and forgets a unit once it is done',

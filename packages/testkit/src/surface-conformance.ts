@@ -12,6 +12,7 @@ import {
 } from '@llm-gateway/spec';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkNeeding } from './capability-check.js';
 import { mountSurface, type SurfaceApp } from './surface-host.js';
 
 /** One HTTP request in the surface's own wire format. */
@@ -47,22 +48,6 @@ export interface SurfaceConformanceOptions<Config> {
   invalidConfigs?: unknown[];
   /** What the surface offers (default: everything); checks of what it lacks are skipped, saying why. */
   capabilities?: SurfaceCapabilities;
-}
-
-/** Registers `run` as a test, or as skipped with the reason printed when the surface declares `needs` lacking. */
-function checkNeeding(
-  capabilities: SurfaceCapabilities | undefined,
-  needs: keyof SurfaceCapabilities,
-  title: string,
-  run: () => Promise<void>,
-): void {
-  if (capabilities?.[needs] !== false) {
-    it(title, run);
-    return;
-  }
-  const reason = `the surface declares capabilities.${needs}: false`;
-  console.info(`surface conformance: skipped "${title}": ${reason}`);
-  it.skip(`${title} (skipped: ${reason})`, () => {});
 }
 
 /** What the scripted pipeline answers and what it saw. */
@@ -196,6 +181,7 @@ export function surfaceConformance<Config>(options: SurfaceConformanceOptions<Co
     });
 
     checkNeeding(
+      'surface',
       options.capabilities,
       'authentication',
       'answers 401 without credentials or with a wrong key, never reaching the pipeline',
