@@ -67,12 +67,10 @@ export function createBullmqQueue(
   const { queueName } = config;
   const prefix = config.prefix ?? defaultPrefix(deployment);
   // Commands fail rather than wait forever while Redis is away: submit answers 503, not a hang.
-  // Auto-pipelining sends the commands of one tick (many tasks' progress and moves) in one write.
-  const commands = new Redis(config.url, {
-    maxRetriesPerRequest: 2,
-    lazyConnect: false,
-    enableAutoPipelining: true,
-  });
+  // No ioredis auto-pipelining here: with BullMQ's Lua commands (defineCommand) a command that cannot
+  // join the tick's pipeline leaves it one reply short, and ioredis then throws an uncaught TypeError
+  // (`results[i] is not iterable`, redis/ioredis#1931) that would take the whole process down.
+  const commands = new Redis(config.url, { maxRetriesPerRequest: 2, lazyConnect: false });
   commands.on('error', (error) => log.warn({ err: error }, 'redis (task queue) error'));
   const queue = new Queue<JobData, JobResult>(queueName, { connection: commands, prefix });
   queue.on('error', (error) => log.warn({ err: error }, 'task queue error'));
@@ -231,7 +229,7 @@ export function createBullmqQueue(
     },
     work(handler, concurrency): TaskWorker {
       const worker = new Worker<JobData, JobResult>(queueName, processor(handler), {
-        connection: new Redis(config.url, { maxRetriesPerRequest: null, enableAutoPipelining: true }),
+        connection: new Redis(config.url, { maxRetriesPerRequest: null }),
         prefix,
         concurrency: Math.max(1, concurrency),
         lockDuration: config.lockSeconds * 1000,
