@@ -9,7 +9,7 @@ import type {
   Logger,
   RequestContext,
 } from '@llm-gateway/spec';
-import { tuneForBackend } from './drop-tuning.js';
+import { requestForBackend } from './drop-tuning.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ResolvedTarget } from './router.js';
 import { CallSignal, classifyCallError, raceSignal, SignalRace } from './signals.js';
@@ -111,7 +111,7 @@ export function createCallTarget(options: CallTargetOptions): CallTarget {
   return (attempt) =>
     invoke({
       ...attempt,
-      request: tuneForBackend(attempt.request, attempt.backend, attempt.context.annotations),
+      request: requestForBackend(attempt.request, attempt.backend, attempt.context.annotations),
     });
 }
 
@@ -147,7 +147,7 @@ export function createOpenTarget(options: CallTargetOptions): OpenTarget {
     let iterator: AsyncIterator<ChatStreamPart>;
     let first: IteratorResult<ChatStreamPart>;
     try {
-      const request = tuneForBackend(attempt.request, attempt.backend, attempt.context.annotations);
+      const request = requestForBackend(attempt.request, attempt.backend, attempt.context.annotations);
       iterator = attempt.backend.stream(request, callContext(attempt, signal))[Symbol.asyncIterator]();
       first = await race.next(iterator.next());
     } catch (error) {

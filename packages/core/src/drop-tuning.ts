@@ -27,3 +27,28 @@ export function tuneForBackend(
   const { tuning: _all, ...rest } = request;
   return Object.keys(kept).length > 0 ? { ...rest, tuning: kept as TuningParams } : rest;
 }
+
+/**
+ * The request without its relay ask when `backend` cannot relay that wire, or when the answer would need
+ * rewriting: the client asked for a model id (an alias, a `backend/model` name) other than the target's.
+ */
+export function relayForBackend(
+  request: ChatRequest,
+  backend: Backend,
+  annotations: RequestAnnotations,
+): ChatRequest {
+  const relay = request.relay;
+  if (!relay) return request;
+  if (backend.relayWires?.includes(relay.wire) && request.model === annotations.requestedModel) return request;
+  const { relay: _relay, ...rest } = request;
+  return rest;
+}
+
+/** The request as one backend receives it: tuning it does not honour and a relay it cannot serve removed. */
+export function requestForBackend(
+  request: ChatRequest,
+  backend: Backend,
+  annotations: RequestAnnotations,
+): ChatRequest {
+  return relayForBackend(tuneForBackend(request, backend, annotations), backend, annotations);
+}

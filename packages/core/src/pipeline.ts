@@ -86,6 +86,8 @@ export interface PipelineOptions {
   concurrency?: Omit<ConcurrencyLimiterOptions, 'onChange'>;
   /** When false, stream requests are refused with a 400 `streaming_disabled` (default true). */
   streaming?: boolean;
+  /** When false, surfaces' relay asks (`ChatRequest.relay`) are dropped: every answer is translated (default true). */
+  relay?: boolean;
   /** Random source for load balancing; injectable for tests. */
   random?: () => number;
   /** Wrappers around each upstream attempt (tracing spans); see `tracePipelineOptions`. */
@@ -144,6 +146,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
   });
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const streamingEnabled = options.streaming !== false;
+  const relayEnabled = options.relay !== false;
   const breakerOptions = options.breaker;
   const breakerThreshold = Math.max(1, breakerOptions?.failureThreshold ?? 5);
   const breakers: BreakerRegistry | undefined =
@@ -282,6 +285,17 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
 
   const failed = failedCall;
 
+  /** The surface's relay ask as the backends get it: none when relaying is off, with the content parts when the cache needs them. */
+  function relayAsk(request: ChatRequest, key: string | undefined): ChatRequest {
+    const relay = request.relay;
+    if (!relay) return request;
+    if (!relayEnabled) {
+      const { relay: _off, ...rest } = request;
+      return rest;
+    }
+    return key === undefined || relay.parts ? request : { ...request, relay: { ...relay, parts: true } };
+  }
+
   async function chat(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
     const startedAt = performance.now();
     let reserved = 0;
@@ -308,7 +322,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         };
         return { result, meta: cachedMeta(route.requestedModel, hit) };
       }
-      const executed = await executeChat(route, request, context, stages);
+      const executed = await executeChat(route, relayAsk(request, key), context, stages);
       context.annotations.llmLatencyMs = performance.now() - startedAt;
       annotateTarget(context, executed);
       const reported = executed.value.usage;
@@ -360,7 +374,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
         context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
         return { meta: cachedMeta(route.requestedModel, hit), parts: replayAsStream(hit) };
       }
-      const executed = await executeStream(route, request, context, stages);
+      const executed = await executeStream(route, relayAsk(request, key), context, stages);
       context.annotations.timeToFirstTokenMs = performance.now() - startedAt;
       annotateTarget(context, executed);
       const call = { target: executed.target, request, context, startedAt, key, reserved, hold };
@@ -387,10 +401,17 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
     let finish: { reason: FinishReason; usage: Usage } | undefined;
     let settled = false;
     let replayable = true;
+    /** Upstream bytes went to the client as they came (the content parts may come only at the end). */
+    let relayed = false;
     try {
       for await (const part of parts) {
         if (part.type === 'text-delta' && !part.choice && !part.logprobs) {
           text += part.text;
+          yield part;
+          continue;
+        }
+        if (part.type === 'relay-bytes') {
+          relayed = true;
           yield part;
           continue;
         }
@@ -438,7 +459,7 @@ export function createPipeline(options: PipelineOptions): GatewayPipeline {
       throw failed(context, error, startedAt);
     } finally {
       // Failed or abandoned: refunded when nothing was sent, else the reservation stands (usage unknown).
-      if (!settled && text === '') {
+      if (!settled && text === '' && !relayed) {
         await settle(context, call.reserved, 0);
         await budgets?.settle(call.hold, nothing);
       }

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult, ChatStreamPart, NativeWire, TuningParam } from './chat.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, NativeWire, RelayWire, TuningParam } from './chat.js';
 import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
 import type { Logger } from './logger.js';
 import type { PluginDefinition, PluginHost } from './plugin.js';
@@ -23,6 +23,8 @@ export interface Backend {
   readonly tuning?: readonly TuningParam[];
   /** The wires whose `ChatRequest.native` body this backend can send as it is (absent: none). */
   readonly nativeWires?: readonly NativeWire[];
+  /** The wires whose answers this backend can relay byte for byte (`ChatRequest.relay`; absent: none). */
+  readonly relayWires?: readonly RelayWire[];
   chat(request: ChatRequest, call: CallContext): Promise<ChatResult>;
   /** Parts in order; the last one is `finish`. Throws a GatewayError on failure. */
   stream(request: ChatRequest, call: CallContext): AsyncIterable<ChatStreamPart>;

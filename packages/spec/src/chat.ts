@@ -61,6 +61,33 @@ export interface NativeRequest {
 }
 
 /**
+ * A wire whose answers a surface can relay to its client exactly as the upstream sent them: Chat
+ * Completions from an OpenAI-wire backend, Messages from Anthropic.
+ */
+export type RelayWire = 'openai-chat' | 'anthropic-messages';
+
+/**
+ * Asks a backend of the same wire (`Backend.relayWires`) for the upstream's own answer: the JSON body
+ * (`ChatResult.relay`) or the SSE bytes (`relay-bytes` parts), which the surface sends on unchanged. The
+ * request is still built from the normalized fields. The pipeline removes it before a backend of another
+ * wire, or when the answer would need rewriting (the client asked for a model id the target calls otherwise).
+ */
+export interface RelayRequest {
+  wire: RelayWire;
+  /**
+   * The client asked for the upstream's usage event in a stream (OpenAI `stream_options.include_usage`);
+   * without it the backend leaves that event out of the bytes (it still reads the usage).
+   */
+  usageEvent?: boolean;
+  /**
+   * The normalized content parts are needed too (the cache stores the answer); otherwise a relayed stream
+   * carries only `relay-bytes`, `response-metadata` and `finish` (with usage), and the content parts only
+   * when the upstream gave no usage (the gateway then counts the text).
+   */
+  parts?: boolean;
+}
+
+/**
  * Parameters that only tune how a backend works. Each backend declares the ones it honours
  * (`Backend.tuning`); the pipeline removes the others before the call and lists them in
  * `RequestAnnotations.droppedTuning`, which the surface reports (`x-gateway-dropped-params`) in its wire's names.
@@ -115,6 +142,8 @@ export interface ChatRequest {
   tuning?: TuningParams;
   /** The original body for a backend of the same wire; see `NativeRequest`. */
   native?: NativeRequest;
+  /** The surface relays the upstream's answer bytes when the backend speaks this wire; see `RelayRequest`. */
+  relay?: RelayRequest;
 }
 
 export interface Usage {
@@ -173,6 +202,8 @@ export interface ChatResult extends ChatChoiceContent {
   otherChoices?: ChatChoice[];
   /** The upstream's answer body in the request's native wire, when the backend answered `ChatRequest.native` natively. */
   native?: { wire: NativeWire; body: Record<string, unknown> };
+  /** The upstream's answer body as it came, when the backend relayed (`ChatRequest.relay`); the normalized fields are filled in too. */
+  relay?: { wire: RelayWire; body: Uint8Array };
 }
 
 /**
@@ -193,6 +224,12 @@ export type ChatStreamPart =
    * relays these and ignores the normalized content parts; every other surface ignores these.
    */
   | { type: 'native-event'; wire: NativeWire; event: Record<string, unknown> }
+  /**
+   * Bytes of the upstream's stream as they came (whole SSE events), when the backend relays
+   * (`ChatRequest.relay`). A surface of that wire writes them as they are and ignores the content parts;
+   * every other consumer ignores these.
+   */
+  | { type: 'relay-bytes'; wire: RelayWire; bytes: Uint8Array | string }
   /** One piece of tool call `index`: the first piece has `id` and `name`, later ones more `arguments` text. */
   | {
       type: 'tool-call-delta';

@@ -22,6 +22,7 @@ const members: Record<PluginKind, readonly Member[]> = {
     optional('close'),
     optional('tuning', 'array'),
     optional('nativeWires', 'array'),
+    optional('relayWires', 'array'),
   ],
   auth: [
     required('name', 'string'),

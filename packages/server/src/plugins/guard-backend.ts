@@ -121,6 +121,7 @@ export function guardBackend(backend: Backend, who: PluginIdentity, faults: Plug
   };
   if (backend.tuning) Object.assign(guarded, { tuning: backend.tuning });
   if (backend.nativeWires) Object.assign(guarded, { nativeWires: backend.nativeWires });
+  if (backend.relayWires) Object.assign(guarded, { relayWires: backend.relayWires });
   const embed = backend.embed?.bind(backend);
   if (embed)
     guarded.embed = (request, call) =>

@@ -69,6 +69,12 @@ export const serverSection = z
     authFailures: authFailuresSection,
     /** Gateway processes on this port (node:cluster): one per core uses the whole host. Not queue.workers. */
     workers: envNumber(z.number().int().min(1).max(256).default(1)),
+    /**
+     * Same-wire relay: a Chat Completions request answered by an OpenAI-wire backend, or a Messages request
+     * answered by Anthropic, gets the upstream's own bytes, read only for accounting. false: every answer
+     * is translated from the normalized result (the same features, more CPU per request).
+     */
+    relay: envBoolean(z.boolean().default(true)),
     memory: memorySection,
   })
   .superRefine((server, ctx) => {

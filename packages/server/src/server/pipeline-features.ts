@@ -24,6 +24,7 @@ export type FeatureOptions = Pick<
   | 'surfaceRateLimiters'
   | 'concurrency'
   | 'streaming'
+  | 'relay'
 >;
 
 /** The profile's resilience, cache and limit settings, built into pipeline options. */
@@ -97,6 +98,7 @@ export function buildPipelineFeatures(profile: Profile, log: Logger): PipelineFe
       resetTimeoutMs: resilience.circuitBreaker.resetTimeoutSeconds * 1000,
     },
     streaming: profile.streaming.enabled,
+    relay: profile.server.relay,
     ...(store ? { cache: { store, ttlSeconds: cache.ttlSeconds } } : {}),
     ...(rateLimitStore !== 'off'
       ? {
