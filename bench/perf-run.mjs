@@ -805,7 +805,11 @@ function report(results) {
         ' (relay / translated < 1: the relay costs less)',
       ['figure', 'bare', 'relay', 'translated', 'relay / translated'],
       [
-        ['JSON 0 ms req/s', ...sides.map((x) => fmt(x.reqPerSec, 0)), fmt(r.relayOverTranslated.throughput, 2)],
+        [
+          'JSON 0 ms req/s',
+          ...sides.map((x) => fmt(x.reqPerSec, 0)),
+          fmt(r.relayOverTranslated.throughput, 2),
+        ],
         ['  / bare (per-round median)', ...sides.map((x) => fmt(x.throughputRatioToBare, 2)), ''],
         [
           'CPU per JSON request at 0 ms, us',
