@@ -4,6 +4,7 @@ export * from './header-value.js';
 export * from './log-failure.js';
 export * from './route-auth.js';
 export * from './settings.js';
+export * from './sse-events.js';
 export * from './sse-headers.js';
 export * from './sse-reply.js';
 export * from './sse-writer.js';

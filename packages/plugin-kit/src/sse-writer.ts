@@ -31,6 +31,18 @@ export class SseWriter {
     return this.#queue(`event: ${name}\ndata: ${payload}\n\n`);
   }
 
+  /**
+   * Writes bytes that are already whole events (a relayed upstream's, as they came), after anything queued;
+   * resolves false when the client is gone, after 'drain' if the socket is full.
+   */
+  async relay(bytes: Uint8Array | string): Promise<boolean> {
+    if (this.closed) return false;
+    this.#flush();
+    this.#raw.write(bytes);
+    if (this.#raw.writableNeedDrain) await this.#drained();
+    return !this.closed;
+  }
+
   async #queue(text: string): Promise<boolean> {
     if (this.closed) return false;
     this.#pending += text;
