@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
@@ -53,6 +53,8 @@ const settings = {
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   logFile: process.env.BENCH_PERF_LOG,
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  // Where the results go instead of bench/results/perf-latest.json (a trial run that is not a record).
+  resultsFile: process.env.BENCH_PERF_RESULTS,
 };
 // The targets of issue 25 (production profile, every feature on), against the bare proxy of the same run.
 const targets = {
@@ -85,6 +87,13 @@ const budgetS =
   (settings.workers > 1 ? 2 * (settings.warmupS + 2 * settings.durationS) + 60 : 0) +
   (settings.relayAb ? 2 * (settings.warmupS + 3 * settings.durationS) + 180 : 0);
 giveUpAfter('bench perf', stops, budgetS * 1000);
+// Interrupted: stop what was started (the gateways and helpers run in process groups of their own).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    console.error(`bench perf: ${signal}, stopping`);
+    void Promise.allSettled(stops.map((stop) => stop())).finally(() => process.exit(130));
+  });
+}
 
 const chatBody = (model, prompt, stream = false) =>
   JSON.stringify({
@@ -611,9 +620,10 @@ async function main() {
     verdicts,
   };
   report(results);
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(`${resultsDir}perf-latest.json`, `${JSON.stringify(results, null, 2)}\n`);
-  console.log('\nresults written to bench/results/perf-latest.json');
+  const out = settings.resultsFile ?? `${resultsDir}perf-latest.json`;
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nresults written to ${settings.resultsFile ?? 'bench/results/perf-latest.json'}`);
 }
 
 function report(results) {
