@@ -144,9 +144,18 @@ export async function startBareProxy({ upstreams, cpus }) {
  * Starts `gateway start --profile <profile>` on a free port; resolves once GET /health answers.
  * The heap probe is preloaded (see heap-probe.mjs); `cpuProfile` (a path) adds `--cpu-prof`; `cpus`
  * pins it (taskset); `stdout` (a file descriptor) takes its stdout, i.e. its log, instead of a pipe.
+ * `cli` runs another build's cli.js (e.g. a copy of an older build) instead of this tree's.
  */
-export async function startGateway({ profile, env, cpuProfile, cpus, stdout, timeoutMs = 30_000 }) {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run \`pnpm build\` first`);
+export async function startGateway({
+  profile,
+  env,
+  cpuProfile,
+  cpus,
+  stdout,
+  timeoutMs = 30_000,
+  cli = cliPath,
+}) {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first`);
   const port = await freePort();
   const nodeArgs = ['--expose-gc', '--import', pathToFileURL(heapProbePath).href];
   if (cpuProfile) {
@@ -158,7 +167,7 @@ export async function startGateway({ profile, env, cpuProfile, cpus, stdout, tim
       basename(cpuProfile),
     );
   }
-  const [command, args] = nodeCommand([...nodeArgs, cliPath, 'start', '--profile', profile], cpus);
+  const [command, args] = nodeCommand([...nodeArgs, cli, 'start', '--profile', profile], cpus);
   const child = spawn(command, args, {
     cwd: repoRoot,
     env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
