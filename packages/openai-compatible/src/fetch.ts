@@ -91,8 +91,70 @@ class UpstreamResponse {
   }
 }
 
+/**
+ * An SDK request's headers as one flat `[name, value, ...]` list (lower-case names), what
+ * `withLeanRequestHeaders` gives the SDK instead of a WHATWG `Headers`. It has the `Headers` methods
+ * the SDK and `fetch` use and iterates as `[name, value]` pairs; it has no enumerable own properties,
+ * so the SDK's debug-log formatting (computed for every request even with its logger off) copies none.
+ */
+export class RequestHeaders {
+  readonly #flat: string[];
+
+  constructor(flat: string[]) {
+    this.#flat = flat;
+  }
+
+  /** The list itself (undici's request takes it as it is). */
+  toFlat(): string[] {
+    return this.#flat;
+  }
+
+  #index(name: string): number {
+    const lower = name.toLowerCase();
+    for (let i = 0; i < this.#flat.length; i += 2) if (this.#flat[i] === lower) return i;
+    return -1;
+  }
+
+  get(name: string): string | null {
+    const i = this.#index(name);
+    return i === -1 ? null : (this.#flat[i + 1] as string);
+  }
+
+  has(name: string): boolean {
+    return this.#index(name) !== -1;
+  }
+
+  set(name: string, value: string): void {
+    removeHeader(this.#flat, name.toLowerCase());
+    this.#flat.push(name.toLowerCase(), String(value));
+  }
+
+  delete(name: string): void {
+    removeHeader(this.#flat, name.toLowerCase());
+  }
+
+  forEach(callback: (value: string, name: string, headers: RequestHeaders) => void): void {
+    for (let i = 0; i < this.#flat.length; i += 2)
+      callback(this.#flat[i + 1] as string, this.#flat[i] as string, this);
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.#flat.length; i += 2)
+      yield [this.#flat[i] as string, this.#flat[i + 1] as string];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+function removeHeader(flat: string[], lower: string): void {
+  for (let i = flat.length - 2; i >= 0; i -= 2) if (flat[i] === lower) flat.splice(i, 2);
+}
+
 /** Request headers as undici's flat `[name, value, ...]` list, from a `Headers`, pairs or a record. */
-function flatHeaders(headers: RequestInit['headers']): string[] {
+function flatHeaders(headers: RequestInit['headers'] | RequestHeaders): string[] {
+  if (headers instanceof RequestHeaders) return headers.toFlat();
   const flat: string[] = [];
   if (!headers) return flat;
   const add = (name: string, value: unknown) => {
@@ -152,3 +214,131 @@ export function createUpstreamFetch(options: UpstreamFetchOptions = {}): FetchLi
 
 /** The shared lean fetch, for SDK clients' `fetch` option. */
 export const upstreamFetch: FetchLike = createUpstreamFetch();
+
+/** The SDK internals `withLeanRequestHeaders` reads (Stainless clients: openai, groq-sdk). */
+interface StainlessHeaderInternals {
+  buildHeaders(args: BuildHeadersArgs): Promise<Headers | RequestHeaders>;
+  apiKey?: unknown;
+  adminAPIKey?: unknown;
+  idempotencyHeader?: string;
+  _provider?: unknown;
+  _workloadIdentityAuth?: unknown;
+}
+
+interface BuildHeadersArgs {
+  options: {
+    headers?: unknown;
+    timeout?: number;
+    idempotencyKey?: string;
+    __security?: { bearerAuth?: unknown; adminAPIKeyAuth?: unknown };
+  };
+  method: string;
+  bodyHeaders: unknown;
+  retryCount: number;
+}
+
+const headerToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Adds a plain record of headers to `flat` as the SDK's `buildHeaders` does (a later source replaces
+ * a name, null removes it, undefined is skipped); false when the record holds anything else (arrays,
+ * invalid names, `authorization`): the caller then lets the SDK build the headers itself.
+ */
+function mergeRecord(flat: string[], record: Record<string, unknown> | undefined): boolean {
+  if (record === undefined) return true;
+  for (const name in record) {
+    const value = record[name];
+    if (value === undefined) continue;
+    if (!headerToken.test(name)) return false;
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'api-key') return false;
+    if (
+      value !== null &&
+      typeof value !== 'string' &&
+      typeof value !== 'number' &&
+      typeof value !== 'boolean'
+    )
+      return false;
+    removeHeader(flat, lower);
+    if (value !== null) flat.push(lower, String(value));
+  }
+  return true;
+}
+
+/** The SDK's per-operation auth schemes: none, or a record of its two boolean flags. */
+function knownSecurity(security: unknown): boolean {
+  if (security === undefined) return true;
+  if (!isPlainRecord(security)) return false;
+  for (const name in security) {
+    if (name !== 'bearerAuth' && name !== 'adminAPIKeyAuth') return false;
+    if (typeof security[name] !== 'boolean' && security[name] !== undefined) return false;
+  }
+  return true;
+}
+
+/** Distinct constant header sets kept per client (method, retry count, timeout, API key). */
+const maxCachedHeaderSets = 8;
+
+/**
+ * Makes a Stainless SDK client (openai, groq-sdk) build each request's headers from a list made once:
+ * the SDK's own `buildHeaders` output for the parts that do not change between requests (User-Agent,
+ * X-Stainless-*, Authorization, default headers; per method, retry count, timeout and API key), plus
+ * the request's body headers and extra headers (trace context), merged as the SDK merges them. The
+ * SDK otherwise builds four WHATWG `Headers` and validates every name per request, and formats them
+ * again for a debug log that is off (about a quarter of the gateway's allocations per request). Any
+ * request this does not cover (an idempotency header, a provider or workload-identity auth, extra
+ * headers that are not a plain record of strings or that set the credentials) takes the SDK's path.
+ * The SDK is not changed; this wraps one method of this client instance.
+ */
+export function withLeanRequestHeaders<C extends object>(client: C): C {
+  const sdk = client as unknown as StainlessHeaderInternals;
+  const original = sdk.buildHeaders;
+  if (typeof original !== 'function') return client;
+  const bases = new Map<string, string[]>();
+  sdk.buildHeaders = async function leanBuildHeaders(this: StainlessHeaderInternals, args) {
+    const { options, method, bodyHeaders, retryCount } = args;
+    if (
+      this.idempotencyHeader ||
+      this._provider ||
+      this._workloadIdentityAuth ||
+      !knownSecurity(options.__security) ||
+      (bodyHeaders !== undefined && !isPlainRecord(bodyHeaders)) ||
+      (options.headers !== undefined && !isPlainRecord(options.headers))
+    ) {
+      return original.call(this, args);
+    }
+    const security = options.__security;
+    const key = `${method}\n${retryCount}\n${options.timeout}\n${security?.bearerAuth}\n${security?.adminAPIKeyAuth}\n${String(this.apiKey)}\n${String(this.adminAPIKey)}`;
+    let base = bases.get(key);
+    if (base === undefined) {
+      const built = await original.call(this, {
+        options: { ...options, headers: undefined },
+        method,
+        bodyHeaders: undefined,
+        retryCount,
+      });
+      base = [];
+      const list = base;
+      built.forEach((value, name) => {
+        list.push(name, value);
+      });
+      if (bases.size >= maxCachedHeaderSets) bases.clear();
+      bases.set(key, base);
+    }
+    const flat = base.slice();
+    if (
+      !mergeRecord(flat, bodyHeaders as Record<string, unknown> | undefined) ||
+      !mergeRecord(flat, options.headers as Record<string, unknown> | undefined)
+    ) {
+      return original.call(this, args);
+    }
+    return new RequestHeaders(flat);
+  };
+  return client;
+}

@@ -3,6 +3,7 @@ import {
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
+  withLeanRequestHeaders,
 } from '@llm-gateway/openai-compatible';
 import type { ChatFeature } from '@llm-gateway/plugin-kit';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
@@ -32,14 +33,17 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
     const name = host.instanceName;
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
-    const client = new OpenAI({
-      apiKey: config.apiKey,
-      baseURL: config.baseURL ?? DEEPSEEK_BASE_URL,
-      maxRetries: 0,
-      timeout: config.timeoutMs,
-      // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
-      fetch: upstreamFetch,
-    });
+    // The SDK builds the headers that never change between requests once, not per request (fetch.ts).
+    const client = withLeanRequestHeaders(
+      new OpenAI({
+        apiKey: config.apiKey,
+        baseURL: config.baseURL ?? DEEPSEEK_BASE_URL,
+        maxRetries: 0,
+        timeout: config.timeoutMs,
+        // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
+        fetch: upstreamFetch,
+      }),
+    );
     return createOpenAICompatibleBackend({
       name,
       client,

@@ -3,6 +3,7 @@ import {
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
+  withLeanRequestHeaders,
 } from '@llm-gateway/openai-compatible';
 import type { ChatFeature } from '@llm-gateway/plugin-kit';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
@@ -24,14 +25,17 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   async create(config, host) {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
-    const client = new Groq({
-      apiKey: config.apiKey,
-      baseURL: config.baseURL ?? GROQ_BASE_URL,
-      maxRetries: 0,
-      timeout: config.timeoutMs,
-      // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
-      fetch: upstreamFetch,
-    });
+    // The SDK builds the headers that never change between requests once, not per request (fetch.ts).
+    const client = withLeanRequestHeaders(
+      new Groq({
+        apiKey: config.apiKey,
+        baseURL: config.baseURL ?? GROQ_BASE_URL,
+        maxRetries: 0,
+        timeout: config.timeoutMs,
+        // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
+        fetch: upstreamFetch,
+      }),
+    );
     return createOpenAICompatibleBackend({
       name: host.instanceName,
       client,
