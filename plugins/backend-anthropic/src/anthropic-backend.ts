@@ -16,10 +16,17 @@ import type {
   ChatStreamPart,
   GatewayError,
   NativeWire,
+  RelayWire,
   TuningParam,
 } from '@llm-gateway/spec';
 import { mapAnthropicError } from './anthropic-errors.js';
 import { anthropicNative, anthropicWire, nativeAnthropicBody } from './anthropic-native.js';
+import {
+  anthropicRelay,
+  anthropicRelayWire,
+  messageOfBody,
+  relayAnthropicStream,
+} from './anthropic-relay.js';
 import {
   type AnthropicStreamEvent,
   finishOfAnthropicReading,
@@ -40,6 +47,7 @@ export interface AnthropicBackendOptions {
 
 const tuning: readonly TuningParam[] = ['thinkingBudgetTokens', 'serviceTier'];
 const nativeWires: readonly NativeWire[] = [anthropicWire];
+const relayWires: readonly RelayWire[] = [anthropicRelayWire];
 
 /** The Messages body for this call: the native one as it came, or the normalized request converted. */
 function bodyFor(
@@ -69,6 +77,7 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Backen
     name,
     tuning,
     nativeWires,
+    relayWires,
     async models() {
       return [...models];
     },
@@ -78,15 +87,26 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Backen
       try {
         if (guard.signal.aborted) throw guard.signal.reason;
         const body = bodyFor(options, request, false);
-        const message = await client.messages.create(
+        const pending = client.messages.create(
           body as unknown as Anthropic.Messages.MessageCreateParamsNonStreaming,
           requestOptions(guard, call),
         );
-        if (!Array.isArray(message?.content)) throw malformedResponseError(name, message);
+        let message: Anthropic.Messages.Message;
+        let relayed: Uint8Array | undefined;
+        if (anthropicRelay(request)) {
+          // The SDK still sends the request and maps error statuses; the body is kept as it came.
+          const response = await pending.asResponse();
+          relayed = new Uint8Array(await response.arrayBuffer());
+          message = messageOfBody(name, relayed);
+        } else {
+          message = await pending;
+          if (!Array.isArray(message?.content)) throw malformedResponseError(name, message);
+        }
         const result = fromAnthropicMessage(message);
         if (anthropicNative(request)) {
           result.native = { wire: anthropicWire, body: message as unknown as Record<string, unknown> };
         }
+        if (relayed) result.relay = { wire: anthropicRelayWire, body: relayed };
         return result;
       } catch (error) {
         throw toError(error, guard);
@@ -98,7 +118,8 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Backen
     async *stream(request: ChatRequest, call: CallContext): AsyncGenerator<ChatStreamPart> {
       const guard = guardCall(call);
       const reading = startAnthropicReading();
-      const native = anthropicNative(request) !== undefined;
+      const relay = anthropicRelay(request);
+      const native = !relay && anthropicNative(request) !== undefined;
       /** The body was read to its end: the upstream response is over, nothing to stop. */
       let drained = false;
       try {
@@ -112,12 +133,17 @@ export function createAnthropicBackend(options: AnthropicBackendOptions): Backen
           .asResponse();
         if (!response.body) throw malformedResponseError(name, 'no response body');
         const source = response.body as unknown as AsyncIterable<Uint8Array>;
-        for await (const batch of readChunks(name, source)) {
-          for (const chunk of batch) {
-            const event = chunk as unknown as AnthropicStreamEvent;
-            // The event as it came goes first, so a surface of the same wire relays it before anything else.
-            if (native) yield { type: 'native-event', wire: anthropicWire, event: { ...event } };
-            yield* partsOfAnthropicEvent(event, reading);
+        if (relay) {
+          // The bytes as they came, for a surface of the same wire; only accounting reads them.
+          yield* relayAnthropicStream(name, source, relay, reading);
+        } else {
+          for await (const batch of readChunks(name, source)) {
+            for (const chunk of batch) {
+              const event = chunk as unknown as AnthropicStreamEvent;
+              // The event as it came goes first, so a surface of the same wire relays it before anything else.
+              if (native) yield { type: 'native-event', wire: anthropicWire, event: { ...event } };
+              yield* partsOfAnthropicEvent(event, reading);
+            }
           }
         }
         drained = true;
