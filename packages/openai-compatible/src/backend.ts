@@ -8,6 +8,7 @@ import {
   type ChatResult,
   type ChatStreamPart,
   type FinishReason,
+  type RelayRequest,
   GatewayError,
   isGatewayError,
   type TuningParam,
@@ -16,6 +17,7 @@ import {
 import { abortedCallError, type CallGuard, guardCall } from './call.js';
 import { type OpenAICompatibleEmbeddingsClient, openAICompatibleEmbed } from './embeddings.js';
 import { mapOpenAICompatibleError, streamReportedError, streamTruncatedError } from './errors.js';
+import { openAIChatWire, type RelayedResponse, relayCompletion, relayReading, relayStream } from './relay.js';
 import { readChunks } from './sse.js';
 import { type ChunkReading, partsOfChunk } from './stream.js';
 import {
@@ -44,10 +46,8 @@ export interface OpenAICompatibleClient {
   embeddings?: OpenAICompatibleEmbeddingsClient['embeddings'];
 }
 
-/** The part of the SDK's raw `Response` a stream is read from. */
-interface RawResponse {
-  body: AsyncIterable<Uint8Array> | null;
-}
+/** The part of the SDK's raw `Response` a stream or a relayed answer is read from. */
+type RawResponse = RelayedResponse;
 
 function send(
   client: OpenAICompatibleClient,
@@ -76,7 +76,16 @@ async function openChunks(
     const chunks = await sent;
     if (isAsyncIterable(chunks)) return batchesOf(chunks);
   }
-  throw new GatewayError('upstream_error', `${name} upstream did not stream`, {
+  throw notStreamed(name);
+}
+
+/** The request's relay ask when it is for this wire and the client is a Stainless SDK (it has `asResponse`). */
+function relayOf(request: ChatRequest, sent: ReturnType<typeof send>): RelayRequest | undefined {
+  return request.relay?.wire === openAIChatWire && typeof sent.asResponse === 'function' ? request.relay : undefined;
+}
+
+function notStreamed(name: string): GatewayError {
+  return new GatewayError('upstream_error', `${name} upstream did not stream`, {
     backend: name,
     code: 'upstream_bad_response',
   });
@@ -123,6 +132,7 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
   return {
     name,
     tuning: options.tuning ?? openAICompatibleTuning,
+    relayWires: [openAIChatWire],
     ...(embeddings ? { embed: openAICompatibleEmbed(name, { embeddings }, toError) } : {}),
     async models() {
       return [...models];
@@ -134,7 +144,9 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         if (guard.signal.aborted) throw guard.signal.reason;
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, false);
-        const completion = await send(client, body, guard.signal, call);
+        const sent = send(client, body, guard.signal, call);
+        if (relayOf(request, sent)) return await relayCompletion(name, await sent.asResponse!(), request.model);
+        const completion = await sent;
         if (isAsyncIterable(completion) || typeof completion !== 'object' || completion === null) {
           throw new GatewayError('upstream_error', `${name} upstream sent a malformed response`, {
             backend: name,
@@ -160,7 +172,17 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         if (guard.signal.aborted) throw guard.signal.reason;
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, true);
-        const batches = await openChunks(name, send(client, body, guard.signal, call));
+        const sent = send(client, body, guard.signal, call);
+        const relay = relayOf(request, sent);
+        if (relay) {
+          const response = await sent.asResponse!();
+          if (!response.body) throw notStreamed(name);
+          const relayed = relayReading();
+          yield* relayStream(name, response.body, relay, relayed);
+          if (relayed.finishReason) reading.finishReason = relayed.finishReason;
+          usage = relayed.usage;
+        }
+        const batches = relay ? [] : await openChunks(name, sent);
         for await (const batch of batches) {
           for (const chunk of batch) {
             if (chunk.x_groq?.error) {

@@ -2,20 +2,30 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './__fixtures__/gateway.js';
 
 let gateway: TestGateway;
+let translating: TestGateway;
 
 beforeAll(async () => {
   gateway = await startGateway({ bodyLimit: 64 * 1024 });
+  translating = await startGateway({ relay: false });
 });
 afterEach(() => gateway.sim.reset());
-afterAll(() => gateway.close());
+afterAll(async () => {
+  await gateway.close();
+  await translating.close();
+});
 
 const messages = [
   { role: 'system', content: 'You are terse' },
   { role: 'user', content: 'Say hello' },
 ];
 
-function post(payload: unknown, headers: Record<string, string> = {}, url = '/v1/chat/completions') {
-  return gateway.app.inject({
+function post(
+  payload: unknown,
+  headers: Record<string, string> = {},
+  url = '/v1/chat/completions',
+  target = gateway,
+) {
+  return target.app.inject({
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', ...headers },
@@ -24,8 +34,8 @@ function post(payload: unknown, headers: Record<string, string> = {}, url = '/v1
 }
 
 /** The token counts the simulator reported for its last answer. */
-function upstreamUsage() {
-  const reply = gateway.sim.lastRequest('/chat/completions')?.reply;
+function upstreamUsage(target = gateway) {
+  const reply = target.sim.lastRequest('/chat/completions')?.reply;
   return {
     prompt_tokens: reply?.promptTokens,
     completion_tokens: reply?.completionTokens,
@@ -53,13 +63,54 @@ function expectOpenAIError(
 }
 
 describe('POST /v1/chat/completions', () => {
-  it('answers a non-streaming request in the OpenAI shape with from_cache and gateway headers', async () => {
+  it('relays the upstream\'s answer with from_cache added and the gateway headers', async () => {
     const response = await post({ model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['x-gateway-backend']).toBe('openai');
     expect(response.headers['x-gateway-model']).toBe('gpt-4o');
     expect(response.headers['x-request-id']).toBe(gateway.contexts.at(-1)?.requestId);
+    const body = response.json();
+    // Everything the upstream sent, fields the gateway does not model included, plus usage.from_cache.
+    expect(body).toMatchObject({
+      id: expect.stringMatching(/^chatcmpl-/),
+      object: 'chat.completion',
+      created: expect.any(Number),
+      model: 'gpt-4o',
+      service_tier: 'default',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Echo: Say hello', refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      usage: { ...upstreamUsage(), from_cache: false, prompt_tokens_details: { cached_tokens: 0 } },
+      system_fingerprint: 'fp_sim0000001',
+    });
+    const upstream = gateway.sim.lastRequest('/chat/completions');
+    expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
+    const context = gateway.contexts.at(-1)!;
+    expect(context).toMatchObject({
+      surface: 'openai',
+      endpoint: 'chat.completions',
+      principal: { kind: 'anonymous' },
+    });
+  });
+
+  it('translated (server.relay false): answers in the OpenAI shape with from_cache and gateway headers', async () => {
+    const response = await post(
+      { model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 },
+      {},
+      undefined,
+      translating,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers['x-gateway-backend']).toBe('openai');
+    expect(response.headers['x-gateway-model']).toBe('gpt-4o');
+    expect(response.headers['x-request-id']).toBe(translating.contexts.at(-1)?.requestId);
     const body = response.json();
     expect(body).toEqual({
       id: expect.stringMatching(/^chatcmpl-/),
@@ -74,13 +125,13 @@ describe('POST /v1/chat/completions', () => {
           finish_reason: 'stop',
         },
       ],
-      usage: { ...upstreamUsage(), from_cache: false },
+      usage: { ...upstreamUsage(translating), from_cache: false },
       // The upstream's, kept (it used to become null).
       system_fingerprint: 'fp_sim0000001',
     });
-    const upstream = gateway.sim.lastRequest('/chat/completions');
+    const upstream = translating.sim.lastRequest('/chat/completions');
     expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
-    const context = gateway.contexts.at(-1)!;
+    const context = translating.contexts.at(-1)!;
     expect(context).toMatchObject({
       surface: 'openai',
       endpoint: 'chat.completions',

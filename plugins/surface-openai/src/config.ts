@@ -14,6 +14,11 @@ export const configSchema = z.strictObject({
   exposeBackendHeader: z.preprocess(flag, z.boolean().default(true)),
   /** The model of a request that names none on this surface (e.g. VITTE_LLM_MODEL); blank: the profile's. */
   defaultModel: z.preprocess(blankSetting, z.string().trim().min(1).optional()),
+  /**
+   * Chat completions carry `usage.from_cache` (the DeepSeek gateway's contract). On the relay path it is
+   * added to the upstream's usage object in place; false relays the upstream's JSON byte for byte.
+   */
+  usageFromCache: z.preprocess(flag, z.boolean().default(true)),
   /** Stored responses of the Responses API: TTL and size bounds (see the README). */
   responses: responsesConfigSchema,
 });

@@ -6,7 +6,8 @@ import type { WireFinishReason } from './wire.js';
 
 /**
  * Sends an opened stream as OpenAI server-sent events. Never throws: once bytes are out, a failure
- * becomes a `data: {"error":...}` event and the stream ends without `[DONE]`.
+ * becomes a `data: {"error":...}` event and the stream ends without `[DONE]`. When the backend relays
+ * (`relay-bytes` parts), its bytes are the events, `[DONE]` included, and the other parts are not written.
  */
 export async function sendStream(
   reply: FastifyReply,
@@ -18,8 +19,15 @@ export async function sendStream(
   const sse = startSseReply(reply);
   let finishReason: WireFinishReason = 'stop';
   let usage: Usage | undefined;
+  let relayed = false;
   try {
     for await (const part of outcome.parts) {
+      if (part.type === 'relay-bytes') {
+        relayed = part.wire === 'openai-chat';
+        if (relayed && !(await sse.relay(part.bytes))) return;
+        continue;
+      }
+      if (relayed) continue;
       if (part.type === 'finish') {
         finishReason = wireFinishReason(part.finishReason);
         usage = part.usage;
@@ -30,6 +38,7 @@ export async function sendStream(
       if (chunk !== undefined && !(await sse.data(chunk))) return;
       if (context.signal.aborted) return;
     }
+    if (relayed) return;
     if (!(await sse.data(format.finish(finishReason)))) return;
     if (options.includeUsage) {
       const counted = usage ?? context.annotations.usage;

@@ -5,12 +5,15 @@ import { startGateway, type TestGateway } from './__fixtures__/gateway.js';
 let gateway: TestGateway;
 let client: OpenAI;
 
-beforeAll(async () => {
-  gateway = await startGateway();
-  client = new OpenAI({ apiKey: 'unused', baseURL: `${await gateway.listen()}/v1`, maxRetries: 0 });
-});
-afterEach(() => gateway.sim.reset());
-afterAll(() => gateway.close());
+/** Starts the gateway of the tests that follow: relaying the upstream's bytes (the default) or translating. */
+function gatewayFor(relay: boolean) {
+  beforeAll(async () => {
+    gateway = await startGateway({ relay });
+    client = new OpenAI({ apiKey: 'unused', baseURL: `${await gateway.listen()}/v1`, maxRetries: 0 });
+  });
+  afterEach(() => gateway.sim.reset());
+  afterAll(() => gateway.close());
+}
 
 const messages = [{ role: 'user' as const, content: 'Tell me about streaming gateways' }];
 
@@ -26,12 +29,18 @@ async function events(response: Response): Promise<string[]> {
     });
 }
 
-describe('through the official openai SDK', () => {
+// The same client code and the same answers on both paths; the relayed one also carries what the
+// upstream adds (the simulator's `refusal: null`, `annotations: []`, `usage: null` on every chunk).
+describe.each([
+  ['relayed', true],
+  ['translated', false],
+])('through the official openai SDK, %s', (_path, relay) => {
+  gatewayFor(relay);
   it('answers a non-streaming completion', async () => {
     const { data, response } = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages, max_tokens: 64 })
       .withResponse();
-    expect(data.choices[0]?.message).toEqual({
+    expect(data.choices[0]?.message).toMatchObject({
       role: 'assistant',
       content: 'Echo: Tell me about streaming gateways',
     });
@@ -61,7 +70,7 @@ describe('through the official openai SDK', () => {
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     const first = chunks[0]!;
-    expect(first.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
+    expect(first.choices[0]?.delta).toMatchObject({ role: 'assistant', content: '' });
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
     expect(
       chunks.every((chunk) => chunk.object === 'chat.completion.chunk' && chunk.model === 'gpt-4o'),
@@ -69,7 +78,8 @@ describe('through the official openai SDK', () => {
     const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
     expect(text).toBe('Echo: Tell me about streaming gateways');
     const finish = chunks.at(-2)!;
-    expect(finish.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' });
+    expect(finish.choices[0]).toMatchObject({ index: 0, logprobs: null, finish_reason: 'stop' });
+    expect(finish.choices[0]?.delta.content ?? '').toBe('');
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     const upstream = gateway.sim.lastRequest('/chat/completions')?.reply;
@@ -77,7 +87,8 @@ describe('through the official openai SDK', () => {
       prompt_tokens: upstream?.promptTokens,
       completion_tokens: upstream?.completionTokens,
       total_tokens: upstream?.totalTokens,
-      from_cache: false,
+      // The translated usage chunk says whether it came from the cache; the relayed one is the upstream's.
+      ...(relay ? {} : { from_cache: false }),
     });
   });
 
@@ -90,8 +101,8 @@ describe('through the official openai SDK', () => {
     const payloads = await events(response);
     expect(payloads.at(-1)).toBe('[DONE]');
     const chunks = payloads.slice(0, -1).map((payload) => JSON.parse(payload));
-    expect(chunks.every((chunk) => chunk.choices.length === 1 && chunk.usage === undefined)).toBe(true);
-    expect(chunks.at(-1).choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' });
+    expect(chunks.every((chunk) => chunk.choices.length === 1 && !chunk.usage)).toBe(true);
+    expect(chunks.at(-1).choices[0]).toMatchObject({ index: 0, logprobs: null, finish_reason: 'stop' });
   });
 
   it('lists models', async () => {
@@ -114,7 +125,11 @@ describe('through the official openai SDK', () => {
   });
 });
 
-describe('stream failures', () => {
+describe.each([
+  ['relayed', true],
+  ['translated', false],
+])('stream failures, %s', (_path, relay) => {
+  gatewayFor(relay);
   it('an upstream that drops mid-stream ends the stream with an error event and no [DONE]', async () => {
     gateway.sim.inject({ dropAfterChunks: 3, times: 10 });
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {

@@ -13,6 +13,7 @@ import type { OpenAISurfaceConfig } from './config.js';
 import { embeddingsBody, embeddingsRequestFrom, type WireEmbeddingsBody } from './embeddings.js';
 import { embeddingsRouteSchema } from './embeddings-schemas.js';
 import { renderError } from './openai-errors.js';
+import { withFromCache } from './relay-body.js';
 import { registerResponsesRoutes } from './responses/index.js';
 import {
   chatCompletionsRouteSchema,
@@ -36,6 +37,12 @@ import {
   modelBody,
 } from './translate-response.js';
 import type { WireChatBody, WireCompletionBody } from './wire.js';
+
+/** The upstream's JSON answer as it came. */
+function relayedBody(reply: FastifyReply, body: Uint8Array | string): Buffer | string {
+  reply.header('content-type', 'application/json');
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
 
 export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHost): Surface {
   const defaultModel = config.defaultModel ?? host.pipeline.defaultModel;
@@ -62,6 +69,8 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
         .header('preference-applied', 'respond-async');
       return taskBody(state);
     }
+    // An OpenAI-wire backend's answer goes out as it came (the pipeline drops the ask for any other).
+    chat.relay = { wire: 'openai-chat', usageEvent: wantsUsage(body) };
     if (wantsStream(body)) {
       const outcome = await host.pipeline.stream(chat, context);
       gatewayHeaders(reply, outcome.meta);
@@ -71,6 +80,9 @@ export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHo
     }
     const { result, meta } = await host.pipeline.chat(chat, context);
     gatewayHeaders(reply, meta);
+    const relayed = result.relay?.wire === 'openai-chat' ? result.relay.body : undefined;
+    const answer = relayed && config.usageFromCache ? withFromCache(relayed) : relayed;
+    if (answer !== undefined) return relayedBody(reply, answer);
     return chatCompletionBody(result, meta);
   }
 

@@ -45,6 +45,8 @@ export interface GatewayOptions {
   pipeline?: (real: Pipeline) => Pipeline;
   /** The async-mode queue (`Prefer: respond-async`); the test starts its workers. */
   queue?: TaskQueue;
+  /** false: the pipeline drops relay asks, every answer is translated (server.relay). */
+  relay?: boolean;
 }
 
 async function apiKeyScheme(keys: string[]): Promise<AuthScheme> {
@@ -80,6 +82,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     routing: { defaultModel: 'gpt-4o-mini', models: { 'gpt-4o-mini': 'openai', 'gpt-4o': 'openai' } },
     log: silentLogger,
     timeoutMs: 10_000,
+    ...(options.relay === undefined ? {} : { relay: options.relay }),
   });
   const pipeline = options.pipeline ? options.pipeline(real) : real;
   const schemes = options.keys ? [await apiKeyScheme(options.keys)] : [];

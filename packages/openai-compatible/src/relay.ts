@@ -1,0 +1,167 @@
+/**
+ * The same-wire relay: a Chat Completions answer passed on as the upstream sent it. The SDK still builds,
+ * sends and status-checks the request (`asResponse()`); the body's bytes go to the client unchanged and
+ * are read only for accounting: the first event (id, created), the events that carry a finish reason or
+ * usage, and errors. Content events are parsed only when the cache needs the answer (`relay.parts`) or
+ * the upstream gave no usage (the gateway then counts the text, at the end).
+ */
+import { type RawSseEvent, SseEventSplitter, SseEventTooLargeError } from '@llm-gateway/plugin-kit';
+import type { ChatResult, ChatStreamPart, RelayRequest, RelayWire, Usage } from '@llm-gateway/spec';
+import { malformedResponseError, streamReportedError, upstreamMessage } from './errors.js';
+import { type ChunkReading, partsOfChunk } from './stream.js';
+import {
+  fromOpenAICompatibleCompletion,
+  mapOpenAICompatibleUsage,
+  type OpenAICompatibleChunk,
+  type OpenAICompatibleCompletion,
+} from './wire.js';
+
+export const openAIChatWire: RelayWire = 'openai-chat';
+
+/** The part of a fetch `Response` the relay reads. */
+export interface RelayedResponse {
+  body: AsyncIterable<Uint8Array> | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+const decoder = new TextDecoder();
+
+function parse(backend: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw malformedResponseError(backend, error);
+  }
+}
+
+/** A JSON answer: its bytes for the client, the normalized result read from them. */
+export async function relayCompletion(
+  backend: string,
+  response: RelayedResponse,
+  model: string,
+): Promise<ChatResult> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const completion = parse(backend, decoder.decode(body));
+  if (typeof completion !== 'object' || completion === null || Array.isArray(completion)) {
+    throw malformedResponseError(backend, new Error('the answer is not a JSON object'));
+  }
+  const result = fromOpenAICompatibleCompletion(completion as OpenAICompatibleCompletion, model);
+  result.relay = { wire: openAIChatWire, body };
+  return result;
+}
+
+// Whitespace-tolerant: an upstream may pretty-print. A false positive only costs a parse.
+const accountingMark = /"(?:finish_reason"\s*:\s*"|usage"\s*:\s*\{|error")/;
+
+/** How one relayed stream has gone so far. */
+interface RelayReading extends ChunkReading {
+  usage?: Usage;
+  /** `data: [DONE]` came: later events are passed on but not read. */
+  done: boolean;
+  /** The data of content events not parsed yet (kept in case the text must be counted). */
+  unread: string[];
+}
+
+/** The failure an error event reports, in the SDKs' shapes: `{error: {message}}`, `{error: "..."}`. */
+function reportedFailure(backend: string, data: unknown) {
+  const message =
+    typeof data === 'object' && data !== null ? upstreamMessage(data as Record<string, unknown>) : 'no message';
+  return streamReportedError(backend, message);
+}
+
+/** A usage-only event (`choices: []` with usage): sent only to a client that asked for it. */
+function isUsageEvent(chunk: OpenAICompatibleChunk): boolean {
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage != null;
+}
+
+/**
+ * Reads one event: returns whether its text goes to the client, pushes the parts accounting needs.
+ * Throws (after the caller has sent the events before it) when the event reports an error.
+ */
+function readEvent(
+  backend: string,
+  event: RawSseEvent,
+  relay: RelayRequest,
+  reading: RelayReading,
+  parts: ChatStreamPart[],
+): boolean {
+  const { data } = event;
+  if (reading.done || data === '') return true;
+  if (data.startsWith('[DONE]')) {
+    reading.done = true;
+    return true;
+  }
+  const first = !reading.metadataSent;
+  // Kept unread in case the text must be counted; the parts below carry only metadata then.
+  if (!relay.parts) reading.unread.push(data);
+  if (!first && !relay.parts && event.event !== 'error' && !accountingMark.test(data)) return true;
+  const chunk = parse(backend, data) as OpenAICompatibleChunk | null;
+  if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error) throw reportedFailure(backend, chunk);
+  if (typeof chunk !== 'object' || chunk === null) return true;
+  if (chunk.x_groq?.error) throw streamReportedError(backend, chunk.x_groq.error);
+  reading.usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? reading.usage;
+  for (const part of partsOfChunk(chunk, reading)) {
+    // Without `parts`, only what accounting and tracing read: the metadata (finish is read into `reading`).
+    if (relay.parts || part.type === 'response-metadata') parts.push(part);
+  }
+  return relay.usageEvent === true || !isUsageEvent(chunk);
+}
+
+/** The content parts of the events not read yet (the upstream gave no usage: the text is counted). */
+function* unreadParts(backend: string, reading: RelayReading): Generator<ChatStreamPart> {
+  const later: ChunkReading = { metadataSent: true };
+  for (const data of reading.unread) {
+    const chunk = parse(backend, data) as OpenAICompatibleChunk | null;
+    if (typeof chunk !== 'object' || chunk === null) continue;
+    for (const part of partsOfChunk(chunk, later)) if (part.type !== 'response-metadata') yield part;
+  }
+  reading.unread = [];
+}
+
+/**
+ * A streamed answer relayed: per network read one `relay-bytes` part with its whole events (the read
+ * itself when nothing was left out and it ended on an event boundary), then the parts read from them.
+ * The caller yields `finish` (with `reading.usage`) and checks `finishReason`.
+ */
+export async function* relayStream(
+  backend: string,
+  body: AsyncIterable<Uint8Array>,
+  relay: RelayRequest,
+  reading: RelayReading,
+): AsyncGenerator<ChatStreamPart> {
+  const splitter = new SseEventSplitter();
+  for await (const bytes of body) {
+    const started = splitter.idle;
+    let events: RawSseEvent[];
+    try {
+      events = splitter.push(bytes);
+    } catch (error) {
+      throw error instanceof SseEventTooLargeError ? malformedResponseError(backend, error) : error;
+    }
+    const parts: ChatStreamPart[] = [];
+    let kept = '';
+    let whole = started && splitter.idle;
+    let failure: unknown;
+    for (const event of events) {
+      try {
+        if (readEvent(backend, event, relay, reading, parts)) kept += event.raw;
+        else whole = false;
+      } catch (error) {
+        failure = error;
+        whole = false;
+        break;
+      }
+    }
+    if (whole) yield { type: 'relay-bytes', wire: openAIChatWire, bytes };
+    else if (kept !== '') yield { type: 'relay-bytes', wire: openAIChatWire, bytes: kept };
+    if (failure) throw failure;
+    yield* parts;
+  }
+  const rest = splitter.end();
+  if (rest !== '') yield { type: 'relay-bytes', wire: openAIChatWire, bytes: rest };
+  if (reading.usage === undefined && !relay.parts) yield* unreadParts(backend, reading);
+}
+
+export function relayReading(): RelayReading {
+  return { metadataSent: false, done: false, unread: [] };
+}
