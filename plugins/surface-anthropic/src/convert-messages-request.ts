@@ -63,6 +63,20 @@ export function convertMessagesRequest(
   return request;
 }
 
+/**
+ * The ChatRequest of a Messages call: `convertMessagesRequest` plus the ask to relay the upstream's answer
+ * as it came when the backend speaks the Messages API too (count_tokens answers nothing to relay).
+ */
+export function convertMessagesCall(
+  body: WireCountTokensBody,
+  principal: Principal,
+  defaultModel: string | undefined,
+): ChatRequest {
+  const request = convertMessagesRequest(body, principal, defaultModel);
+  request.relay = { wire: 'anthropic-messages' };
+  return request;
+}
+
 /** `x-gateway-dropped-params`: the dropped tuning parameters in Anthropic's field names. */
 export function droppedParamsHeader(dropped: readonly TuningParam[] | undefined): string | undefined {
   if (!dropped || dropped.length === 0) return undefined;

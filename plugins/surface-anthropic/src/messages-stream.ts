@@ -15,11 +15,12 @@ type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; call: number };
  * Turns pipeline stream parts into Anthropic's event sequence: `message_start` and a `ping`, then per
  * content block `content_block_start` / `_delta` / `_stop` (text, thinking, tool_use), then
  * `message_delta` (stop reason, usage) and `message_stop`. When the backend streams the Messages API
- * natively (`native-event` parts), its events are relayed as they came and the normalized parts ignored.
+ * natively (`native-event` parts), its events are relayed as they came and the normalized parts ignored;
+ * when it relays the upstream's bytes (`relay-bytes` parts, see {@link relays}) the encoder writes nothing.
  */
 export class MessagesStreamEncoder {
   readonly #meta: CallMeta;
-  #mode: 'pending' | 'translated' | 'native' = 'pending';
+  #mode: 'pending' | 'translated' | 'native' | 'relay' = 'pending';
   #open: OpenBlock | undefined;
   #next = 0;
   #calledTools = false;
@@ -35,12 +36,24 @@ export class MessagesStreamEncoder {
     return this.#stopped;
   }
 
+  /**
+   * Whether the bytes of a `relay-bytes` part go to the client as they are: yes for the Messages wire
+   * unless the stream is already translated (then they are ignored). The first one switches the
+   * encoder to relaying: from then on the normalized parts and the end make no events (the upstream's
+   * own `message_stop` is in the bytes).
+   */
+  relays(part: Extract<ChatStreamPart, { type: 'relay-bytes' }>): boolean {
+    if (part.wire !== 'anthropic-messages') return false;
+    if (this.#mode === 'pending') this.#mode = 'relay';
+    return this.#mode === 'relay';
+  }
+
   /** The events one part makes, in order. */
   part(part: ChatStreamPart): StreamEvent[] {
-    if (part.type === 'response-metadata') return [];
+    if (part.type === 'response-metadata' || part.type === 'relay-bytes') return [];
     if (part.type === 'native-event')
       return part.wire === 'anthropic-messages' ? this.#native(part.event) : [];
-    if (this.#mode === 'native' || this.#stopped) return [];
+    if (this.#mode === 'native' || this.#mode === 'relay' || this.#stopped) return [];
     const events = this.#start();
     if ('choice' in part && part.choice) return events;
     switch (part.type) {
@@ -67,14 +80,14 @@ export class MessagesStreamEncoder {
 
   /** The end of a stream that came without a finish part (the upstream just stopped). */
   end(usage: Usage | undefined): StreamEvent[] {
-    if (this.#stopped || this.#mode === 'native') return [];
+    if (this.#stopped || this.#mode === 'native' || this.#mode === 'relay') return [];
     const events = this.#start();
     this.#finish(events, 'stop', usage, undefined);
     return events;
   }
 
   #native(event: Record<string, unknown>): StreamEvent[] {
-    if (this.#mode === 'translated') return [];
+    if (this.#mode === 'translated' || this.#mode === 'relay') return [];
     this.#mode = 'native';
     const name = typeof event.type === 'string' ? event.type : 'message';
     if (name === 'message_stop') this.#stopped = true;

@@ -9,8 +9,9 @@ async function write(sse: SseWriter, events: readonly StreamEvent[]): Promise<bo
 }
 
 /**
- * Sends an opened stream as Anthropic's server-sent events. Never throws: once bytes are out, a failure
- * becomes an `error` event (Anthropic's mid-stream error) and the stream ends.
+ * Sends an opened stream as Anthropic's server-sent events: the upstream's bytes when the backend relays
+ * them, else the encoded parts. Never throws: once bytes are out, a failure becomes an `error` event
+ * (Anthropic's mid-stream error) and the stream ends.
  */
 export async function sendMessagesStream(
   reply: FastifyReply,
@@ -22,7 +23,10 @@ export async function sendMessagesStream(
   try {
     for await (const part of outcome.parts) {
       // Leaving the loop returns the iterator, which closes the upstream stream.
-      if (!(await write(sse, encoder.part(part)))) return;
+      if (part.type === 'relay-bytes') {
+        // The upstream's own events, as they came.
+        if (encoder.relays(part) && !(await sse.relay(part.bytes))) return;
+      } else if (!(await write(sse, encoder.part(part)))) return;
       if (context.signal.aborted) return;
     }
     await write(sse, encoder.end(context.annotations.usage));

@@ -13,7 +13,11 @@ import { renderError } from './anthropic-errors.js';
 import { addAnthropicApiConstraint, anthropicApiConstraint } from './anthropic-version-constraint.js';
 import { authInputHeaders } from './auth-headers.js';
 import type { AnthropicSurfaceConfig } from './config.js';
-import { convertMessagesRequest, droppedParamsHeader } from './convert-messages-request.js';
+import {
+  convertMessagesCall,
+  convertMessagesRequest,
+  droppedParamsHeader,
+} from './convert-messages-request.js';
 import { responseBody } from './messages-response.js';
 import { modelBody, modelsPage, type PageQuery } from './models-page.js';
 import {
@@ -45,7 +49,7 @@ export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: Sur
   async function messages(request: FastifyRequest, reply: FastifyReply) {
     const { principal, context } = authenticated(request);
     const body = request.body as WireMessagesBody;
-    const chat = convertMessagesRequest(body, principal, defaultModel);
+    const chat = convertMessagesCall(body, principal, defaultModel);
     if (body.stream === true) {
       const outcome = await host.pipeline.stream(chat, context);
       gatewayHeaders(reply, outcome.meta, context);
@@ -54,6 +58,9 @@ export function createAnthropicSurface(config: AnthropicSurfaceConfig, host: Sur
     }
     const { result, meta } = await host.pipeline.chat(chat, context);
     gatewayHeaders(reply, meta, context);
+    // The upstream's Message as it came (the backend speaks this wire and nothing needed rewriting).
+    if (result.relay?.wire === 'anthropic-messages')
+      return reply.header('content-type', 'application/json; charset=utf-8').send(result.relay.body);
     return responseBody(result, meta);
   }
 
