@@ -30,6 +30,24 @@ describe('auth-failure throttle', () => {
     await expect(throttle.check('10.0.0.2')).resolves.toBeUndefined();
   });
 
+  it('memory store: may block only until a window and a block have passed since the last failure', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const throttle = createAuthFailureThrottle({ limit: 1, windowSeconds: 60, blockSeconds: 120 });
+      // No failure yet: every check would pass, so the server skips it.
+      expect(throttle.mayBlock()).toBe(false);
+      await throttle.fail('10.0.0.3');
+      expect(throttle.mayBlock()).toBe(true);
+      expect((await refusal(throttle.check('10.0.0.3'))).status).toBe(429);
+      vi.advanceTimersByTime(120_000);
+      expect(throttle.mayBlock()).toBe(true);
+      vi.advanceTimersByTime(1_001);
+      expect(throttle.mayBlock()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   describe('redis store', () => {
     const clients: Redis[] = [];
     let stop: (() => Promise<void>) | undefined;
@@ -54,6 +72,8 @@ describe('auth-failure throttle', () => {
       const options = { store: 'redis' as const, limit: 2, windowSeconds: 60, blockSeconds: 60 };
       const a = createAuthFailureThrottle({ ...options, redis: await connect() });
       const b = createAuthFailureThrottle({ ...options, redis: await connect() });
+      // Another instance may have counted failures: the check always runs.
+      expect(b.mayBlock()).toBe(true);
       await a.fail('10.0.0.9');
       await expect(b.check('10.0.0.9')).resolves.toBeUndefined();
       await b.fail('10.0.0.9');

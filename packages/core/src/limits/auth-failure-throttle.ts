@@ -24,6 +24,12 @@ export interface AuthFailureThrottle {
   check(address: string): Promise<void>;
   /** Records one failed authentication from `address`. */
   fail(address: string): Promise<void>;
+  /**
+   * False when no address can be blocked now, so `check` would pass for every one: the memory store
+   * after no failure for a window and a block's length (or none at all). Always true with Redis, whose
+   * counts other instances also write. Lets a caller skip the check, and working out what to check.
+   */
+  mayBlock(): boolean;
 }
 
 /**
@@ -65,7 +71,14 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
     return pending;
   };
 
+  // Memory store: every count and block this process holds ends at most a window or a block after the
+  // failure that made it, so after that long without one nothing can be blocked.
+  const local = (options.store ?? 'memory') === 'memory';
+  const quietAfterMs = Math.max(options.windowSeconds, options.blockSeconds) * 1000;
+  let blockingUntil = Number.NEGATIVE_INFINITY;
+
   return {
+    mayBlock: () => !local || Date.now() < blockingUntil,
     async check(address) {
       const current = await read(address);
       if (current && current.consumedPoints >= options.limit) {
@@ -76,6 +89,8 @@ export function createAuthFailureThrottle(options: AuthFailureThrottleOptions): 
       }
     },
     async fail(address) {
+      // Before the count: a check that runs while it is stored must not skip it. Slack for clock rounding.
+      blockingUntil = Date.now() + quietAfterMs + 1000;
       // consume rejects with the counter's state once over the limit: that is a refusal, not a failure.
       const state = await counter.consume(address).catch((reason: unknown) => {
         if (reason instanceof Error) storeFailed(reason);

@@ -66,6 +66,19 @@ describe('failed-auth throttling per client address', () => {
     expect((await whoami('sk-good-1', '10.3.3.3')).statusCode).toBe(200);
   });
 
+  it('works out no claimed identity until a login fails, then for every request', async () => {
+    const { whoami, scheme } = await setup('{ limit: 3 }');
+    const claimed = vi.fn(() => undefined);
+    scheme.claimedIdentity = claimed;
+    for (let i = 0; i < 3; i++) expect((await whoami('sk-good-1', '10.5.5.5')).statusCode).toBe(200);
+    expect(claimed).not.toHaveBeenCalled();
+    expect((await whoami('sk-wrong', '10.5.5.5')).statusCode).toBe(401);
+    const afterFailure = claimed.mock.calls.length;
+    expect(afterFailure).toBeGreaterThan(0);
+    expect((await whoami('sk-good-1', '10.5.5.5')).statusCode).toBe(200);
+    expect(claimed.mock.calls.length).toBeGreaterThan(afterFailure);
+  });
+
   it('can be switched off', async () => {
     const { whoami } = await setup('{ enabled: false, limit: 1 }');
     for (let i = 0; i < 5; i++) expect((await whoami('sk-wrong', '10.4.4.4')).statusCode).toBe(401);

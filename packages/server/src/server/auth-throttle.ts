@@ -9,6 +9,8 @@ import type { PipelineFeatures } from './pipeline-features.js';
 export interface LoginThrottle {
   /** Throws the 429 while this identity at this address, or the whole address, is blocked. */
   check(address: string, identity: string): Promise<void>;
+  /** False when `check` would pass for any request (see AuthFailureThrottle.mayBlock): it may be skipped. */
+  mayBlock(): boolean;
   fail(address: string, identity: string): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function buildAuthThrottle(
   const perAddress = counter(addressLimitOf(settings), 'llmgw:authfail');
   const pair = (address: string, identity: string) => `${address}|${identity}`;
   return {
+    mayBlock: () => perAddress.mayBlock() || perIdentity.mayBlock(),
     async check(address, identity) {
       await Promise.all([perAddress.check(address), perIdentity.check(pair(address, identity))]);
     },
@@ -74,18 +77,26 @@ export function installAuthThrottle(
       query: (request.query ?? {}) as Record<string, unknown>,
       allowQueryCredentials: surface.allowQueryCredentials,
     });
-  scope.addHook('onRequest', async (request) => {
-    try {
-      await throttle.check(request.ip, identityOf(request));
-    } catch (error) {
-      // The request still gets its telemetry record, as any rejected one does.
-      const endpoint = request.routeOptions.url ?? request.url;
-      host.createContext(request, { endpoint, principal: anonymousPrincipal }).annotations.errorType =
-        'rate_limited';
-      throw error;
-    }
+  // Callback-style hooks: an async hook costs a promise per request even when there is nothing to do.
+  scope.addHook('onRequest', (request, _reply, done) => {
+    // No failure counted lately (memory store): nothing can be blocked, so no identity to work out.
+    if (!throttle.mayBlock()) return done();
+    throttle.check(request.ip, identityOf(request)).then(
+      () => done(),
+      (error: unknown) => {
+        // The request still gets its telemetry record, as any rejected one does.
+        const endpoint = request.routeOptions.url ?? request.url;
+        host.createContext(request, { endpoint, principal: anonymousPrincipal }).annotations.errorType =
+          'rate_limited';
+        done(error as Error);
+      },
+    );
   });
-  scope.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 401) await throttle.fail(request.ip, identityOf(request));
+  scope.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode !== 401) return done();
+    throttle.fail(request.ip, identityOf(request)).then(
+      () => done(),
+      (error: unknown) => done(error as Error),
+    );
   });
 }
