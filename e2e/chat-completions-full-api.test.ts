@@ -193,7 +193,7 @@ describe('stream fidelity', () => {
     });
     const chunks = [];
     for await (const chunk of openai) chunks.push(chunk);
-    expect(chunks[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks[0]?.choices[0]?.delta).toMatchObject({ role: 'assistant', content: '' });
     expect(chunks.filter((c) => c.choices[0]?.delta.content === '')).toHaveLength(1);
     expect(chunks[0]?.system_fingerprint).toBe('fp_sim0000001');
   });

@@ -1,11 +1,13 @@
 /** Runs the BUILT gateway as a real child process, the way an operator does, for black-box tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@llm-gateway/testkit';
+import { parseDocument } from 'yaml';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const cliPath = resolve(repoRoot, 'packages/server/dist/cli.js');
@@ -120,8 +122,23 @@ async function healthAnswers(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * With `E2E_RELAY=off` (the e2e suite's second run, see vitest.config.ts) the gateway runs a copy of the
+ * profile with `server.relay: false`, beside it (relative paths still resolve): every answer translated.
+ * Returns the path to start and a function that removes the copy.
+ */
+function relayVariant(profile: string): { path: string; remove: () => void } {
+  if (process.env.E2E_RELAY !== 'off') return { path: profile, remove: () => {} };
+  const document = parseDocument(readFileSync(profile, 'utf8'));
+  document.setIn(['server', 'relay'], false);
+  const path = join(dirname(profile), `.relay-off-${randomUUID().slice(0, 8)}-${basename(profile)}`);
+  writeFileSync(path, document.toString());
+  return { path, remove: () => rmSync(path, { force: true }) };
+}
+
 async function startOnce(options: StartGatewayOptions, port: number): Promise<Gateway> {
-  const profile = profilePath(options.profile);
+  const variant = relayVariant(profilePath(options.profile));
+  const profile = variant.path;
   // Telemetry CSV files and quarantined records go to a directory of the test's own unless it names one.
   const csvDir = options.env?.['CSV_FALLBACK_DIR'] ?? mkdtempSync(join(tmpdir(), 'e2e-telemetry-'));
   const quarantineDir = options.env?.['TELEMETRY_QUARANTINE_DIR'] ?? join(csvDir, 'quarantine');
@@ -150,7 +167,13 @@ async function startOnce(options: StartGatewayOptions, port: number): Promise<Ga
   });
   const url = `http://127.0.0.1:${port}`;
 
-  const stop = (graceMs?: number) => stopGroup(child, graceMs);
+  const stop = async (graceMs?: number) => {
+    try {
+      return await stopGroup(child, graceMs);
+    } finally {
+      variant.remove();
+    }
+  };
 
   const gateway: Gateway = {
     url,
