@@ -812,7 +812,7 @@ function report(results) {
     const sides = [r.bare, r.relay, r.translated];
     printTable(
       'Relay A/B: server.relay true (relay) against false (translated), both pinned to core 1, same rounds' +
-        ' (relay / translated < 1: the relay costs less)',
+        ' (relay / translated: req/s above 1, CPU below 1 favour the relay)',
       ['figure', 'bare', 'relay', 'translated', 'relay / translated'],
       [
         [
