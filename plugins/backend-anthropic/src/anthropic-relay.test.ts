@@ -307,4 +307,19 @@ describe('relayAnthropicStream on reads that split events', () => {
     expect(relays[2]).toBe(pieces[2]);
     expect(reading.finished).toBe(true);
   });
+
+  it('hands on every byte once, wherever the reads split (inside a character too)', async () => {
+    const all = new TextEncoder().encode(anthropicFixture('anthropic-stream-thinking.txt'));
+    for (let cut = 1; cut < all.length; cut += 7) {
+      const reading = startAnthropicReading();
+      const chunks: Uint8Array[] = [];
+      const pieces = [all.subarray(0, cut), all.subarray(cut, cut + 300), all.subarray(cut + 300)];
+      const relay = { wire: 'anthropic-messages' as const, parts: true };
+      for await (const part of relayAnthropicStream('claude', reads(pieces), relay, reading))
+        if (part.type === 'relay-bytes')
+          chunks.push(typeof part.bytes === 'string' ? new TextEncoder().encode(part.bytes) : part.bytes);
+      expect(Buffer.concat(chunks).equals(Buffer.from(all)), `cut at ${cut}`).toBe(true);
+      expect(reading.finished).toBe(true);
+    }
+  });
 });

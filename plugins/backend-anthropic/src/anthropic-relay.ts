@@ -43,6 +43,12 @@ function reportedError(backend: string, data: unknown): Error {
   return streamReportedError(backend, message);
 }
 
+/** Whether a read ends with a line break (so no part of a character waits in the decoder). */
+function endsLine(bytes: Uint8Array | string): boolean {
+  const last = typeof bytes === 'string' ? bytes.charCodeAt(bytes.length - 1) : bytes[bytes.length - 1];
+  return last === 10 || last === 13;
+}
+
 /** Events the relay reads, by name; the content events only for the normalized parts. */
 const accountingEvents = new Set(['message_start', 'message_delta', 'error']);
 const contentEvents = new Set(['content_block_start', 'content_block_delta']);
@@ -94,14 +100,17 @@ export async function* relayAnthropicStream(
     // ping, content_block_stop and event types added later: relayed, not read.
   };
 
+  /** The reads so far ended on an event boundary (nothing waits, not even half a character). */
+  let boundary = true;
   for await (const bytes of source) {
-    const fresh = splitter.idle;
+    const fresh = boundary;
     let events: RawSseEvent[];
     try {
       events = splitter.push(bytes);
     } catch (error) {
       throw error instanceof SseEventTooLargeError ? malformedResponseError(backend, error) : error;
     }
+    boundary = splitter.idle && endsLine(bytes);
     if (events.length === 0) continue;
     const derived: ChatStreamPart[] = [];
     let failure: unknown;
@@ -117,7 +126,7 @@ export async function* relayAnthropicStream(
     }
     if (relayed > 0) {
       // The read is whole events when nothing waited before it and nothing waits after it.
-      const whole = fresh && failure === undefined && splitter.idle;
+      const whole = fresh && failure === undefined && boundary;
       const out = whole ? bytes : events.slice(0, relayed).reduce((text, event) => text + event.raw, '');
       yield { type: 'relay-bytes', wire: anthropicRelayWire, bytes: out };
     }
