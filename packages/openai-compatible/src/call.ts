@@ -12,40 +12,63 @@ export interface CallGuard {
   dispose(): void;
 }
 
-export function guardCall(call: Pick<CallContext, 'signal' | 'deadline'>, now = Date.now()): CallGuard {
-  const controller = new AbortController();
-  let timedOut = false;
-  const onAbort = () => controller.abort(call.signal.reason);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  if (call.signal.aborted) controller.abort(call.signal.reason);
-  else call.signal.addEventListener('abort', onAbort, { once: true });
-  if (call.deadline !== undefined && !controller.signal.aborted) {
-    const fire = () => {
-      timedOut = true;
-      controller.abort(new DOMException('The call deadline passed', 'TimeoutError'));
-    };
-    const remaining = call.deadline - now;
-    if (remaining <= 0) fire();
-    else {
-      timer = setTimeout(fire, remaining);
-      // A forgotten call must not keep the process alive.
-      timer.unref?.();
+/**
+ * A class, not a closure-built object: its methods live on the prototype, so a call costs the
+ * controller, one listener and the deadline's timer, not five closures and two getter pairs.
+ */
+class Guard implements CallGuard {
+  readonly #controller = new AbortController();
+  readonly #call: Pick<CallContext, 'signal' | 'deadline'>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timedOut = false;
+  /** The one listener on the caller's signal (a field: it is added and removed as the same function). */
+  readonly #onAbort = () => this.#controller.abort(this.#call.signal.reason);
+
+  constructor(call: Pick<CallContext, 'signal' | 'deadline'>, now: number) {
+    this.#call = call;
+    const controller = this.#controller;
+    if (call.signal.aborted) controller.abort(call.signal.reason);
+    else call.signal.addEventListener('abort', this.#onAbort, { once: true });
+    if (call.deadline !== undefined && !controller.signal.aborted) {
+      const remaining = call.deadline - now;
+      if (remaining <= 0) this.#fire();
+      else {
+        this.#timer = setTimeout(this.#fire, remaining);
+        // A forgotten call must not keep the process alive.
+        this.#timer.unref?.();
+      }
     }
   }
-  return {
-    signal: controller.signal,
-    get timedOut() {
-      return timedOut;
-    },
-    get cancelled() {
-      return call.signal.aborted;
-    },
-    abort: () => controller.abort(),
-    dispose: () => {
-      if (timer !== undefined) clearTimeout(timer);
-      call.signal.removeEventListener('abort', onAbort);
-    },
+
+  readonly #fire = (): void => {
+    this.#timedOut = true;
+    this.#controller.abort(new DOMException('The call deadline passed', 'TimeoutError'));
   };
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  get cancelled(): boolean {
+    return this.#call.signal.aborted;
+  }
+
+  abort(): void {
+    this.#controller.abort();
+  }
+
+  dispose(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#call.signal.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+export function guardCall(call: Pick<CallContext, 'signal' | 'deadline'>, now = Date.now()): CallGuard {
+  return new Guard(call, now);
 }
 
 /**

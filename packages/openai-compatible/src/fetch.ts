@@ -30,11 +30,14 @@ class ResponseHeaders {
     return this.#raw[name.toLowerCase()] !== undefined;
   }
 
-  *entries(): IterableIterator<[string, string]> {
-    for (const name of Object.keys(this.#raw)) {
-      const value = this.get(name);
-      if (value !== null) yield [name, value];
+  /** An array's iterator, not a generator: the SDK spreads every response's headers once per call. */
+  entries(): IterableIterator<[string, string]> {
+    const pairs: [string, string][] = [];
+    for (const name in this.#raw) {
+      const value = this.#raw[name];
+      if (value !== undefined) pairs.push([name, Array.isArray(value) ? value.join(', ') : value]);
     }
+    return pairs[Symbol.iterator]();
   }
 
   *keys(): IterableIterator<string> {
@@ -195,22 +198,34 @@ function shared(): Agent {
  * follow redirects or ask for compressed answers (API upstreams send neither).
  */
 export function createUpstreamFetch(options: UpstreamFetchOptions = {}): FetchLike {
-  return async (input, init = {}) => {
+  const fetch: FetchLike = async (input, init = {}) => {
     if (typeof input !== 'string' && !(input instanceof URL)) return globalThis.fetch(input, init);
     if (!isPlainBody(init.body)) return globalThis.fetch(input, init);
     const url = typeof input === 'string' ? input : input.href;
     // Created on first use: a gateway whose backends never call out holds no pool.
     const dispatcher = options.dispatcher ?? shared();
+    const headersTimeout = (init as TimedInit)[headersTimeoutKey];
     const data = await request(url, {
       method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
-      headers: flatHeaders(init.headers),
+      headers: flatHeaders(init.headers as RequestInit['headers'] | RequestHeaders),
       body: init.body ?? null,
       signal: init.signal ?? undefined,
       dispatcher,
+      ...(headersTimeout === undefined ? {} : { headersTimeout }),
     });
     return new UpstreamResponse(url, data) as unknown as Response;
   };
+  if (!options.dispatcher) leanFetches.add(fetch);
+  return fetch;
 }
+
+/** The SDK's timeout for one request, handed to the lean fetch by `withoutSdkTimer`'s fetchWithTimeout. */
+const headersTimeoutKey = Symbol('llm-gateway.headersTimeout');
+type TimedInit = RequestInit & { [headersTimeoutKey]?: number };
+/** Lean fetches on the shared pool, whose own headers timeout (undici's default) is known. */
+const leanFetches = new WeakSet<FetchLike>();
+/** undici's default headersTimeout (the shared Agent keeps it): a longer SDK timeout never fired first. */
+const undiciHeadersTimeoutMs = 300_000;
 
 /** The shared lean fetch, for SDK clients' `fetch` option. */
 export const upstreamFetch: FetchLike = createUpstreamFetch();
@@ -341,4 +356,54 @@ export function withLeanRequestHeaders<C extends object>(client: C): C {
     return new RequestHeaders(flat);
   };
   return client;
+}
+
+interface StainlessFetchInternals {
+  fetch: unknown;
+  fetchWithTimeout(
+    url: string,
+    init: RequestInit | undefined,
+    ms: number,
+    controller: AbortController,
+  ): Promise<Response>;
+}
+
+/**
+ * Makes a Stainless SDK client whose `fetch` is the lean fetch (on the shared pool) serve its own
+ * timeout with undici's headers timeout instead of arming a timer, an abort closure and a listener on
+ * the request's signal per request (and never removing that listener). The SDK's timer runs until
+ * the response head, as undici's headers timeout does, and both end as the SDK's
+ * APIConnectionTimeoutError. The request's own signal (the gateway's call guard) aborts it as before.
+ * The SDK keeps its path for any other fetch. Not the SDK changed: one method of this client instance.
+ */
+export function withoutSdkTimer<C extends object>(client: C): C {
+  const sdk = client as unknown as StainlessFetchInternals;
+  const original = sdk.fetchWithTimeout;
+  if (typeof original !== 'function') return client;
+  sdk.fetchWithTimeout = function leanFetchWithTimeout(
+    this: StainlessFetchInternals,
+    url,
+    init,
+    ms,
+    controller,
+  ) {
+    const fetch = this.fetch as FetchLike;
+    if (!leanFetches.has(fetch) || init === undefined || !isPlainBody(init.body))
+      return original.call(this, url, init, ms, controller);
+    const timed: TimedInit = {
+      method: init.method ?? 'GET',
+      headers: init.headers,
+      body: init.body ?? null,
+      // No signal of the caller's: the SDK's controller, which nothing aborts but its own callers.
+      signal: init.signal ?? controller.signal,
+    };
+    if (ms < undiciHeadersTimeoutMs) timed[headersTimeoutKey] = ms;
+    return fetch.call(undefined, url, timed);
+  };
+  return client;
+}
+
+/** Both of the above: what the gateway's Stainless-SDK backends (openai, groq, deepseek) are built with. */
+export function leanSdkClient<C extends object>(client: C): C {
+  return withoutSdkTimer(withLeanRequestHeaders(client));
 }

@@ -1,9 +1,9 @@
 import {
   createOpenAICompatibleBackend,
+  leanSdkClient,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
-  withLeanRequestHeaders,
 } from '@llm-gateway/openai-compatible';
 import type { ChatFeature } from '@llm-gateway/plugin-kit';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
@@ -33,8 +33,8 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
     const name = host.instanceName;
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
-    // The SDK builds the headers that never change between requests once, not per request (fetch.ts).
-    const client = withLeanRequestHeaders(
+    // The SDK builds the constant request headers once and arms no timer of its own per request (fetch.ts).
+    const client = leanSdkClient(
       new OpenAI({
         apiKey: config.apiKey,
         baseURL: config.baseURL ?? DEEPSEEK_BASE_URL,

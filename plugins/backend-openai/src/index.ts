@@ -1,9 +1,9 @@
 import {
   createOpenAICompatibleBackend,
+  leanSdkClient,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
   upstreamFetch,
-  withLeanRequestHeaders,
 } from '@llm-gateway/openai-compatible';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import OpenAI from 'openai';
@@ -19,8 +19,8 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   async create(config, host) {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
     // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
-    // The SDK builds the headers that never change between requests once, not per request (fetch.ts).
-    const client = withLeanRequestHeaders(
+    // The SDK builds the constant request headers once and arms no timer of its own per request (fetch.ts).
+    const client = leanSdkClient(
       new OpenAI({
         apiKey: config.apiKey,
         baseURL: config.baseURL,

@@ -1,8 +1,10 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RequestHeaders, withLeanRequestHeaders } from '@llm-gateway/openai-compatible';
-import { type Backend, isDisabled, silentLogger } from '@llm-gateway/spec';
+import { type Backend, GatewayError, isDisabled, silentLogger } from '@llm-gateway/spec';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import plugin from './index.js';
 
 /** A fetch that records the headers the SDK sends and answers a minimal completion. */
@@ -121,5 +123,57 @@ describe('backend-openai builds no WHATWG Headers per request but the body one',
     // The SDK's buildBody still makes one for the request's own headers; without the lean headers it
     // made four per call (body, the merged set, the auth set and the bearer set).
     expect(built).toBeLessThanOrEqual(calls);
+  });
+});
+
+describe('backend-openai: the SDK arms no timer of its own per request', () => {
+  const call = () => ({ signal: new AbortController().signal, requestId: 'r', log: silentLogger });
+  const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hello' }] };
+  let server: Server | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+    server = undefined;
+  });
+
+  it('sets no timeout timer per call (the SDK armed one with its timeout, 10 minutes by default)', async () => {
+    const sim = await startOpenAISimulator({ apiKey: 'sk-test' });
+    try {
+      const created = await plugin.create(
+        plugin.configSchema.parse({ apiKey: 'sk-test', baseURL: `${sim.url}/v1` }),
+        { instanceName: 'openai', log: silentLogger },
+      );
+      if (isDisabled(created)) throw new Error(created.reason);
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      for (let i = 0; i < 3; i++) await created.chat(request, call());
+      expect(timers.mock.calls.filter(([, ms]) => ms === 600_000)).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("still gives up at the backend's timeoutMs when no answer head comes", async () => {
+    // Accepts the request and never answers.
+    server = createServer(() => {});
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const created = await plugin.create(
+      plugin.configSchema.parse({
+        apiKey: 'sk-test',
+        baseURL: `http://127.0.0.1:${port}/v1`,
+        timeoutMs: 300,
+      }),
+      { instanceName: 'openai', log: silentLogger },
+    );
+    if (isDisabled(created)) throw new Error(created.reason);
+    const started = Date.now();
+    const error = await created.chat(request, call()).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).type).toBe('upstream_timeout');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
