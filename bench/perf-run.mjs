@@ -12,7 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,8 @@ const cpuProfilePath = `${resultsDir}profiles/perf-gateway.cpuprofile`;
 /** The core of the bare proxy and the gateway; everything else stays on core 0. */
 const measuredCore = '1';
 const runId = Date.now().toString(36);
+const loadAverage = () => loadavg().map((value) => Math.round(value * 100) / 100);
+const loadAverageAtStart = loadAverage();
 
 const stops = [];
 // About twice the planned time plus start-up margin: a shared machine under load runs it slower.
@@ -302,7 +304,7 @@ async function main() {
   pinSelf('0');
   console.log(
     `bench perf: load generator, simulators and FerretDB on core 0; bare proxy and gateway on core ${measuredCore}` +
-      ` (${cpus().length} cores)`,
+      ` (${cpus().length} cores; load average ${loadAverage().join(' ')})`,
   );
   const upstreams = await startUpstreams();
   stops.push(() => upstreams.stop());
@@ -595,6 +597,8 @@ async function main() {
       nproc: cpus().length,
       cpuModel: cpus()[0]?.model,
       node: process.version,
+      // The host's load average (1, 5, 15 min) at the start and at the end: a shared machine shows as such.
+      loadAverage: { start: loadAverageAtStart, end: loadAverage() },
       pinning: {
         loadGenerator: '0',
         simulators: '0',
@@ -798,6 +802,10 @@ function report(results) {
   console.log(
     `\ngateway: telemetry recorded ${c.telemetry.recorded}, store ${c.telemetry.store}, buffered ${c.telemetry.buffered};` +
       ` access log ${c.accessLogLines ?? '(not counted)'} lines`,
+  );
+  const load = results.machine.loadAverage;
+  console.log(
+    `load average (1, 5, 15 min): ${load.start.join(' ')} at the start, ${load.end.join(' ')} at the end`,
   );
   const w = results.workers;
   if (w) {
