@@ -4,9 +4,9 @@
 // growth between two signals (see that file). With BENCH_ALLOC_BASELINE=<dir> (a copy of another
 // build: `packages/`, `plugins/` and a `node_modules` link, see bench/README.md) both builds run side
 // by side and are measured alternately in every round, so the VM's drifting speed hits both alike.
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
@@ -94,7 +94,8 @@ async function measure(gateway, kind, requests) {
   const result = kind === 'json' ? await json(gateway, requests) : await streams(gateway, requests);
   const cpuS = gateway.cpuSeconds() - cpuBefore;
   const window = await readWindow(gateway);
-  if (result.bad > 0) throw new Error(`${gateway.name} ${kind}: ${result.bad} bad answers ${JSON.stringify(result.errors)}`);
+  if (result.bad > 0)
+    throw new Error(`${gateway.name} ${kind}: ${result.bad} bad answers ${JSON.stringify(result.errors)}`);
   return {
     bytes: window.allocatedBytes / requests,
     externalBytes: window.externalGrowth / requests,
@@ -114,7 +115,9 @@ function topAllocations(file, rows = 30) {
     const self = node.selfSize ?? 0;
     if (self > 0) {
       const { functionName, url, lineNumber } = node.callFrame;
-      const short = url.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '').replace(/^.*\/(packages|plugins)\//, '$1/');
+      const short = url
+        .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
+        .replace(/^.*\/(packages|plugins)\//, '$1/');
       const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
       bySite.set(key, (bySite.get(key) ?? 0) + self);
       total += self;
@@ -137,10 +140,15 @@ async function main() {
   stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
   if (settings.sample) mkdirSync(profilesDir, { recursive: true });
 
-  const builds = [{ name: 'current', cli: undefined }];
-  if (settings.baseline) {
-    builds.unshift({ name: 'baseline', cli: join(settings.baseline, 'packages/server/dist/cli.js') });
-  }
+  // BENCH_ALLOC_BASELINE: one build directory, or several separated by commas (named by their last part).
+  const baselines = (settings.baseline ?? '').split(',').filter(Boolean);
+  const builds = [
+    ...baselines.map((dir) => ({
+      name: baselines.length === 1 ? 'baseline' : basename(dir),
+      cli: join(dir, 'packages/server/dist/cli.js'),
+    })),
+    { name: 'current', cli: undefined },
+  ];
   const gateways = [];
   for (const build of builds) {
     const log = openSync(join(scratch, `${build.name}.log`), 'a');
@@ -207,23 +215,32 @@ async function main() {
       );
     }
   }
-  if (gateways.length === 2) {
+  for (const base of gateways.slice(0, -1)) {
     for (const kind of ['json', 'stream']) {
       const ratio = (field) =>
-        median(results.current[kind].map((row, i) => row[field] / results.baseline[kind][i][field]));
+        median(results.current[kind].map((row, i) => row[field] / results[base.name][kind][i][field]));
       console.log(
-        `current / baseline, ${kind}: bytes x${fmt(ratio('bytes'), 3)}, CPU x${fmt(ratio('cpuUs'), 3)} (median of per-round ratios)`,
+        `current / ${base.name}, ${kind}: bytes x${fmt(ratio('bytes'), 3)}, CPU x${fmt(ratio('cpuUs'), 3)} (median of per-round ratios)`,
       );
     }
   }
 
   if (settings.sample) {
-    // One more JSON window each: its sampling profile is written when the window closes.
-    for (const gateway of gateways) {
-      await measure(gateway, 'json', settings.requests);
-      const { total, top } = topAllocations(gateway.sampleFile);
-      console.log(`\n${gateway.name}: sampled allocation sites over ${settings.requests} JSON requests (${fmt(total / settings.requests)} B/req sampled)`);
-      for (const [site, bytes] of top) console.log(`${fmt(bytes / settings.requests).padStart(7)} B/req  ${site}`);
+    // One more window of each kind per gateway: its sampling profile is written when the window closes.
+    for (const kind of ['json', 'stream']) {
+      for (const gateway of gateways) {
+        const requests = kind === 'json' ? settings.requests : settings.streams;
+        await measure(gateway, kind, requests);
+        const { total, top } = topAllocations(gateway.sampleFile);
+        console.log(
+          `\n${gateway.name}: sampled allocation sites over ${requests} ${kind} requests (${fmt(total / requests)} B/req sampled)`,
+        );
+        for (const [site, bytes] of top) console.log(`${fmt(bytes / requests).padStart(7)} B/req  ${site}`);
+        copyFileSync(
+          gateway.sampleFile,
+          gateway.sampleFile.replace(/\.heapprofile$/, `-${kind}.heapprofile`),
+        );
+      }
     }
   }
 }
@@ -231,7 +248,9 @@ async function main() {
 try {
   await main();
 } catch (error) {
-  console.error(`bench alloc failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    `bench alloc failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exitCode = 1;
 } finally {
   for (const stop of stops) await stop().catch(() => {});
