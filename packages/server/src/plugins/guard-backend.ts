@@ -79,6 +79,85 @@ async function checkedModels(backend: Backend, guard: Guard): Promise<string[]> 
   throw error;
 }
 
+/**
+ * A stream's iterator under `watch`'s rules, with one abort listener for the whole stream instead of a
+ * listener, a closure and an async frame per part: a part still pending a grace period after the
+ * signal fired counts the stream as abandoned, and a part that throws a non-GatewayError (before the
+ * signal) as the plugin's fault.
+ */
+class WatchedParts implements AsyncIterator<ChatStreamPart> {
+  readonly #iterator: AsyncIterator<ChatStreamPart>;
+  readonly #signal: AbortSignal;
+  readonly #guard: Guard;
+  /** The part being waited for (0: none); a timer armed for one part checks it is still that one. */
+  #pending = 0;
+  #parts = 0;
+  #listening = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(iterator: AsyncIterator<ChatStreamPart>, signal: AbortSignal, guard: Guard) {
+    this.#iterator = iterator;
+    this.#signal = signal;
+    this.#guard = guard;
+  }
+
+  readonly #onAbort = (): void => {
+    this.#listening = false;
+    if (this.#pending !== 0) this.#arm(this.#pending);
+  };
+
+  #arm(part: number): void {
+    const guard = this.#guard;
+    this.#timer = setTimeout(() => {
+      if (this.#pending === part) guard.faults.abandoned(guard.who, 'stream()');
+    }, guard.faults.abandonGraceMs);
+    this.#timer.unref();
+  }
+
+  #stopListening(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+  }
+
+  async next(): Promise<IteratorResult<ChatStreamPart>> {
+    const part = ++this.#parts;
+    this.#pending = part;
+    if (this.#signal.aborted) this.#arm(part);
+    else if (!this.#listening) {
+      this.#listening = true;
+      this.#signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    try {
+      const result = await this.#iterator.next();
+      if (result.done) this.#stopListening();
+      return result;
+    } catch (error) {
+      this.#stopListening();
+      // After the signal an AbortError is the expected answer; otherwise only GatewayErrors are.
+      if (!isGatewayError(error) && !this.#signal.aborted) {
+        const { who, faults } = this.#guard;
+        faults.error(who, 'exception', error, 'stream() threw instead of a GatewayError');
+      }
+      throw error;
+    } finally {
+      this.#pending = 0;
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+    }
+  }
+
+  return(value?: unknown): Promise<IteratorResult<ChatStreamPart>> {
+    this.#stopListening();
+    const iterator = this.#iterator;
+    return iterator.return
+      ? watch(this.#guard, 'stream() return', undefined, () => iterator.return!(value))
+      : Promise.resolve({ done: true as const, value: undefined });
+  }
+}
+
 function guardStream(
   open: () => AsyncIterable<ChatStreamPart>,
   call: CallContext,
@@ -93,15 +172,7 @@ function guardStream(
     throw error;
   }
   return {
-    [Symbol.asyncIterator]() {
-      const iterator = parts[Symbol.asyncIterator]();
-      const next = () => watch(guard, 'stream()', call.signal, () => iterator.next());
-      const end = (value?: unknown) =>
-        iterator.return
-          ? watch(guard, 'stream() return', undefined, () => iterator.return!(value))
-          : Promise.resolve({ done: true as const, value: undefined });
-      return { next, return: end };
-    },
+    [Symbol.asyncIterator]: () => new WatchedParts(parts[Symbol.asyncIterator](), call.signal, guard),
   };
 }
 

@@ -363,8 +363,9 @@ export async function buildServer(
         const endpoint = state.context?.endpoint ?? end.request.routeOptions.url ?? 'unmatched';
         const status = String(end.completed ? end.reply.statusCode : 499);
         const backend = state.context ? (state.annotations.backend ?? 'none') : 'none';
-        metrics.requests.inc({ surface, endpoint, backend, status });
-        metrics.requestDuration.observe({ surface, endpoint, backend, status }, end.durationMs / 1000);
+        const labels = { surface, endpoint, backend, status };
+        metrics.requests.inc(labels);
+        metrics.requestDuration.observe(labels, end.durationMs / 1000);
         if (state.gatewayMs !== undefined)
           metrics.gatewayOverhead.observe({ surface, endpoint }, state.gatewayMs / 1000);
         // Built only when something reads it (a sink, debug logging).
@@ -377,8 +378,10 @@ export async function buildServer(
     // Before the surfaces register, so every surface's scope inherits it whatever parser it installs.
     installJsonDepthLimit(server, profile.server.maxJsonDepth);
     // While shutting down, answers close their connection so keep-alive clients do not hold it open.
-    server.addHook('onSend', async (_request, reply) => {
+    // Callback style: an async hook would cost a promise on every answer for a flag read.
+    server.addHook('onSend', (_request, reply, payload, done) => {
       if (shuttingDown) reply.header('connection', 'close');
+      done(null, payload);
     });
     if (profile.docs.enabled) await registerDocs(server, { service, ...profile.docs });
     registerAdmin(server, profile.admin, isAdmin, telemetrySinks, builtBudgets, keyStore);
@@ -415,8 +418,9 @@ export async function buildServer(
           scope.addHook('onRoute', (route) => {
             route.schema = { ...route.schema, tags: (route.schema?.tags as string[] | undefined) ?? [name] };
           });
-          scope.addHook('onRequest', async (request) => {
+          scope.addHook('onRequest', (request, _reply, done) => {
             request.gateway.surface = name;
+            done();
           });
           if (authThrottle)
             installAuthThrottle(scope, authThrottle, surfaceHost, {

@@ -28,7 +28,8 @@ class JsonDepthLimit extends Transform {
     // The parser reports the error; should nothing read this stream (a type no parser takes), it must not crash.
     this.on('error', ignore);
     // pipe() does not pass errors on: a client that leaves mid-body must still end the parser's wait.
-    source.once('error', (error) => this.destroy(error));
+    // `on`, not `once` (a wrapper per request): destroying twice is a no-op.
+    source.on('error', (error) => this.destroy(error));
     source.pipe(this);
   }
 
@@ -72,7 +73,8 @@ export function installJsonDepthLimit(app: FastifyInstance, maxDepth: number): v
     if (!hasBody(request) || !readsAsJson(request.headers['content-type'])) return done(null, payload);
     const limited = new JsonDepthLimit(payload, maxDepth);
     // Answered without reading the body (e.g. 415 for a JSON type no parser takes): Node would have dropped it.
-    reply.raw.once('finish', limited.drain);
+    // `on`, not `once`: a response finishes once (and draining twice is harmless).
+    reply.raw.on('finish', limited.drain);
     done(null, limited);
   });
 }

@@ -57,7 +57,8 @@ export interface RequestLifecycle {
 /** Gives every request its state and client-disconnect signal, and echoes its id. */
 export function installRequestState(app: FastifyInstance, lifecycle: RequestLifecycle): void {
   app.decorateRequest('gateway', undefined as unknown as GatewayRequestState);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: an async hook costs a promise on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     const controller = new AbortController();
     const state: GatewayRequestState = {
       signal: controller.signal,
@@ -76,12 +77,14 @@ export function installRequestState(app: FastifyInstance, lifecycle: RequestLife
       lifecycle.onEnd({ request, reply, completed, durationMs: performance.now() - state.startedAt });
     };
     if (lifecycle.endBeforeLastByte) endBeforeLastByte(reply.raw, () => end(true));
-    // The response's close (not the request's) tells a dropped client from a consumed body.
-    reply.raw.once('close', () => {
+    // The response's close (not the request's) tells a dropped client from a consumed body. `on`, not
+    // `once` (a wrapper and its state per request): a response closes once, and `end` runs once anyway.
+    reply.raw.on('close', () => {
       const completed = reply.raw.writableEnded;
       if (!completed) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
       end(completed);
     });
+    done();
   });
 }
 
