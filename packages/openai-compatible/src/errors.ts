@@ -110,6 +110,24 @@ export function streamReportedError(backend: string, message: string, cause?: un
   });
 }
 
+/** An upstream's JSON (a body or an event's data) parsed; a malformed-response error when it is not JSON. */
+export function parseUpstreamJson(backend: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw malformedResponseError(backend, error);
+  }
+}
+
+/** The error an upstream's stream reports in an event, in the SDKs' shapes: `{error: {message}}`, `{error: "..."}`, `{message}`. */
+export function eventReportedError(backend: string, data: unknown): GatewayError {
+  const message =
+    typeof data === 'object' && data !== null
+      ? upstreamMessage(data as Record<string, unknown>)
+      : 'no message';
+  return streamReportedError(backend, message);
+}
+
 /**
  * Turns anything an OpenAI-compatible SDK throws into a GatewayError. The caller decides about
  * cancellation first (it knows whether its own signal fired); this only reads the error.

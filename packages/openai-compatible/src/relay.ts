@@ -7,7 +7,12 @@
  */
 import { type RawSseEvent, SseEventSplitter, SseEventTooLargeError } from '@llm-gateway/plugin-kit';
 import type { ChatResult, ChatStreamPart, RelayRequest, RelayWire, Usage } from '@llm-gateway/spec';
-import { malformedResponseError, streamReportedError, upstreamMessage } from './errors.js';
+import {
+  eventReportedError,
+  malformedResponseError,
+  parseUpstreamJson,
+  streamReportedError,
+} from './errors.js';
 import { type ChunkReading, partsOfChunk } from './stream.js';
 import {
   fromOpenAICompatibleCompletion,
@@ -26,14 +31,6 @@ export interface RelayedResponse {
 
 const decoder = new TextDecoder();
 
-function parse(backend: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw malformedResponseError(backend, error);
-  }
-}
-
 /** A JSON answer: its bytes for the client, the normalized result read from them. */
 export async function relayCompletion(
   backend: string,
@@ -41,7 +38,7 @@ export async function relayCompletion(
   model: string,
 ): Promise<ChatResult> {
   const body = new Uint8Array(await response.arrayBuffer());
-  const completion = parse(backend, decoder.decode(body));
+  const completion = parseUpstreamJson(backend, decoder.decode(body));
   if (typeof completion !== 'object' || completion === null || Array.isArray(completion)) {
     throw malformedResponseError(backend, new Error('the answer is not a JSON object'));
   }
@@ -62,11 +59,10 @@ interface RelayReading extends ChunkReading {
   unread: string[];
 }
 
-/** The failure an error event reports, in the SDKs' shapes: `{error: {message}}`, `{error: "..."}`. */
-function reportedFailure(backend: string, data: unknown) {
-  const message =
-    typeof data === 'object' && data !== null ? upstreamMessage(data as Record<string, unknown>) : 'no message';
-  return streamReportedError(backend, message);
+/** Whether a read ends with a line break (so no part of a character waits in the decoder). */
+export function endsLine(bytes: Uint8Array | string): boolean {
+  const last = typeof bytes === 'string' ? bytes.charCodeAt(bytes.length - 1) : bytes[bytes.length - 1];
+  return last === 10 || last === 13;
 }
 
 /** A usage-only event (`choices: []` with usage): sent only to a client that asked for it. */
@@ -95,8 +91,9 @@ function readEvent(
   // Kept unread in case the text must be counted; the parts below carry only metadata then.
   if (!relay.parts) reading.unread.push(data);
   if (!first && !relay.parts && event.event !== 'error' && !accountingMark.test(data)) return true;
-  const chunk = parse(backend, data) as OpenAICompatibleChunk | null;
-  if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error) throw reportedFailure(backend, chunk);
+  const chunk = parseUpstreamJson(backend, data) as OpenAICompatibleChunk | null;
+  if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error)
+    throw eventReportedError(backend, chunk);
   if (typeof chunk !== 'object' || chunk === null) return true;
   if (chunk.x_groq?.error) throw streamReportedError(backend, chunk.x_groq.error);
   reading.usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? reading.usage;
@@ -111,7 +108,7 @@ function readEvent(
 function* unreadParts(backend: string, reading: RelayReading): Generator<ChatStreamPart> {
   const later: ChunkReading = { metadataSent: true };
   for (const data of reading.unread) {
-    const chunk = parse(backend, data) as OpenAICompatibleChunk | null;
+    const chunk = parseUpstreamJson(backend, data) as OpenAICompatibleChunk | null;
     if (typeof chunk !== 'object' || chunk === null) continue;
     for (const part of partsOfChunk(chunk, later)) if (part.type !== 'response-metadata') yield part;
   }
@@ -130,17 +127,20 @@ export async function* relayStream(
   reading: RelayReading,
 ): AsyncGenerator<ChatStreamPart> {
   const splitter = new SseEventSplitter();
+  /** The reads so far ended on an event boundary, with no part of a character waiting in the decoder. */
+  let boundary = true;
   for await (const bytes of body) {
-    const started = splitter.idle;
+    const started = boundary;
     let events: RawSseEvent[];
     try {
       events = splitter.push(bytes);
     } catch (error) {
       throw error instanceof SseEventTooLargeError ? malformedResponseError(backend, error) : error;
     }
+    boundary = splitter.idle && endsLine(bytes);
     const parts: ChatStreamPart[] = [];
     let kept = '';
-    let whole = started && splitter.idle;
+    let whole = started && boundary;
     let failure: unknown;
     for (const event of events) {
       try {

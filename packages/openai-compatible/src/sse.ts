@@ -5,19 +5,11 @@
  * statuses; only the reading of a 200's body changes.
  */
 import { createParser } from 'eventsource-parser';
-import { malformedResponseError, streamReportedError, upstreamMessage } from './errors.js';
+import { eventReportedError, malformedResponseError, parseUpstreamJson } from './errors.js';
 import type { OpenAICompatibleChunk } from './wire.js';
 
 /** An event longer than this is not an upstream answer: the read stops instead of buffering it. */
 const maxEventBytes = 8 * 1024 * 1024;
-
-function parseData(backend: string, data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch (error) {
-    throw malformedResponseError(backend, error);
-  }
-}
 
 /**
  * The chunks of an SSE body, one array per network read: everything that arrived together is handed
@@ -39,14 +31,9 @@ export async function* readChunks(
         done = true;
         return;
       }
-      const data = parseData(backend, event.data);
+      const data = parseUpstreamJson(backend, event.data);
       if (event.event === 'error' || (data as { error?: unknown } | null)?.error) {
-        // The same shapes as an SDK's error body: `{error: {message}}`, `{error: "..."}` or `{message}`.
-        const message =
-          typeof data === 'object' && data !== null
-            ? upstreamMessage(data as Record<string, unknown>)
-            : 'no message';
-        failure = streamReportedError(backend, message);
+        failure = eventReportedError(backend, data);
         return;
       }
       batch.push(data as OpenAICompatibleChunk);

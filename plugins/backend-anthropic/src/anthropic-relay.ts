@@ -5,7 +5,12 @@
  * events only when the normalized parts are asked for (`relay.parts`) or the upstream gave no usage.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { malformedResponseError, streamReportedError, upstreamMessage } from '@llm-gateway/openai-compatible';
+import {
+  endsLine,
+  eventReportedError,
+  malformedResponseError,
+  parseUpstreamJson,
+} from '@llm-gateway/openai-compatible';
 import { type RawSseEvent, SseEventSplitter, SseEventTooLargeError } from '@llm-gateway/plugin-kit';
 import type { ChatRequest, ChatStreamPart, RelayRequest } from '@llm-gateway/spec';
 import { type AnthropicStreamReading, partsOfAnthropicEvent } from './anthropic-stream.js';
@@ -19,34 +24,11 @@ export function anthropicRelay(request: ChatRequest): RelayRequest | undefined {
 
 const decoder = new TextDecoder();
 
-function parseData(backend: string, data: string): unknown {
-  try {
-    return JSON.parse(data);
-  } catch (error) {
-    throw malformedResponseError(backend, error);
-  }
-}
-
 /** A JSON answer's bytes as the Message they hold; throws a malformed-response error when they are none. */
 export function messageOfBody(backend: string, body: Uint8Array): Anthropic.Messages.Message {
-  const message = parseData(backend, decoder.decode(body)) as Anthropic.Messages.Message | null;
+  const message = parseUpstreamJson(backend, decoder.decode(body)) as Anthropic.Messages.Message | null;
   if (!Array.isArray(message?.content)) throw malformedResponseError(backend, message);
   return message;
-}
-
-/** The error an `error` event (or an event carrying `error`) stands for, as the translating path throws it. */
-function reportedError(backend: string, data: unknown): Error {
-  const message =
-    typeof data === 'object' && data !== null
-      ? upstreamMessage(data as Record<string, unknown>)
-      : 'no message';
-  return streamReportedError(backend, message);
-}
-
-/** Whether a read ends with a line break (so no part of a character waits in the decoder). */
-function endsLine(bytes: Uint8Array | string): boolean {
-  const last = typeof bytes === 'string' ? bytes.charCodeAt(bytes.length - 1) : bytes[bytes.length - 1];
-  return last === 10 || last === 13;
 }
 
 /** Events the relay reads, by name; the content events only for the normalized parts. */
@@ -78,8 +60,8 @@ export async function* relayAnthropicStream(
     }
     if (name === '' && event.data !== '') {
       // An unnamed event: its JSON says what it is.
-      const data = parseData(backend, event.data) as { type?: unknown; error?: unknown } | null;
-      if (data?.error !== undefined) throw reportedError(backend, data);
+      const data = parseUpstreamJson(backend, event.data) as { type?: unknown; error?: unknown } | null;
+      if (data?.error !== undefined) throw eventReportedError(backend, data);
       name = typeof data?.type === 'string' ? data.type : '';
       if (name === 'message_stop') reading.finished = true;
       else if (accountingEvents.has(name) || (wantParts && contentEvents.has(name)))
@@ -87,14 +69,16 @@ export async function* relayAnthropicStream(
       else if (retained && contentEvents.has(name)) retained.push(event.data);
       return;
     }
-    if (name === 'error') throw reportedError(backend, parseData(backend, event.data));
+    if (name === 'error') throw eventReportedError(backend, parseUpstreamJson(backend, event.data));
     if (accountingEvents.has(name)) {
-      out.push(...partsOfAnthropicEvent(parseData(backend, event.data) as { type: string }, reading));
+      out.push(...partsOfAnthropicEvent(parseUpstreamJson(backend, event.data) as { type: string }, reading));
       // Usage came: the gateway counts nothing itself, so the content need not be kept.
       if (retained && Object.keys(reading.usage).length > 0) retained = undefined;
     } else if (contentEvents.has(name)) {
       if (wantParts)
-        out.push(...partsOfAnthropicEvent(parseData(backend, event.data) as { type: string }, reading));
+        out.push(
+          ...partsOfAnthropicEvent(parseUpstreamJson(backend, event.data) as { type: string }, reading),
+        );
       else retained?.push(event.data);
     }
     // ping, content_block_stop and event types added later: relayed, not read.
@@ -139,6 +123,6 @@ export async function* relayAnthropicStream(
   if (retained && retained.length > 0 && Object.keys(reading.usage).length === 0) {
     // No usage at all: the content parts let the gateway count the answer.
     for (const data of retained)
-      yield* partsOfAnthropicEvent(parseData(backend, data) as { type: string }, reading);
+      yield* partsOfAnthropicEvent(parseUpstreamJson(backend, data) as { type: string }, reading);
   }
 }
