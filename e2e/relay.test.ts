@@ -25,7 +25,8 @@ const completion = `{
   "x_unknown": { "kept": true }
 }`;
 
-const head = '"id":"chatcmpl-relay-sse","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini"';
+const head =
+  '"id":"chatcmpl-relay-sse","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini"';
 const usageEvent = `data: {${head},"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}\n\n`;
 const streamEvents = [
   ': upstream comment\n\n',
@@ -101,7 +102,12 @@ describe(`Chat Completions, ${relayed ? 'relayed' : 'translated (server.relay fa
   });
 
   it('a stream with include_usage: every upstream event as it came when relayed', async () => {
-    const response = await post({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+    const response = await post({
+      model: 'gpt-4o-mini',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const text = await response.text();
@@ -128,7 +134,10 @@ describe(`Chat Completions, ${relayed ? 'relayed' : 'translated (server.relay fa
 
   it('the official openai SDK reads both, text and usage the same on either path', async () => {
     const client = new OpenAI({ apiKey: API_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-    const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    const answer = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(answer.choices[0]?.message.content).toBe('Relayed é answer');
     expect(answer.usage?.total_tokens).toBe(15);
     const stream = await client.chat.completions.create({

@@ -39,7 +39,8 @@ export function relayForBackend(
 ): ChatRequest {
   const relay = request.relay;
   if (!relay) return request;
-  if (backend.relayWires?.includes(relay.wire) && request.model === annotations.requestedModel) return request;
+  if (backend.relayWires?.includes(relay.wire) && request.model === annotations.requestedModel)
+    return request;
   const { relay: _relay, ...rest } = request;
   return rest;
 }

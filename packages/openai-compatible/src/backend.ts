@@ -8,9 +8,9 @@ import {
   type ChatResult,
   type ChatStreamPart,
   type FinishReason,
-  type RelayRequest,
   GatewayError,
   isGatewayError,
+  type RelayRequest,
   type TuningParam,
   type Usage,
 } from '@llm-gateway/spec';
@@ -81,7 +81,9 @@ async function openChunks(
 
 /** The request's relay ask when it is for this wire and the client is a Stainless SDK (it has `asResponse`). */
 function relayOf(request: ChatRequest, sent: ReturnType<typeof send>): RelayRequest | undefined {
-  return request.relay?.wire === openAIChatWire && typeof sent.asResponse === 'function' ? request.relay : undefined;
+  return request.relay?.wire === openAIChatWire && typeof sent.asResponse === 'function'
+    ? request.relay
+    : undefined;
 }
 
 function notStreamed(name: string): GatewayError {
@@ -145,7 +147,8 @@ export function createOpenAICompatibleBackend(options: OpenAICompatibleBackendOp
         rejectUnsupported(name, request, unsupported);
         const body = toOpenAICompatibleBody(request, false);
         const sent = send(client, body, guard.signal, call);
-        if (relayOf(request, sent)) return await relayCompletion(name, await sent.asResponse!(), request.model);
+        if (relayOf(request, sent))
+          return await relayCompletion(name, await sent.asResponse!(), request.model);
         const completion = await sent;
         if (isAsyncIterable(completion) || typeof completion !== 'object' || completion === null) {
           throw new GatewayError('upstream_error', `${name} upstream sent a malformed response`, {

@@ -7,7 +7,9 @@ const encoder = new TextEncoder();
 /** eventsource-parser's reading of the same text: the reference for names and data. */
 function reference(text: string): Array<{ event: string; data: string }> {
   const out: Array<{ event: string; data: string }> = [];
-  const parser = createParser({ onEvent: (event) => out.push({ event: event.event ?? '', data: event.data }) });
+  const parser = createParser({
+    onEvent: (event) => out.push({ event: event.event ?? '', data: event.data }),
+  });
   parser.feed(text);
   return out;
 }

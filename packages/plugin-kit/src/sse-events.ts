@@ -75,11 +75,16 @@ export class SseEventSplitter {
 
   /** The events that `bytes` completes, in order. Throws SseEventTooLargeError past the limit. */
   push(bytes: Uint8Array | string): RawSseEvent[] {
-    const text = this.#pending + (typeof bytes === 'string' ? bytes : this.#decoder.decode(bytes, { stream: true }));
+    const text =
+      this.#pending + (typeof bytes === 'string' ? bytes : this.#decoder.decode(bytes, { stream: true }));
     const events: RawSseEvent[] = [];
     const carriageReturns = text.includes('\r');
     let start = 0;
-    for (let end = eventEnd(text, 0, carriageReturns); end !== -1; end = eventEnd(text, start, carriageReturns)) {
+    for (
+      let end = eventEnd(text, 0, carriageReturns);
+      end !== -1;
+      end = eventEnd(text, start, carriageReturns)
+    ) {
       const raw = text.slice(start, end);
       events.push({ raw, ...fieldsOf(raw) });
       start = end;

@@ -63,7 +63,7 @@ function expectOpenAIError(
 }
 
 describe('POST /v1/chat/completions', () => {
-  it('relays the upstream\'s answer with from_cache added and the gateway headers', async () => {
+  it("relays the upstream's answer with from_cache added and the gateway headers", async () => {
     const response = await post({ model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
