@@ -39,6 +39,22 @@ const streamEvents = [
 ];
 const streamBody = streamEvents.join('');
 
+const message = `{"id":"msg_relay_json","type":"message","role":"assistant","model":"claude-sonnet-4-5",
+ "content":[{"type":"text","text":"Relayed \\u00e9 message"}],"stop_reason":"end_turn","stop_sequence":null,
+ "usage":{"input_tokens":12,"output_tokens":5,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"service_tier":"standard"},
+ "x_unknown":{"kept":true}}`;
+const messageEvents = [
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_relay_sse","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":7,"output_tokens":1}}}\n\n',
+  'event: ping\ndata: {"type": "ping"}\n\n',
+  'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+  'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n',
+  'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" there"}}\n\n',
+  'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+  'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":3}}\n\n',
+  'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+];
+const messageStream = messageEvents.join('');
+
 let upstream: Server;
 let gateway: Gateway;
 const upstreamBodies: Array<Record<string, unknown>> = [];
@@ -53,21 +69,27 @@ beforeAll(async () => {
   upstream = createServer(async (request, response) => {
     const body = await readJson(request);
     upstreamBodies.push(body);
+    const messages = request.url?.endsWith('/messages') === true;
     if (body.stream !== true) {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(completion);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(messages ? message : completion);
       return;
     }
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     // Two writes, cut inside an event: the relay must pass whole events on, in order.
-    const cut = streamBody.length - 70;
-    response.write(streamBody.slice(0, cut));
-    setTimeout(() => response.end(streamBody.slice(cut)), 20);
+    const text = messages ? messageStream : streamBody;
+    const cut = text.length - 70;
+    response.write(text.slice(0, cut));
+    setTimeout(() => response.end(text.slice(cut)), 20);
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const { port } = upstream.address() as AddressInfo;
   gateway = await startGateway({
     profile: 'e2e/fixtures/relay.yaml',
-    env: { GATEWAY_API_KEYS: API_KEY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` },
+    env: {
+      GATEWAY_API_KEYS: API_KEY,
+      OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      ANTHROPIC_BASE_URL: `http://127.0.0.1:${port}`,
+    },
   });
 });
 
@@ -154,5 +176,39 @@ describe(`Chat Completions, ${relayed ? 'relayed' : 'translated (server.relay fa
     }
     expect(text).toBe('Hello world');
     expect(total).toBe(11);
+  });
+});
+
+describe(`Messages, ${relayed ? 'relayed' : 'translated (server.relay false)'}`, () => {
+  function postMessages(body: Record<string, unknown>): Promise<Response> {
+    return fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': API_KEY,
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, messages, ...body }),
+    });
+  }
+
+  it('a JSON message: the upstream bytes exactly when relayed, the same content and usage either way', async () => {
+    const response = await postMessages({});
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    if (relayed) expect(text).toBe(message);
+    else expect(text).not.toBe(message);
+    const body = JSON.parse(text);
+    expect(body.content[0].text).toBe('Relayed é message');
+    expect(body.usage).toMatchObject({ input_tokens: 12, output_tokens: 5 });
+  });
+
+  it('a stream: every upstream event as it came when relayed', async () => {
+    const response = await postMessages({ stream: true });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const text = await response.text();
+    if (relayed) expect(text).toBe(messageStream);
+    expect(text).toContain('"text":" there"');
+    expect(text).toContain('event: message_stop');
   });
 });
