@@ -158,3 +158,25 @@ describe('JSON depth limit on one keep-alive connection', () => {
     }
   });
 });
+
+describe('JSON depth limit: what a parser reads', () => {
+  it('hands parsers a readable-only stream (no writable half piped into per body) with the body intact', async () => {
+    const app = Fastify();
+    installJsonDepthLimit(app, 64);
+    let handed: unknown;
+    app.addHook('preParsing', (_request, _reply, payload, done) => {
+      handed = payload;
+      done(null, payload);
+    });
+    app.post('/x', async (request) => request.body);
+    const big = { text: 'x'.repeat(300_000), nested: [[[1]]] };
+    try {
+      const response = await app.inject({ method: 'POST', url: '/x', payload: big });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual(big);
+      expect((handed as { writable?: unknown }).writable).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
  * surface's parser sees them: a 10,000-deep body parses, but every recursive walk after it (the cache
  * key, the SDK's JSON.stringify) overflows the stack.
  */
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { GatewayError } from '@llm-gateway/spec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JsonDepthScanner } from './json-depth-scanner.js';
@@ -16,10 +16,15 @@ export function jsonTooDeepError(maxDepth: number): GatewayError {
 
 const ignore = () => {};
 
-/** Passes the body through unchanged and fails the stream at the first byte past the depth limit. */
-class JsonDepthLimit extends Transform {
+/**
+ * Passes the body through unchanged and fails the stream at the first byte past the depth limit. A
+ * Readable fed by the source's events, not a Transform the source is piped into: no writable half and
+ * no pipe bookkeeping (a dozen objects and listeners) per request body.
+ */
+class JsonDepthLimit extends Readable {
   readonly #scanner: JsonDepthScanner;
   readonly #source: Readable;
+  #stopped = false;
 
   constructor(source: Readable, maxDepth: number) {
     super();
@@ -27,25 +32,39 @@ class JsonDepthLimit extends Transform {
     this.#source = source;
     // The parser reports the error; should nothing read this stream (a type no parser takes), it must not crash.
     this.on('error', ignore);
-    // pipe() does not pass errors on: a client that leaves mid-body must still end the parser's wait.
-    // `on`, not `once` (a wrapper per request): destroying twice is a no-op.
-    source.on('error', (error) => this.destroy(error));
-    source.pipe(this);
+    source.on('data', this.#onData);
+    source.on('end', this.#onEnd);
+    // A client that leaves mid-body must still end the parser's wait.
+    source.on('error', this.#onError);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.#scanner.scan(chunk)) {
-      done(null, chunk);
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#stopped) return;
+    if (!this.#scanner.scan(chunk)) {
+      this.drain();
+      this.destroy(jsonTooDeepError(this.#scanner.maxDepth));
       return;
     }
-    this.drain();
-    done(jsonTooDeepError(this.#scanner.maxDepth));
+    // Backpressure: the source waits until the parser reads on (_read).
+    if (!this.push(chunk)) this.#source.pause();
+  };
+
+  readonly #onEnd = (): void => {
+    if (!this.#stopped) this.push(null);
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.destroy(error);
+  };
+
+  override _read(): void {
+    if (!this.#stopped) this.#source.resume();
   }
 
   /** Reads and drops what is left of the body (refused, or never parsed), so the connection serves its next request. */
   readonly drain = (): void => {
+    this.#stopped = true;
     if (this.#source.readableEnded) return;
-    this.#source.unpipe(this);
     this.#source.resume();
   };
 }
