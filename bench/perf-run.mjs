@@ -2,7 +2,9 @@
 // on against the floor for a Node gateway, a bare node:http pass-through proxy, and against no proxy at
 // all (direct to the upstream simulators), in one run with the same load. The bare proxy and the
 // gateway each run pinned to core 1 (taskset); this process (the load generator), the simulators and
-// FerretDB run on core 0. Every figure is also given as a ratio to the bare proxy's of the same run.
+// FerretDB run on core 0. Every figure is also given as a ratio to the bare proxy's of the same run, and
+// checked against issue 25's targets (PASS/MISS). BENCH_PERF_RELAY_AB=1 also measures a second production
+// gateway with server.relay: false beside the first (server.relay: true).
 import {
   closeSync,
   createReadStream,
