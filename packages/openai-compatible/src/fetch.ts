@@ -403,7 +403,87 @@ export function withoutSdkTimer<C extends object>(client: C): C {
   return client;
 }
 
-/** Both of the above: what the gateway's Stainless-SDK backends (openai, groq, deepseek) are built with. */
+interface StainlessBuildInternals {
+  baseURL: string;
+  defaultQuery(): Record<string, string | undefined> | undefined;
+  buildURL(path: string, query: unknown, defaultBaseURL?: string): string;
+  buildBody(args: { options: { body?: unknown; headers?: unknown } }): {
+    bodyHeaders: unknown;
+    body: unknown;
+    isStreamingBody?: boolean;
+  };
+}
+
+/** Distinct request paths whose URL a client keeps. */
+const maxCachedUrls = 64;
+
+function isEmptyQuery(query: Record<string, unknown> | undefined): boolean {
+  if (query === undefined || query === null) return true;
+  for (const _ in query) return false;
+  return true;
+}
+
+function namesContentType(headers: Record<string, unknown>): boolean {
+  for (const name in headers) if (name.toLowerCase() === 'content-type') return true;
+  return false;
+}
+
+/**
+ * Makes a Stainless SDK client (openai, groq-sdk) keep the URL of each path it calls (a `URL` parsed,
+ * its query copied and printed per request otherwise) while its base URL and default query stay as
+ * they were, and encode a plain JSON body as its encoder does without first building a WHATWG
+ * `Headers` from the request's extra headers (which only matter for a content type the gateway never
+ * sets). Anything else (a query, another base, a stream, form or binary body, a content type among the
+ * extra headers) takes the SDK's path. The SDK is not changed: two methods of this client instance.
+ */
+export function withLeanRequestBody<C extends object>(client: C): C {
+  const sdk = client as unknown as StainlessBuildInternals;
+  const buildURL = sdk.buildURL;
+  const buildBody = sdk.buildBody;
+  if (typeof buildURL !== 'function' || typeof buildBody !== 'function') return client;
+  const urls = new Map<string, string>();
+  let urlsBase = sdk.baseURL;
+  sdk.buildURL = function leanBuildURL(this: StainlessBuildInternals, path, query, defaultBaseURL) {
+    if (
+      (query !== undefined && query !== null) ||
+      defaultBaseURL !== undefined ||
+      !isEmptyQuery(this.defaultQuery())
+    ) {
+      return buildURL.call(this, path, query, defaultBaseURL);
+    }
+    if (this.baseURL !== urlsBase) {
+      urls.clear();
+      urlsBase = this.baseURL;
+    }
+    let url = urls.get(path);
+    if (url === undefined) {
+      url = buildURL.call(this, path, query, defaultBaseURL);
+      if (urls.size >= maxCachedUrls) urls.clear();
+      urls.set(path, url);
+    }
+    return url;
+  };
+  sdk.buildBody = function leanBuildBody(this: StainlessBuildInternals, args) {
+    const { body, headers } = args.options;
+    if (
+      isPlainRecord(body) &&
+      !(Symbol.asyncIterator in body) &&
+      !(Symbol.iterator in body) &&
+      (headers === undefined || (isPlainRecord(headers) && !namesContentType(headers)))
+    ) {
+      // What the SDK's FallbackEncoder answers for a JSON body.
+      return {
+        bodyHeaders: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        isStreamingBody: false,
+      };
+    }
+    return buildBody.call(this, args);
+  };
+  return client;
+}
+
+/** All of the above: what the gateway's Stainless-SDK backends (openai, groq, deepseek) are built with. */
 export function leanSdkClient<C extends object>(client: C): C {
-  return withoutSdkTimer(withLeanRequestHeaders(client));
+  return withoutSdkTimer(withLeanRequestBody(withLeanRequestHeaders(client)));
 }

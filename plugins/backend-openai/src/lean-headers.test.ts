@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RequestHeaders, withLeanRequestHeaders } from '@llm-gateway/openai-compatible';
+import { leanSdkClient, RequestHeaders, withLeanRequestHeaders } from '@llm-gateway/openai-compatible';
 import { type Backend, GatewayError, isDisabled, silentLogger } from '@llm-gateway/spec';
 import { type Simulator, startOpenAISimulator } from '@llm-gateway/testkit';
 import OpenAI from 'openai';
@@ -10,14 +10,16 @@ import plugin from './index.js';
 /** A fetch that records the headers the SDK sends and answers a minimal completion. */
 function capturingFetch() {
   const sent: [string, string][][] = [];
-  const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+  const requests: { url: string; method?: string; body: unknown }[] = [];
+  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
     sent.push([...new Headers(init?.headers as HeadersInit)].sort());
+    requests.push({ url: String(url), method: init?.method, body: init?.body });
     return new Response(
       JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] }),
       { status: 200, headers: { 'content-type': 'application/json' } },
     );
   };
-  return { sent, fetch };
+  return { sent, requests, fetch };
 }
 
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -33,7 +35,7 @@ describe('withLeanRequestHeaders', () => {
       organization: 'org-1',
     };
     const sdk = new OpenAI({ ...options, fetch: plain.fetch });
-    const wrapped = withLeanRequestHeaders(new OpenAI({ ...options, fetch: lean.fetch }));
+    const wrapped = leanSdkClient(new OpenAI({ ...options, fetch: lean.fetch }));
     const variants = [
       {},
       { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } },
@@ -42,6 +44,8 @@ describe('withLeanRequestHeaders', () => {
       { headers: { 'Content-Type': 'application/json; charset=utf-8' }, timeout: 5000 },
       // Credentials set per request: the SDK's own path.
       { headers: { Authorization: 'Bearer other' } },
+      // A query: the SDK's own URL.
+      { query: { 'api-version': '2024-01-01' } },
     ];
     for (const extra of variants) {
       for (let i = 0; i < 2; i++) {
@@ -50,6 +54,16 @@ describe('withLeanRequestHeaders', () => {
       }
     }
     expect(lean.sent).toEqual(plain.sent);
+    // The same URLs, methods and body bytes.
+    expect(lean.requests).toEqual(plain.requests);
+    expect(lean.requests.at(-1)?.url).toBe('http://127.0.0.1:9/v1/chat/completions?api-version=2024-01-01');
+    // A new base URL is used at once.
+    sdk.baseURL = 'http://127.0.0.1:8/v2';
+    wrapped.baseURL = 'http://127.0.0.1:8/v2';
+    await sdk.chat.completions.create(body);
+    await wrapped.chat.completions.create(body);
+    expect(lean.requests.at(-1)).toEqual(plain.requests.at(-1));
+    expect(lean.requests.at(-1)?.url).toBe('http://127.0.0.1:8/v2/chat/completions');
     expect(lean.sent[0]?.map(([name]) => name)).toContain('authorization');
     expect(lean.sent[2]?.find(([name]) => name === 'traceparent')).toBeDefined();
   });
@@ -86,7 +100,7 @@ describe('withLeanRequestHeaders', () => {
   });
 });
 
-describe('backend-openai builds no WHATWG Headers per request but the body one', () => {
+describe('backend-openai builds no WHATWG Headers per request', () => {
   let sim: Simulator;
   let backend: Backend;
   const RealHeaders = globalThis.Headers;
@@ -120,9 +134,9 @@ describe('backend-openai builds no WHATWG Headers per request but the body one',
       const result = await backend.chat(request, call());
       expect(result.text).toContain('hello');
     }
-    // The SDK's buildBody still makes one for the request's own headers; without the lean headers it
-    // made four per call (body, the merged set, the auth set and the bearer set).
-    expect(built).toBeLessThanOrEqual(calls);
+    // Without the lean client the SDK made four per call (the body's, the merged set, the auth set and
+    // the bearer set); with it none.
+    expect(built).toBe(0);
   });
 });
 
