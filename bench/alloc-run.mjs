@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startMongo } from '@llm-gateway/testkit';
+import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
 import { pinSelf, startGateway, startUpstreams } from './lib/processes.mjs';
 import { productionEnv } from './lib/production-env.mjs';
@@ -27,6 +28,8 @@ const settings = {
   baseline: process.env.BENCH_ALLOC_BASELINE,
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   sample: process.env.BENCH_ALLOC_SAMPLE === '1',
+  // 1: every gateway under --cpu-prof (whole run, warm-up included); summaries printed at the end.
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
   // 1: the gateways on core 1, this process, the simulators and FerretDB on core 0 (as perf-run).
   pin: process.env.BENCH_ALLOC_PIN !== '0',
 };
@@ -76,7 +79,7 @@ const json = (gateway, requests) =>
     body: body(false),
     requests,
     concurrency: settings.concurrency,
-    onResponse: (response, text) => text.includes('word0'),
+    onResponse: (_response, text) => text.includes('word0'),
   });
 const streams = (gateway, requests) =>
   streamLoad({
@@ -138,7 +141,7 @@ async function main() {
   stops.push(() => mongo.stop());
   const scratch = mkdtempSync(join(tmpdir(), 'bench-alloc-'));
   stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
-  if (settings.sample) mkdirSync(profilesDir, { recursive: true });
+  if (settings.sample || settings.cpuProfile) mkdirSync(profilesDir, { recursive: true });
 
   // BENCH_ALLOC_BASELINE: one build directory, or several separated by commas (named by their last part).
   const baselines = (settings.baseline ?? '').split(',').filter(Boolean);
@@ -171,6 +174,7 @@ async function main() {
         stdout: log,
         ...(settings.pin ? { cpus: '1' } : {}),
         ...(build.cli ? { cli: build.cli } : {}),
+        ...(settings.cpuProfile ? { cpuProfile: join(profilesDir, `alloc-${build.name}.cpuprofile`) } : {}),
       });
       stops.unshift(() => gateway.stop());
       gateways.push({ ...gateway, name: build.name, sampleFile });
@@ -241,6 +245,15 @@ async function main() {
           gateway.sampleFile.replace(/\.heapprofile$/, `-${kind}.heapprofile`),
         );
       }
+    }
+  }
+
+  if (settings.cpuProfile) {
+    // Node writes the profile when the process exits.
+    for (const gateway of gateways) await gateway.stop();
+    for (const gateway of gateways) {
+      const file = join(profilesDir, `alloc-${gateway.name}.cpuprofile`);
+      printCpuSummary(`CPU profile of ${gateway.name} (${file})`, summarizeCpuProfile(file, 25));
     }
   }
 }
