@@ -116,16 +116,22 @@ function* unreadParts(backend: string, reading: RelayReading): Generator<ChatStr
 }
 
 /**
- * A streamed answer relayed: per network read one `relay-bytes` part with its whole events (the read
- * itself when nothing was left out and it ended on an event boundary), then the parts read from them.
- * The caller yields `finish` (with `reading.usage`) and checks `finishReason`.
+ * Reads one relayed event: returns whether its text goes to the client, pushes the parts derived from it;
+ * throws when it reports an error (the events before it have gone out by then).
  */
-export async function* relayStream(
+export type RelayEventReader = (event: RawSseEvent, parts: ChatStreamPart[]) => boolean;
+
+/**
+ * The reads of a relayed SSE body: per network read one `relay-bytes` part with its whole events that
+ * `read` keeps (the read itself when it kept them all and the reads so far end on an event boundary),
+ * then the parts `read` derived. Returns what was left after the last blank line (no whole event).
+ */
+export async function* relaySseReads(
   backend: string,
-  body: AsyncIterable<Uint8Array>,
-  relay: RelayRequest,
-  reading: RelayReading,
-): AsyncGenerator<ChatStreamPart> {
+  wire: RelayWire,
+  body: AsyncIterable<Uint8Array | string>,
+  read: RelayEventReader,
+): AsyncGenerator<ChatStreamPart, string> {
   const splitter = new SseEventSplitter();
   /** The reads so far ended on an event boundary, with no part of a character waiting in the decoder. */
   let boundary = true;
@@ -144,7 +150,7 @@ export async function* relayStream(
     let failure: unknown;
     for (const event of events) {
       try {
-        if (readEvent(backend, event, relay, reading, parts)) kept += event.raw;
+        if (read(event, parts)) kept += event.raw;
         else whole = false;
       } catch (error) {
         failure = error;
@@ -152,12 +158,27 @@ export async function* relayStream(
         break;
       }
     }
-    if (whole) yield { type: 'relay-bytes', wire: openAIChatWire, bytes };
-    else if (kept !== '') yield { type: 'relay-bytes', wire: openAIChatWire, bytes: kept };
-    if (failure) throw failure;
+    if (whole && events.length > 0) yield { type: 'relay-bytes', wire, bytes };
+    else if (kept !== '') yield { type: 'relay-bytes', wire, bytes: kept };
     yield* parts;
+    if (failure !== undefined) throw failure;
   }
-  const rest = splitter.end();
+  return splitter.end();
+}
+
+/**
+ * A streamed Chat Completions answer relayed (see `relaySseReads`). The caller yields `finish` (with
+ * `reading.usage`) and checks `finishReason`.
+ */
+export async function* relayStream(
+  backend: string,
+  body: AsyncIterable<Uint8Array>,
+  relay: RelayRequest,
+  reading: RelayReading,
+): AsyncGenerator<ChatStreamPart> {
+  const rest = yield* relaySseReads(backend, openAIChatWire, body, (event, parts) =>
+    readEvent(backend, event, relay, reading, parts),
+  );
   if (rest !== '') yield { type: 'relay-bytes', wire: openAIChatWire, bytes: rest };
   if (reading.usage === undefined && !relay.parts) yield* unreadParts(backend, reading);
 }

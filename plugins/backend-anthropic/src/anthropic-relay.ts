@@ -6,12 +6,12 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import {
-  endsLine,
   eventReportedError,
   malformedResponseError,
   parseUpstreamJson,
+  relaySseReads,
 } from '@llm-gateway/openai-compatible';
-import { type RawSseEvent, SseEventSplitter, SseEventTooLargeError } from '@llm-gateway/plugin-kit';
+import type { RawSseEvent } from '@llm-gateway/plugin-kit';
 import type { ChatRequest, ChatStreamPart, RelayRequest } from '@llm-gateway/spec';
 import { type AnthropicStreamReading, partsOfAnthropicEvent } from './anthropic-stream.js';
 
@@ -46,7 +46,6 @@ export async function* relayAnthropicStream(
   relay: RelayRequest,
   reading: AnthropicStreamReading,
 ): AsyncGenerator<ChatStreamPart> {
-  const splitter = new SseEventSplitter();
   const wantParts = relay.parts === true;
   /** Content events' data kept while no usage came: the parts are then derived at the end. */
   let retained: string[] | undefined = wantParts ? undefined : [];
@@ -84,41 +83,11 @@ export async function* relayAnthropicStream(
     // ping, content_block_stop and event types added later: relayed, not read.
   };
 
-  /** The reads so far ended on an event boundary (nothing waits, not even half a character). */
-  let boundary = true;
-  for await (const bytes of source) {
-    const fresh = boundary;
-    let events: RawSseEvent[];
-    try {
-      events = splitter.push(bytes);
-    } catch (error) {
-      throw error instanceof SseEventTooLargeError ? malformedResponseError(backend, error) : error;
-    }
-    boundary = splitter.idle && endsLine(bytes);
-    if (events.length === 0) continue;
-    const derived: ChatStreamPart[] = [];
-    let failure: unknown;
-    let relayed = events.length;
-    for (const [at, event] of events.entries()) {
-      try {
-        read(event, derived);
-      } catch (error) {
-        failure = error;
-        relayed = at;
-        break;
-      }
-    }
-    if (relayed > 0) {
-      // The read is whole events when nothing waited before it and nothing waits after it.
-      const whole = fresh && failure === undefined && boundary;
-      const out = whole ? bytes : events.slice(0, relayed).reduce((text, event) => text + event.raw, '');
-      yield { type: 'relay-bytes', wire: anthropicRelayWire, bytes: out };
-    }
-    yield* derived;
-    if (failure !== undefined) throw failure;
-  }
+  const rest = yield* relaySseReads(backend, anthropicRelayWire, source, (event, out) => {
+    read(event, out);
+    return true;
+  });
   // What is left has no blank line after it: not an event. It goes on only behind a whole answer.
-  const rest = splitter.end();
   if (rest !== '' && reading.finished) yield { type: 'relay-bytes', wire: anthropicRelayWire, bytes: rest };
   if (retained && retained.length > 0 && Object.keys(reading.usage).length === 0) {
     // No usage at all: the content parts let the gateway count the answer.
