@@ -63,14 +63,31 @@ function expectOpenAIError(
 }
 
 describe('POST /v1/chat/completions', () => {
-  it("relays the upstream's answer with from_cache added and the gateway headers", async () => {
-    const response = await post({ model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 });
+  /** Posts the same request to `target` and checks what both paths share: status, headers, the upstream call. */
+  async function answered(target: TestGateway) {
+    const response = await post(
+      { model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 },
+      {},
+      undefined,
+      target,
+    );
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['x-gateway-backend']).toBe('openai');
     expect(response.headers['x-gateway-model']).toBe('gpt-4o');
-    expect(response.headers['x-request-id']).toBe(gateway.contexts.at(-1)?.requestId);
-    const body = response.json();
+    expect(response.headers['x-request-id']).toBe(target.contexts.at(-1)?.requestId);
+    const upstream = target.sim.lastRequest('/chat/completions');
+    expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
+    expect(target.contexts.at(-1)).toMatchObject({
+      surface: 'openai',
+      endpoint: 'chat.completions',
+      principal: { kind: 'anonymous' },
+    });
+    return response.json();
+  }
+
+  it("relays the upstream's answer with from_cache added and the gateway headers", async () => {
+    const body = await answered(gateway);
     // Everything the upstream sent, fields the gateway does not model included, plus usage.from_cache.
     expect(body).toMatchObject({
       id: expect.stringMatching(/^chatcmpl-/),
@@ -89,30 +106,10 @@ describe('POST /v1/chat/completions', () => {
       usage: { ...upstreamUsage(), from_cache: false, prompt_tokens_details: { cached_tokens: 0 } },
       system_fingerprint: 'fp_sim0000001',
     });
-    const upstream = gateway.sim.lastRequest('/chat/completions');
-    expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
-    const context = gateway.contexts.at(-1)!;
-    expect(context).toMatchObject({
-      surface: 'openai',
-      endpoint: 'chat.completions',
-      principal: { kind: 'anonymous' },
-    });
   });
 
   it('translated (server.relay false): answers in the OpenAI shape with from_cache and gateway headers', async () => {
-    const response = await post(
-      { model: 'gpt-4o', messages, temperature: 0.3, max_tokens: 50 },
-      {},
-      undefined,
-      translating,
-    );
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect(response.headers['x-gateway-backend']).toBe('openai');
-    expect(response.headers['x-gateway-model']).toBe('gpt-4o');
-    expect(response.headers['x-request-id']).toBe(translating.contexts.at(-1)?.requestId);
-    const body = response.json();
-    expect(body).toEqual({
+    expect(await answered(translating)).toEqual({
       id: expect.stringMatching(/^chatcmpl-/),
       object: 'chat.completion',
       created: expect.any(Number),
@@ -128,14 +125,6 @@ describe('POST /v1/chat/completions', () => {
       usage: { ...upstreamUsage(translating), from_cache: false },
       // The upstream's, kept (it used to become null).
       system_fingerprint: 'fp_sim0000001',
-    });
-    const upstream = translating.sim.lastRequest('/chat/completions');
-    expect(upstream?.body).toMatchObject({ model: 'gpt-4o', temperature: 0.3, max_tokens: 50, messages });
-    const context = translating.contexts.at(-1)!;
-    expect(context).toMatchObject({
-      surface: 'openai',
-      endpoint: 'chat.completions',
-      principal: { kind: 'anonymous' },
     });
   });
 
