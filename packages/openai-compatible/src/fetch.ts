@@ -297,6 +297,27 @@ function knownSecurity(security: unknown): boolean {
   return true;
 }
 
+/** The SDK's constant headers for one combination of the inputs they depend on. */
+interface HeaderSet {
+  method: string;
+  retryCount: number;
+  timeout: number | undefined;
+  bearer: unknown;
+  admin: unknown;
+  apiKey: unknown;
+  adminKey: unknown;
+  base: string[];
+  /** `base` with the JSON body's content type merged in, made on first use. */
+  json: string[] | undefined;
+}
+
+/** The body headers the SDK's encoder gives a JSON body: exactly `content-type: application/json`. */
+function isJsonBodyHeaders(headers: unknown): headers is Record<string, unknown> {
+  if (!isPlainRecord(headers) || headers['content-type'] !== 'application/json') return false;
+  for (const name in headers) if (name !== 'content-type') return false;
+  return true;
+}
+
 /** Distinct constant header sets kept per client (method, retry count, timeout, API key). */
 const maxCachedHeaderSets = 8;
 
@@ -315,7 +336,9 @@ export function withLeanRequestHeaders<C extends object>(client: C): C {
   const sdk = client as unknown as StainlessHeaderInternals;
   const original = sdk.buildHeaders;
   if (typeof original !== 'function') return client;
-  const bases = new Map<string, string[]>();
+  const sets = new Map<string, HeaderSet>();
+  /** The set the previous request used: the next one almost always has the same inputs. */
+  let last: HeaderSet | undefined;
   sdk.buildHeaders = async function leanBuildHeaders(this: StainlessHeaderInternals, args) {
     const { options, method, bodyHeaders, retryCount } = args;
     if (
@@ -329,28 +352,62 @@ export function withLeanRequestHeaders<C extends object>(client: C): C {
       return original.call(this, args);
     }
     const security = options.__security;
-    const key = `${method}\n${retryCount}\n${options.timeout}\n${security?.bearerAuth}\n${security?.adminAPIKeyAuth}\n${String(this.apiKey)}\n${String(this.adminAPIKey)}`;
-    let base = bases.get(key);
-    if (base === undefined) {
-      const built = await original.call(this, {
-        options: { ...options, headers: undefined },
-        method,
-        bodyHeaders: undefined,
-        retryCount,
-      });
-      base = [];
-      const list = base;
-      built.forEach((value, name) => {
-        list.push(name, value);
-      });
-      if (bases.size >= maxCachedHeaderSets) bases.clear();
-      bases.set(key, base);
-    }
-    const flat = base.slice();
+    let set = last;
     if (
-      !mergeRecord(flat, bodyHeaders as Record<string, unknown> | undefined) ||
-      !mergeRecord(flat, options.headers as Record<string, unknown> | undefined)
+      set === undefined ||
+      set.method !== method ||
+      set.retryCount !== retryCount ||
+      set.timeout !== options.timeout ||
+      set.bearer !== security?.bearerAuth ||
+      set.admin !== security?.adminAPIKeyAuth ||
+      set.apiKey !== this.apiKey ||
+      set.adminKey !== this.adminAPIKey
     ) {
+      const key = `${method}\n${retryCount}\n${options.timeout}\n${security?.bearerAuth}\n${security?.adminAPIKeyAuth}\n${String(this.apiKey)}\n${String(this.adminAPIKey)}`;
+      set = sets.get(key);
+      if (set === undefined) {
+        const built = await original.call(this, {
+          options: { ...options, headers: undefined },
+          method,
+          bodyHeaders: undefined,
+          retryCount,
+        });
+        const base: string[] = [];
+        built.forEach((value, name) => {
+          base.push(name, value);
+        });
+        set = {
+          method,
+          retryCount,
+          timeout: options.timeout,
+          bearer: security?.bearerAuth,
+          admin: security?.adminAPIKeyAuth,
+          apiKey: this.apiKey,
+          adminKey: this.adminAPIKey,
+          base,
+          json: undefined,
+        };
+        if (sets.size >= maxCachedHeaderSets) sets.clear();
+        sets.set(key, set);
+      }
+      last = set;
+    }
+    let flat: string[];
+    if (isJsonBodyHeaders(bodyHeaders)) {
+      // The body headers of nearly every request: merged into the constant set once.
+      if (set.json === undefined) {
+        const json = set.base.slice();
+        mergeRecord(json, bodyHeaders);
+        set.json = json;
+      }
+      flat = set.json.slice();
+    } else {
+      flat = set.base.slice();
+      if (!mergeRecord(flat, bodyHeaders as Record<string, unknown> | undefined)) {
+        return original.call(this, args);
+      }
+    }
+    if (options.headers !== undefined && !mergeRecord(flat, options.headers as Record<string, unknown>)) {
       return original.call(this, args);
     }
     return new RequestHeaders(flat);
