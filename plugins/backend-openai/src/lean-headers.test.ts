@@ -12,7 +12,7 @@ function capturingFetch() {
   const sent: [string, string][][] = [];
   const requests: { url: string; method?: string; body: unknown }[] = [];
   const fetch = async (url: string | URL | Request, init?: RequestInit) => {
-    sent.push([...new Headers(init?.headers as HeadersInit)].sort());
+    sent.push([...new Headers(init?.headers as ConstructorParameters<typeof Headers>[0])].sort());
     requests.push({ url: String(url), method: init?.method, body: init?.body });
     return new Response(
       JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] }),
@@ -124,7 +124,7 @@ describe('backend-openai builds no WHATWG Headers per request', () => {
     await backend.chat(request, call()); // the first call builds the constant headers once
     let built = 0;
     globalThis.Headers = class CountingHeaders extends RealHeaders {
-      constructor(init?: HeadersInit) {
+      constructor(init?: ConstructorParameters<typeof Headers>[0]) {
         super(init);
         built += 1;
       }
