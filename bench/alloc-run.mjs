@@ -4,7 +4,16 @@
 // growth between two signals (see that file). With BENCH_ALLOC_BASELINE=<dir> (a copy of another
 // build: `packages/`, `plugins/` and a `node_modules` link, see bench/README.md) both builds run side
 // by side and are measured alternately in every round, so the VM's drifting speed hits both alike.
-import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +51,8 @@ const profiles = {
 const probe = pathToFileURL(fileURLToPath(new URL('./lib/alloc-probe.mjs', import.meta.url))).href;
 const profilesDir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
 const runId = Date.now().toString(36);
+/** A fresh directory per build for its gateway's CPU profiles (one file per thread). */
+const cpuDirOf = (name) => join(profilesDir, `alloc-cpu-${name}`);
 
 const stops = [];
 const perRound = settings.requests / 1000 + settings.streams / 300 + 10;
@@ -157,6 +168,10 @@ async function main() {
     const log = openSync(join(scratch, `${build.name}.log`), 'a');
     try {
       const sampleFile = join(profilesDir, `alloc-${build.name}.heapprofile`);
+      if (settings.cpuProfile) {
+        rmSync(cpuDirOf(build.name), { recursive: true, force: true });
+        mkdirSync(cpuDirOf(build.name), { recursive: true });
+      }
       const gateway = await startGateway({
         profile: profiles[settings.profile] ?? settings.profile,
         env: {
@@ -174,7 +189,7 @@ async function main() {
         stdout: log,
         ...(settings.pin ? { cpus: '1' } : {}),
         ...(build.cli ? { cli: build.cli } : {}),
-        ...(settings.cpuProfile ? { cpuProfile: join(profilesDir, `alloc-${build.name}.cpuprofile`) } : {}),
+        ...(settings.cpuProfile ? { cpuProfileDir: cpuDirOf(build.name) } : {}),
       });
       stops.unshift(() => gateway.stop());
       gateways.push({ ...gateway, name: build.name, sampleFile });
@@ -250,9 +265,24 @@ async function main() {
 
   if (settings.cpuProfile) {
     // Node writes the profile when the process exits.
-    for (const gateway of gateways) await gateway.stop();
+    // A gateway writing a long profile may take seconds to exit: no SIGKILL after the usual 5 s.
+    await Promise.all(
+      gateways.map(async (gateway) => {
+        const stopping = Date.now();
+        await gateway.stop(60_000);
+        console.log(`${gateway.name} stopped in ${Date.now() - stopping} ms`);
+      }),
+    );
     for (const gateway of gateways) {
-      const file = join(profilesDir, `alloc-${gateway.name}.cpuprofile`);
+      // The main thread's (thread id 0), not the tokenizer worker's; the last one written: a gateway that
+      // re-executes itself with heap flags (server.memory) leaves the start-up image's profile too.
+      const dir = cpuDirOf(gateway.name);
+      const name = readdirSync(dir)
+        .filter((file) => file.includes(`.${gateway.pid}.0.`))
+        .sort()
+        .at(-1);
+      if (!name) throw new Error(`no CPU profile of ${gateway.name}'s main thread in ${dir}`);
+      const file = join(dir, name);
       printCpuSummary(`CPU profile of ${gateway.name} (${file})`, summarizeCpuProfile(file, 25));
     }
   }

@@ -100,7 +100,8 @@ function measuredHandle(child, state, url) {
     pid: child.pid,
     logs: () => state.logs,
     alive: () => !state.exited,
-    stop: () => stopChild(child, state),
+    // `graceMs`: how long it may take to exit after SIGTERM before SIGKILL (default 5 s).
+    stop: (graceMs) => stopChild(child, state, graceMs),
     heap: () => heapOf(child, state),
     cpuSeconds: () => cpuSecondsOf(child.pid),
   };
@@ -145,6 +146,9 @@ export async function startBareProxy({ upstreams, cpus }) {
  * The heap probe is preloaded (see heap-probe.mjs); `cpuProfile` (a path) adds `--cpu-prof`; `cpus`
  * pins it (taskset); `stdout` (a file descriptor) takes its stdout, i.e. its log, instead of a pipe.
  * `cli` runs another build's cli.js (e.g. a copy of an older build) instead of this tree's.
+ * `cpuProfileDir` adds `--cpu-prof` with Node's own file names (one per thread: the main thread's is
+ * `CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile`), where a fixed `cpuProfile` name lets a worker thread's
+ * profile (the tokenizer's) overwrite the main thread's.
  */
 export async function startGateway({
   profile,
@@ -154,6 +158,7 @@ export async function startGateway({
   stdout,
   timeoutMs = 30_000,
   cli = cliPath,
+  cpuProfileDir,
 }) {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`pnpm build\` first`);
   const port = await freePort();
@@ -167,6 +172,7 @@ export async function startGateway({
       basename(cpuProfile),
     );
   }
+  if (cpuProfileDir) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', cpuProfileDir);
   const [command, args] = nodeCommand([...nodeArgs, cli, 'start', '--profile', profile], cpus);
   const child = spawn(command, args, {
     cwd: repoRoot,
