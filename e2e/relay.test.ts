@@ -148,7 +148,11 @@ describe(`Chat Completions, ${relayed ? 'relayed' : 'translated (server.relay fa
 
   it('an alias is translated: the client sees the model it asked for', async () => {
     const response = await post({ model: 'fast', messages });
-    const body = await response.json();
+    const body = (await response.json()) as {
+      model: string;
+      choices: Array<{ message: { content: string } }>;
+      x_unknown?: unknown;
+    };
     expect(body.model).toBe('fast');
     expect(body.choices[0].message.content).toBe('Relayed é answer');
     expect(body.x_unknown).toBeUndefined();
