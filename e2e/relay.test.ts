@@ -154,7 +154,7 @@ describe(`Chat Completions, ${relayed ? 'relayed' : 'translated (server.relay fa
       x_unknown?: unknown;
     };
     expect(body.model).toBe('fast');
-    expect(body.choices[0].message.content).toBe('Relayed é answer');
+    expect(body.choices[0]?.message.content).toBe('Relayed é answer');
     expect(body.x_unknown).toBeUndefined();
   });
 
