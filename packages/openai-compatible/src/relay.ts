@@ -47,8 +47,33 @@ export async function relayCompletion(
   return result;
 }
 
-// Whitespace-tolerant: an upstream may pretty-print. A false positive only costs a parse.
-const accountingMark = /"(?:finish_reason"\s*:\s*"|usage"\s*:\s*\{|error")/;
+/** The first character after `"name"` and its colon (whitespace skipped), '' when the key is absent. */
+function valueStart(data: string, key: string): string {
+  let at = data.indexOf(key);
+  while (at !== -1) {
+    let i = at + key.length;
+    while (data.charCodeAt(i) === 32 || data.charCodeAt(i) === 9 || data.charCodeAt(i) === 10) i++;
+    if (data.charCodeAt(i) === 58) {
+      i++;
+      while (data.charCodeAt(i) === 32 || data.charCodeAt(i) === 9 || data.charCodeAt(i) === 10) i++;
+      return data.charAt(i);
+    }
+    at = data.indexOf(key, at + 1);
+  }
+  return '';
+}
+
+/**
+ * Whether an event may carry what accounting reads: a finish reason, a usage object, an error. Tolerates
+ * whitespace (an upstream may pretty-print); a false positive only costs a parse.
+ */
+function readsForAccounting(data: string): boolean {
+  return (
+    valueStart(data, '"finish_reason"') === '"' ||
+    valueStart(data, '"usage"') === '{' ||
+    data.includes('"error"')
+  );
+}
 
 /** How one relayed stream has gone so far. */
 interface RelayReading extends ChunkReading {
@@ -90,7 +115,7 @@ function readEvent(
   const first = !reading.metadataSent;
   // Kept unread in case the text must be counted; the parts below carry only metadata then.
   if (!relay.parts) reading.unread.push(data);
-  if (!first && !relay.parts && event.event !== 'error' && !accountingMark.test(data)) return true;
+  if (!first && !relay.parts && event.event !== 'error' && !readsForAccounting(data)) return true;
   const chunk = parseUpstreamJson(backend, data) as OpenAICompatibleChunk | null;
   if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error)
     throw eventReportedError(backend, chunk);
@@ -145,21 +170,26 @@ export async function* relaySseReads(
     }
     boundary = splitter.idle && endsLine(bytes);
     const parts: ChatStreamPart[] = [];
-    let kept = '';
-    let whole = started && boundary;
+    /** Events left out (read said no), by index; the text is joined only when there are some. */
+    let left: number[] | undefined;
+    let count = events.length;
     let failure: unknown;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
       try {
-        if (read(event, parts)) kept += event.raw;
-        else whole = false;
+        if (!read(events[i]!, parts)) (left ??= []).push(i);
       } catch (error) {
         failure = error;
-        whole = false;
+        count = i;
         break;
       }
     }
-    if (whole && events.length > 0) yield { type: 'relay-bytes', wire, bytes };
-    else if (kept !== '') yield { type: 'relay-bytes', wire, bytes: kept };
+    if (started && boundary && count === events.length && left === undefined && count > 0)
+      yield { type: 'relay-bytes', wire, bytes };
+    else {
+      let kept = '';
+      for (let i = 0; i < count; i++) if (!left?.includes(i)) kept += events[i]!.raw;
+      if (kept !== '') yield { type: 'relay-bytes', wire, bytes: kept };
+    }
     yield* parts;
     if (failure !== undefined) throw failure;
   }

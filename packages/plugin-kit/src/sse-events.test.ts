@@ -29,6 +29,12 @@ describe('SseEventSplitter', () => {
     }
   });
 
+  it('reads a one-line event with a CR inside as two lines, as eventsource-parser does', () => {
+    const text = 'data: a\rdata: b\n\n';
+    const events = new SseEventSplitter().push(text);
+    expect(events.map(({ event, data }) => ({ event, data }))).toEqual(reference(text));
+  });
+
   it('ends events on CRLF and CR blank lines too, and keeps a CR that may be half a CRLF', () => {
     const text = 'data: one\r\n\r\ndata: two\r\rdata: three\n\n';
     const splitter = new SseEventSplitter();

@@ -44,6 +44,16 @@ function eventEnd(text: string, from: number, carriageReturns: boolean): number 
 
 /** The `event:` name and the joined `data:` lines of one event's text. */
 function fieldsOf(raw: string): { event: string; data: string } {
+  // The usual event, one `data: ` line and a blank one (`data: {...}\n\n`): no line splitting.
+  const end = raw.length - 2;
+  if (
+    raw.startsWith('data: ') &&
+    raw.indexOf('\n') === end &&
+    raw.charCodeAt(end + 1) === 10 &&
+    !raw.includes('\r')
+  ) {
+    return { event: '', data: raw.slice(6, end) };
+  }
   let event = '';
   let data: string | undefined;
   for (const line of raw.split(/\r\n|\r|\n/)) {
