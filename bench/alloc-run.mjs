@@ -4,27 +4,16 @@
 // growth between two signals (see that file). With BENCH_ALLOC_BASELINE=<dir> (a copy of another
 // build: `packages/`, `plugins/` and a `node_modules` link, see bench/README.md) both builds run side
 // by side and are measured alternately in every round, so the VM's drifting speed hits both alike.
-import {
-  closeSync,
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startMongo } from '@llm-gateway/testkit';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
-import { pinSelf, startGateway, startUpstreams } from './lib/processes.mjs';
-import { productionEnv } from './lib/production-env.mjs';
+import { pinSelf } from './lib/processes.mjs';
+import { startProductionGateway as startGateway, startProductionBase } from './lib/production-env.mjs';
 import { median } from './lib/rounds.mjs';
-import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
+import { giveUpAfter, envNumber as number, runBench } from './lib/run-kit.mjs';
 import { streamLoad } from './lib/stream-load.mjs';
 
 const settings = {
@@ -146,12 +135,7 @@ const fmt = (value, digits = 0) => (value === undefined ? '-' : Number(value).to
 
 async function main() {
   if (settings.pin) pinSelf('0');
-  const upstreams = await startUpstreams();
-  stops.push(() => upstreams.stop());
-  const mongo = await startMongo({ dbName: `bench_alloc_${runId}` });
-  stops.push(() => mongo.stop());
-  const scratch = mkdtempSync(join(tmpdir(), 'bench-alloc-'));
-  stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  const base = await startProductionBase({ name: 'alloc', runId, stops, upstreamKey, clientKey });
   if (settings.sample || settings.cpuProfile) mkdirSync(profilesDir, { recursive: true });
 
   // BENCH_ALLOC_BASELINE: one build directory, or several separated by commas (named by their last part).
@@ -165,37 +149,24 @@ async function main() {
   ];
   const gateways = [];
   for (const build of builds) {
-    const log = openSync(join(scratch, `${build.name}.log`), 'a');
-    try {
-      const sampleFile = join(profilesDir, `alloc-${build.name}.heapprofile`);
-      if (settings.cpuProfile) {
-        rmSync(cpuDirOf(build.name), { recursive: true, force: true });
-        mkdirSync(cpuDirOf(build.name), { recursive: true });
-      }
-      const gateway = await startGateway({
-        profile: profiles[settings.profile] ?? settings.profile,
-        env: {
-          ...productionEnv({
-            upstreams,
-            upstreamKey,
-            clientKey,
-            mongo,
-            csvDir: join(scratch, `${build.name}-csv`),
-          }),
-          LOG_LEVEL: settings.logLevel,
-          NODE_OPTIONS: `--import=${probe}`,
-          ...(settings.sample ? { BENCH_ALLOC_SAMPLE: sampleFile } : {}),
-        },
-        stdout: log,
-        ...(settings.pin ? { cpus: '1' } : {}),
-        ...(build.cli ? { cli: build.cli } : {}),
-        ...(settings.cpuProfile ? { cpuProfileDir: cpuDirOf(build.name) } : {}),
-      });
-      stops.unshift(() => gateway.stop());
-      gateways.push({ ...gateway, name: build.name, sampleFile });
-    } finally {
-      closeSync(log);
+    const sampleFile = join(profilesDir, `alloc-${build.name}.heapprofile`);
+    if (settings.cpuProfile) {
+      rmSync(cpuDirOf(build.name), { recursive: true, force: true });
+      mkdirSync(cpuDirOf(build.name), { recursive: true });
     }
+    const gateway = await startGateway(base, {
+      name: build.name,
+      profile: profiles[settings.profile] ?? settings.profile,
+      env: {
+        LOG_LEVEL: settings.logLevel,
+        NODE_OPTIONS: `--import=${probe}`,
+        ...(settings.sample ? { BENCH_ALLOC_SAMPLE: sampleFile } : {}),
+      },
+      ...(settings.pin ? { cpus: '1' } : {}),
+      ...(build.cli ? { cli: build.cli } : {}),
+      ...(settings.cpuProfile ? { cpuProfileDir: cpuDirOf(build.name) } : {}),
+    });
+    gateways.push({ ...gateway, name: build.name, sampleFile });
   }
 
   console.log(
@@ -288,14 +259,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(
-    `bench alloc failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  process.exitCode = 1;
-} finally {
-  for (const stop of stops) await stop().catch(() => {});
-}
-process.exit(process.exitCode ?? 0);
+await runBench('bench alloc', main, stops);

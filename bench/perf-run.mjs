@@ -5,20 +5,11 @@
 // FerretDB run on core 0. Every figure is also given as a ratio to the bare proxy's of the same run, and
 // checked against issue 25's targets (PASS/MISS). BENCH_PERF_RELAY_AB=1 also measures a second production
 // gateway with server.relay: false beside the first (server.relay: true).
-import {
-  closeSync,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startMongo } from '@llm-gateway/testkit';
 import { cannon, merge } from './lib/cannon.mjs';
 import { printCpuSummary, summarizeCpuProfile } from './lib/cpu-top.mjs';
 import { jsonLoad } from './lib/json-load.mjs';
@@ -28,13 +19,11 @@ import {
   memoryOf,
   pinSelf,
   startBareProxy,
-  startGateway,
-  startUpstreams,
   telemetryOf,
 } from './lib/processes.mjs';
-import { productionEnv } from './lib/production-env.mjs';
+import { startProductionGateway as startGateway, startProductionBase } from './lib/production-env.mjs';
 import { alternateRounds, median, perRoundCpuRatio } from './lib/rounds.mjs';
-import { giveUpAfter, envNumber as number } from './lib/run-kit.mjs';
+import { giveUpAfter, envNumber as number, runBench } from './lib/run-kit.mjs';
 import { streamLoad } from './lib/stream-load.mjs';
 
 const settings = {
@@ -308,12 +297,8 @@ async function main() {
     `bench perf: load generator, simulators and FerretDB on core 0; bare proxy and gateway on core ${measuredCore}` +
       ` (${cpus().length} cores; load average ${loadAverage().join(' ')})`,
   );
-  const upstreams = await startUpstreams();
-  stops.push(() => upstreams.stop());
-  const mongo = await startMongo({ dbName: `bench_perf_${runId}` });
-  stops.push(() => mongo.stop());
-  const scratch = mkdtempSync(join(tmpdir(), 'bench-perf-'));
-  stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
+  const base = await startProductionBase({ name: 'perf', runId, stops, upstreamKey, clientKey });
+  const { upstreams } = base;
   const bare = await startBareProxy({
     upstreams: { fast: upstreams.fast, slow: upstreams.slow },
     cpus: measuredCore,
@@ -321,35 +306,17 @@ async function main() {
   stops.push(() => bare.stop());
 
   // The access log goes to a file (or BENCH_PERF_LOG, e.g. /dev/null): written by the gateway, not read back by us.
-  const logPath = (name) => settings.logFile ?? join(scratch, `${name}.log`);
   // `relay`: server.relay (RELAY in the profile); false runs the translated path only.
-  const startProductionGateway = async (name, workers, pinned, relay = true) => {
-    const log = openSync(logPath(name), 'a');
-    try {
-      const gateway = await startGateway({
-        profile,
-        env: {
-          ...productionEnv({
-            upstreams,
-            upstreamKey,
-            clientKey,
-            mongo,
-            csvDir: join(scratch, `${name}-csv`),
-          }),
-          LOG_LEVEL: settings.logLevel,
-          WORKERS: String(workers),
-          RELAY: String(relay),
-        },
-        stdout: log,
-        ...(pinned ? { cpus: measuredCore } : {}),
-        ...(settings.cpuProfile && name === 'gateway' ? { cpuProfile: cpuProfilePath } : {}),
-      });
-      stops.unshift(() => gateway.stop());
-      return gateway;
-    } finally {
-      closeSync(log);
-    }
-  };
+  const startProductionGateway = (name, workers, pinned, relay = true) =>
+    startGateway(base, {
+      name,
+      profile,
+      log: settings.logFile,
+      env: { LOG_LEVEL: settings.logLevel, WORKERS: String(workers), RELAY: String(relay) },
+      ...(pinned ? { cpus: measuredCore } : {}),
+      ...(settings.cpuProfile && name === 'gateway' ? { cpuProfile: cpuProfilePath } : {}),
+    });
+
   if (settings.cpuProfile) mkdirSync(`${resultsDir}profiles`, { recursive: true });
   const gateway = await startProductionGateway('gateway', 1, true);
 
@@ -564,7 +531,7 @@ async function main() {
   for (const t of [bare, gateway]) if (!t.alive()) throw new Error(`a measured process died\n${t.logs()}`);
   // Stopped first, so every access-log line it buffered is in the file: one per request it answered.
   await gateway.stop();
-  const logLines = settings.logFile ? undefined : await lineCount(logPath('gateway'));
+  const logLines = settings.logFile ? undefined : await lineCount(join(base.scratch, 'gateway.log'));
   // Written when the gateway exits: where its CPU went over the whole run (warm-up included).
   const cpuProfile = settings.cpuProfile ? summarizeCpuProfile(cpuProfilePath, 40) : undefined;
   if (cpuProfile) printCpuSummary(`CPU profile of the gateway (${cpuProfilePath})`, cpuProfile);
@@ -850,14 +817,4 @@ function report(results) {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(
-    `bench perf failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  process.exitCode = 1;
-} finally {
-  for (const stop of stops) await stop().catch(() => {});
-}
-process.exit(process.exitCode ?? 0);
+await runBench('bench perf', main, stops);

@@ -8,23 +8,15 @@
 // Nothing is pinned: on a host with few cores the load generator, simulators and FerretDB compete with the
 // workers, so the run derives what does not depend on that: requests per second per busy gateway core
 // (requests / gateway CPU seconds) and memory per worker. Results: bench/results/scale-latest.json.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMongo } from '@llm-gateway/testkit';
 import { cannon } from './lib/cannon.mjs';
-import {
-  childPidsOf,
-  cpuSecondsOf,
-  memoryOf,
-  repoRoot,
-  startGateway,
-  startUpstreams,
-} from './lib/processes.mjs';
-import { productionEnv } from './lib/production-env.mjs';
+import { childPidsOf, cpuSecondsOf, memoryOf, repoRoot } from './lib/processes.mjs';
+import { startProductionGateway as startGateway, startProductionBase } from './lib/production-env.mjs';
 import { median } from './lib/rounds.mjs';
-import { envNumber, giveUpAfter } from './lib/run-kit.mjs';
+import { envNumber, giveUpAfter, runBench } from './lib/run-kit.mjs';
 
 const settings = {
   durationS: envNumber('BENCH_SCALE_DURATION', 8),
@@ -106,45 +98,25 @@ async function main() {
     `scale run: server.workers ${settings.workers.join(' and ')} on ${availableParallelism()} cores ` +
       `(${cpus()[0]?.model}), nothing pinned; load average ${loadAverage().join(' ')}`,
   );
-  const upstreams = await startUpstreams();
-  stops.push(() => upstreams.stop());
-  const mongo = await startMongo({ dbName: `bench_scale_${runId}` });
-  stops.push(() => mongo.stop());
+  const base = await startProductionBase({ name: 'scale', runId, stops, upstreamKey, clientKey });
+  const { upstreams } = base;
   const ferret = ferretPid();
-  const scratch = mkdtempSync(join(tmpdir(), 'bench-scale-'));
-  stops.push(async () => rmSync(scratch, { recursive: true, force: true }));
 
   const gateways = {};
   for (const workers of settings.workers) {
     const name = `${workers} worker${workers > 1 ? 's' : ''}`;
-    const log = openSync(join(scratch, `workers-${workers}.log`), 'a');
-    try {
-      const gateway = await startGateway({
-        profile,
-        env: {
-          ...productionEnv({
-            upstreams,
-            upstreamKey,
-            clientKey,
-            mongo,
-            csvDir: join(scratch, `csv-${workers}`),
-          }),
-          LOG_LEVEL: settings.logLevel,
-          WORKERS: String(workers),
-        },
-        stdout: log,
-        timeoutMs: 60_000,
-      });
-      stops.unshift(() => gateway.stop());
-      // /health answers once one worker listens: wait for all of them before reading their memory.
-      const deadline = Date.now() + 30_000;
-      while (workers > 1 && childPidsOf(gateway.pid).length < workers && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      for (let i = 0; i < 4 * workers; i++) await sanity(gateway, name);
-      gateways[workers] = { name, gateway, idle: memoryOfGateway(gateway, workers) };
-    } finally {
-      closeSync(log);
-    }
+    const gateway = await startGateway(base, {
+      name: `workers-${workers}`,
+      profile,
+      env: { LOG_LEVEL: settings.logLevel, WORKERS: String(workers) },
+      timeoutMs: 60_000,
+    });
+    // /health answers once one worker listens: wait for all of them before reading their memory.
+    const deadline = Date.now() + 30_000;
+    while (workers > 1 && childPidsOf(gateway.pid).length < workers && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 4 * workers; i++) await sanity(gateway, name);
+    gateways[workers] = { name, gateway, idle: memoryOfGateway(gateway, workers) };
   }
   for (const workers of settings.workers) {
     const { name, gateway } = gateways[workers];
@@ -311,14 +283,4 @@ async function main() {
   console.log(`results written to ${settings.resultsFile ?? 'bench/results/scale-latest.json'}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(
-    `scale run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
-  process.exitCode = 1;
-} finally {
-  for (const stop of stops) await stop().catch(() => {});
-}
-process.exit(process.exitCode ?? 0);
+await runBench('scale run', main, stops);

@@ -27,3 +27,21 @@ export function serveUntilStopped(stop, ready) {
   process.stdin.resume();
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }
+
+/**
+ * Runs a bench's `main`, prints a failure as `<name> failed: <stack>`, always stops what it started
+ * (`stops`, last registered stopped last) and exits with 1 after a failure, else 0.
+ */
+export async function runBench(name, main, stops) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(
+      `${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exitCode = 1;
+  } finally {
+    for (const stop of stops) await stop().catch(() => {});
+  }
+  process.exit(process.exitCode ?? 0);
+}
