@@ -39,9 +39,9 @@ import {
 import type { WireChatBody, WireCompletionBody } from './wire.js';
 
 /** The upstream's JSON answer as it came. */
-function relayedBody(reply: FastifyReply, body: Uint8Array | string): Buffer | string {
+function relayedBody(reply: FastifyReply, body: Uint8Array): Buffer {
   reply.header('content-type', 'application/json');
-  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 export function createOpenAISurface(config: OpenAISurfaceConfig, host: SurfaceHost): Surface {
