@@ -176,7 +176,10 @@ export async function* relaySseReads(
     let failure: unknown;
     for (let i = 0; i < events.length; i++) {
       try {
-        if (!read(events[i]!, parts)) (left ??= []).push(i);
+        if (!read(events[i]!, parts)) {
+          left ??= [];
+          left.push(i);
+        }
       } catch (error) {
         failure = error;
         count = i;
