@@ -544,3 +544,21 @@ export function withLeanRequestBody<C extends object>(client: C): C {
 export function leanSdkClient<C extends object>(client: C): C {
   return withoutSdkTimer(withLeanRequestBody(withLeanRequestHeaders(client)));
 }
+
+/**
+ * The options every Stainless SDK client of the gateway is built with: no retries of its own (the gateway
+ * core retries and falls back to other backends), the upstream timeout, and the shared lean fetch (undici's
+ * request on a keep-alive pool: the SDK's default global fetch costs far more CPU per call).
+ */
+export function sdkClientOptions(
+  config: { apiKey?: string | undefined; baseURL?: string | undefined; timeoutMs?: number | undefined },
+  baseURL: string | undefined,
+) {
+  return {
+    apiKey: config.apiKey,
+    baseURL: config.baseURL ?? baseURL,
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+    fetch: upstreamFetch,
+  };
+}

@@ -3,7 +3,7 @@ import {
   leanSdkClient,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
-  upstreamFetch,
+  sdkClientOptions,
 } from '@llm-gateway/openai-compatible';
 import type { ChatFeature } from '@llm-gateway/plugin-kit';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
@@ -24,18 +24,8 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   configSchema,
   async create(config, host) {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
-    // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
     // The SDK builds the constant request headers once and arms no timer of its own per request (fetch.ts).
-    const client = leanSdkClient(
-      new Groq({
-        apiKey: config.apiKey,
-        baseURL: config.baseURL ?? GROQ_BASE_URL,
-        maxRetries: 0,
-        timeout: config.timeoutMs,
-        // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
-        fetch: upstreamFetch,
-      }),
-    );
+    const client = leanSdkClient(new Groq(sdkClientOptions(config, GROQ_BASE_URL)));
     return createOpenAICompatibleBackend({
       name: host.instanceName,
       client,

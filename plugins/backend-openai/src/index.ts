@@ -3,7 +3,7 @@ import {
   leanSdkClient,
   type OpenAICompatibleConfig,
   openAICompatibleConfigSchema,
-  upstreamFetch,
+  sdkClientOptions,
 } from '@llm-gateway/openai-compatible';
 import { type BackendPlugin, disabled } from '@llm-gateway/spec';
 import OpenAI from 'openai';
@@ -18,18 +18,8 @@ const plugin: BackendPlugin<OpenAICompatibleConfig> = {
   configSchema,
   async create(config, host) {
     if (!config.apiKey) return disabled('no API key', ['apiKey']);
-    // Retries belong to the gateway core (it also falls back to other backends), so the SDK makes none.
     // The SDK builds the constant request headers once and arms no timer of its own per request (fetch.ts).
-    const client = leanSdkClient(
-      new OpenAI({
-        apiKey: config.apiKey,
-        baseURL: config.baseURL,
-        maxRetries: 0,
-        timeout: config.timeoutMs,
-        // undici's request on a keep-alive pool: the SDK's default (global fetch) costs far more CPU per call.
-        fetch: upstreamFetch,
-      }),
-    );
+    const client = leanSdkClient(new OpenAI(sdkClientOptions(config, undefined)));
     return createOpenAICompatibleBackend({
       name: host.instanceName,
       client,
