@@ -1,9 +1,8 @@
 /** Runs the BUILT gateway as a real child process, the way an operator does, for black-box tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@llm-gateway/testkit';
@@ -124,16 +123,18 @@ async function healthAnswers(url: string): Promise<boolean> {
 
 /**
  * With `E2E_RELAY=off` (the e2e suite's second run, see vitest.config.ts) the gateway runs a copy of the
- * profile with `server.relay: false`, beside it (relative paths still resolve): every answer translated.
- * Returns the path to start and a function that removes the copy.
+ * profile with `server.relay: false`: every answer translated. The copy goes to a temporary directory (the
+ * server resolves nothing relative to the profile's own), never beside the original, where tests that list
+ * `configs/*.yaml` would see it. Returns the path to start and a function that removes the copy.
  */
 function relayVariant(profile: string): { path: string; remove: () => void } {
   if (process.env.E2E_RELAY !== 'off') return { path: profile, remove: () => {} };
   const document = parseDocument(readFileSync(profile, 'utf8'));
   document.setIn(['server', 'relay'], false);
-  const path = join(dirname(profile), `.relay-off-${randomUUID().slice(0, 8)}-${basename(profile)}`);
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-relay-off-'));
+  const path = join(dir, basename(profile));
   writeFileSync(path, document.toString());
-  return { path, remove: () => rmSync(path, { force: true }) };
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function startOnce(options: StartGatewayOptions, port: number): Promise<Gateway> {
