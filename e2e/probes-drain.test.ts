@@ -198,8 +198,13 @@ describe('SIGTERM under load', () => {
         throw new Error(`the SIGTERMed gateway did not exit within 30 s\n${leaving!.logs()}`);
       }),
     ]);
-    // The survivor keeps taking the whole load for a while after.
-    await sleep(1500);
+    // The survivor keeps taking the whole load after: wait for a request it began after the exit to end
+    // (a fixed pause could pass while all clients were still inside requests begun just before the exit).
+    await waitUntil(
+      () => load.outcomes.some((o) => o.target === staying!.url && o.startedAt > exitedAt),
+      'a request begun on the surviving gateway after the exit answered',
+      20_000,
+    );
     await load.stop();
 
     const failed = load.outcomes.filter((outcome) => outcome.error);
