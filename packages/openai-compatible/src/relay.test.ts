@@ -93,6 +93,25 @@ describe('relayStream', () => {
     );
   });
 
+  it('keeps at most maxUnread characters of events unparsed: past it they become parts as they come', async () => {
+    const reading = relayReading(300);
+    const parts: ChatStreamPart[] = [];
+    const body = events.join('');
+    for await (const part of relayStream('test', reads(...events), { wire: 'openai-chat' }, reading)) {
+      parts.push(part);
+      expect(reading.unreadChars).toBeLessThanOrEqual(300);
+    }
+    const bytes = parts.flatMap((part) =>
+      part.type === 'relay-bytes'
+        ? [typeof part.bytes === 'string' ? part.bytes : decoder.decode(part.bytes)]
+        : [],
+    );
+    expect(bytes.join('')).toBe(body.replace(usageEvent, ''));
+    const text = parts.flatMap((part) => (part.type === 'text-delta' ? [part.text] : [])).join('');
+    expect(text).toBe('Hi there');
+    expect(reading.usage?.totalTokens).toBe(7);
+  });
+
   it('an error event ends the stream with the upstream error after the events before it', async () => {
     const failing = `${events[0]}${events[1]}data: {"error":{"message":"overloaded"}}\n\n`;
     const { bytes, error } = await run(reads(failing), { wire: 'openai-chat' });

@@ -82,6 +82,9 @@ interface RelayReading extends ChunkReading {
   done: boolean;
   /** The data of content events not parsed yet (kept in case the text must be counted). */
   unread: string[];
+  /** Characters in `unread`; past `maxUnread` the events are parsed as they come instead of kept. */
+  unreadChars: number;
+  maxUnread: number;
 }
 
 /** Whether a read ends with a line break (so no part of a character waits in the decoder). */
@@ -113,9 +116,19 @@ function readEvent(
     return true;
   }
   const first = !reading.metadataSent;
+  if (!relay.parts && reading.unreadChars + data.length > reading.maxUnread) {
+    // A long answer: its events are not all kept for a count that may never be needed (memory grows with
+    // the answer): the kept ones become parts now, and every later event is read as it comes.
+    parts.push(...unreadParts(backend, reading));
+    reading.maxUnread = -1;
+  }
+  const counting = relay.parts === true || reading.maxUnread < 0;
   // Kept unread in case the text must be counted; the parts below carry only metadata then.
-  if (!relay.parts) reading.unread.push(data);
-  if (!first && !relay.parts && event.event !== 'error' && !readsForAccounting(data)) return true;
+  if (!counting) {
+    reading.unread.push(data);
+    reading.unreadChars += data.length;
+  }
+  if (!first && !counting && event.event !== 'error' && !readsForAccounting(data)) return true;
   const chunk = parseUpstreamJson(backend, data) as OpenAICompatibleChunk | null;
   if (event.event === 'error' || (chunk as { error?: unknown } | null)?.error)
     throw eventReportedError(backend, chunk);
@@ -124,7 +137,7 @@ function readEvent(
   reading.usage = mapOpenAICompatibleUsage(chunk.usage ?? chunk.x_groq?.usage) ?? reading.usage;
   for (const part of partsOfChunk(chunk, reading)) {
     // Without `parts`, only what accounting and tracing read: the metadata (finish is read into `reading`).
-    if (relay.parts || part.type === 'response-metadata') parts.push(part);
+    if (counting || part.type === 'response-metadata') parts.push(part);
   }
   return relay.usageEvent === true || !isUsageEvent(chunk);
 }
@@ -138,6 +151,7 @@ function* unreadParts(backend: string, reading: RelayReading): Generator<ChatStr
     for (const part of partsOfChunk(chunk, later)) if (part.type !== 'response-metadata') yield part;
   }
   reading.unread = [];
+  reading.unreadChars = 0;
 }
 
 /**
@@ -216,6 +230,9 @@ export async function* relayStream(
   if (reading.usage === undefined && !relay.parts) yield* unreadParts(backend, reading);
 }
 
-export function relayReading(): RelayReading {
-  return { metadataSent: false, done: false, unread: [] };
+/** Event data a relayed stream keeps unparsed (in case the upstream gives no usage) before it reads as it goes. */
+const defaultMaxUnread = 1 << 20;
+
+export function relayReading(maxUnread = defaultMaxUnread): RelayReading {
+  return { metadataSent: false, done: false, unread: [], unreadChars: 0, maxUnread };
 }
